@@ -1,0 +1,57 @@
+"""One settings object, read from the environment (prefix ``ZEREN_``) and
+validated once at start-up."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BACKEND_SCHEMES = ("embedded", "falkordb://", "falkordbs://", "redis://", "rediss://", "unix://",
+                   "bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ZEREN_", extra="ignore")
+
+    graph: str = Field("embedded", description="'embedded', a FalkorDB URL (falkordb://, redis://, unix://) "
+                                                "or a Neo4j URI (bolt://, neo4j://, neo4j+s://)")
+    data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("zeren")),
+                           description="private folder of the embedded store, keys and audit log")
+    graph_name: str = Field("zeren", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,62}$",
+                            description="graph (FalkorDB) name")
+    neo4j_user: str = "neo4j"
+    neo4j_password: str = ""
+    neo4j_database: str = "neo4j"
+    query_timeout_ms: int = Field(10_000, ge=100, le=3_600_000, description="default per-query timeout")
+    max_timeout_ms: int = Field(600_000, ge=1000, description="hard ceiling of any query's timeout")
+    query_memory_mb: int = Field(2048, ge=16, description="memory cap of one query (embedded store)")
+    resultset_size: int = Field(1_000_000, ge=1000, description="row ceiling of one result (embedded store)")
+    max_queued_queries: int = Field(256, ge=1)
+    batch_size: int = Field(10_000, ge=1, le=100_000, description="rows per UNWIND batch when loading")
+    secret_key: str | None = Field(None, description="key protecting petitioner identity (Fernet, base64); "
+                                                     "default: generated once into the data folder")
+
+    @field_validator("graph")
+    @classmethod
+    def _known_backend(cls, v: str) -> str:
+        if not v.startswith(BACKEND_SCHEMES):
+            raise ValueError(f"unknown graph backend {v!r}: use 'embedded', a FalkorDB URL "
+                             "(falkordb://host:port) or a Neo4j URI (bolt://, neo4j://, neo4j+s://)")
+        return v
+
+    @property
+    def backend(self) -> str:
+        if self.graph == "embedded":
+            return "embedded"
+        if self.graph.startswith(("bolt", "neo4j")):
+            return "neo4j"
+        return "falkordb"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

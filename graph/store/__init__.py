@@ -1,0 +1,33 @@
+"""Graph stores behind one port: ``open_store(settings)`` gives the configured one."""
+
+from __future__ import annotations
+
+from ..settings import Settings, get_settings
+from .base import (ConstraintViolation, Counters, GraphStore, QuerySyntaxError, QueryTimeout, ReadOnlyViolation,
+                   ReadResult, StoreError)
+
+__all__ = ["open_store", "GraphStore", "Counters", "ReadResult", "StoreError", "QuerySyntaxError", "QueryTimeout",
+           "ReadOnlyViolation", "ConstraintViolation"]
+
+
+def open_store(settings: Settings | None = None) -> GraphStore:
+    """Open the store the settings pick: the embedded FalkorDB (started or
+    reused), an external FalkorDB by URL, or Neo4j through the official driver."""
+    s = settings or get_settings()
+    if s.backend == "embedded":
+        from .embedded import EmbeddedServer, Guards
+        from .falkor import FalkorStore
+
+        server = EmbeddedServer(s.data_dir, Guards(s.query_timeout_ms, s.max_timeout_ms, s.query_memory_mb,
+                                                   s.resultset_size, s.max_queued_queries))
+        info = server.start()
+        return FalkorStore(info.client(), s.graph_name, timeout_ms=s.query_timeout_ms, on_close=server.stop,
+                           description=f"embedded FalkorDB in {server.root}")
+    if s.backend == "falkordb":
+        from .falkor import FalkorStore
+
+        return FalkorStore.from_url(s.graph, s.graph_name, timeout_ms=s.query_timeout_ms)
+    from .neo4j_store import Neo4jStore
+
+    return Neo4jStore(s.graph, s.neo4j_user, s.neo4j_password, database=s.neo4j_database,
+                      timeout_ms=s.query_timeout_ms)

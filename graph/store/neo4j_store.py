@@ -1,0 +1,164 @@
+"""Neo4j adapter through the official driver (``bolt://``, ``neo4j://`` cluster
+routing, ``neo4j+s://``). Reads go through READ access mode, which Neo4j
+enforces; every query carries a timeout."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import neo4j
+from neo4j import GraphDatabase, Query, RoutingControl
+from neo4j import exceptions as nx
+from neo4j.graph import Node, Path, Relationship
+from neo4j.time import Date, DateTime
+
+from .base import (ConstraintViolation, Counters, GraphStore, QuerySyntaxError, QueryTimeout, ReadOnlyViolation,
+                   ReadResult, Row, StoreError)
+
+
+def to_plain(v: Any) -> Any:
+    if isinstance(v, Node):
+        return {"_labels": sorted(v.labels), **{k: to_plain(x) for k, x in v.items()}}
+    if isinstance(v, Relationship):
+        return {"_type": v.type, **{k: to_plain(x) for k, x in v.items()}}
+    if isinstance(v, Path):
+        out: list[Any] = []
+        nodes, rels = list(v.nodes), list(v.relationships)
+        for i, n in enumerate(nodes):
+            out.append(to_plain(n))
+            if i < len(rels):
+                out.append(to_plain(rels[i]))
+        return out
+    if isinstance(v, Date):
+        return v.to_native()
+    if isinstance(v, DateTime):
+        return v.to_native()
+    if isinstance(v, list):
+        return [to_plain(x) for x in v]
+    if isinstance(v, dict):
+        return {k: to_plain(x) for k, x in v.items()}
+    return v
+
+
+def _params(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Dates are sent as ISO strings, as for FalkorDB, so one query text (which
+    wraps them in ``date()``) serves both engines."""
+    if not params:
+        return {}
+
+    def conv(v: Any) -> Any:
+        if isinstance(v, date):
+            return v.isoformat()
+        if isinstance(v, Mapping):
+            return {k: conv(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [conv(x) for x in v]
+        return v
+
+    return {k: conv(v) for k, v in params.items()}
+
+
+def _translate(e: Exception) -> StoreError:
+    code = getattr(e, "code", "") or ""
+    msg = getattr(e, "message", None) or str(e)
+    if "TransactionTimedOut" in code or "Terminated" in code or "timed out" in msg.lower():
+        return QueryTimeout(f"query timed out: {msg}")
+    if "ForbiddenOnReadOnlyDatabase" in code or "AccessMode" in code or "read" in code.lower() and "Forbidden" in code:
+        return ReadOnlyViolation(f"refused: only read queries are allowed ({msg})")
+    if "ConstraintValidationFailed" in code:
+        return ConstraintViolation(msg)
+    if "SyntaxError" in code or "Statement" in code:
+        return QuerySyntaxError(msg)
+    return StoreError(msg)
+
+
+class Neo4jStore(GraphStore):
+    dialect = "neo4j"
+
+    def __init__(self, uri: str, user: str, password: str, *, database: str = "neo4j", timeout_ms: int = 10_000) -> None:
+        super().__init__()
+        self._driver = GraphDatabase.driver(uri, auth=(user, password) if password else None)
+        self._db = database
+        self._timeout_s = timeout_ms / 1000
+        self.description = f"Neo4j at {uri} (database {database})"
+
+    def _q(self, text: str, timeout_ms: int | None) -> Query:
+        return Query(text, timeout=(timeout_ms / 1000) if timeout_ms else self._timeout_s)  # type: ignore[arg-type]
+
+    def read(self, query: str, params: Mapping[str, Any] | None = None, *,
+             timeout_ms: int | None = None) -> list[Row]:
+        self.round_trips.tick()
+        try:
+            records, _, keys = self._driver.execute_query(
+                self._q(query, timeout_ms), _params(params), database_=self._db, routing_=RoutingControl.READ)
+        except (nx.Neo4jError, nx.DriverError) as e:
+            raise _translate(e) from e
+        return [{k: to_plain(r[k]) for k in keys} for r in records]
+
+    def read_only(self, query: str, params: Mapping[str, Any] | None = None, *,
+                  timeout_ms: int, max_rows: int) -> ReadResult:
+        self.round_trips.tick()
+
+        def work(tx: neo4j.ManagedTransaction) -> ReadResult:
+            result = tx.run(self._q(query, timeout_ms), _params(params))
+            keys = list(result.keys())
+            rows: list[list[Any]] = []
+            truncated = False
+            for rec in result:
+                if len(rows) >= max_rows:
+                    truncated = True
+                    break
+                rows.append([to_plain(rec[k]) for k in keys])
+            result.consume()
+            return ReadResult(keys, rows, truncated)
+
+        try:
+            with self._driver.session(database=self._db, default_access_mode=neo4j.READ_ACCESS) as s:
+                return s.execute_read(work)
+        except (nx.Neo4jError, nx.DriverError) as e:
+            raise _translate(e) from e
+
+    def write(self, query: str, params: Mapping[str, Any] | None = None) -> Counters:
+        self.round_trips.tick()
+        try:
+            _, summary, _ = self._driver.execute_query(
+                self._q(query, None), _params(params), database_=self._db, routing_=RoutingControl.WRITE)
+        except (nx.Neo4jError, nx.DriverError) as e:
+            raise _translate(e) from e
+        c = summary.counters
+        return Counters(c.nodes_created, c.nodes_deleted, c.relationships_created, c.relationships_deleted,
+                        c.properties_set)
+
+    def _ddl(self, text: str) -> None:
+        try:
+            self._driver.execute_query(text, database_=self._db, routing_=RoutingControl.WRITE)
+        except nx.Neo4jError as e:
+            if "EquivalentSchemaRule" in (e.code or "") or "already exists" in str(e).lower():
+                return
+            raise _translate(e) from e
+
+    def ensure_unique(self, label: str, prop: str) -> None:
+        self._ddl(constraint_ddl(label, prop))
+
+    def ensure_index(self, label: str, prop: str) -> None:
+        self._ddl(f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})")
+
+    def ensure_rel_index(self, rel_type: str, prop: str) -> None:
+        self._ddl(f"CREATE INDEX rel_{rel_type.lower()}_{prop} IF NOT EXISTS FOR ()-[r:{rel_type}]-() ON (r.{prop})")
+
+    def ping(self) -> bool:
+        try:
+            self._driver.verify_connectivity()
+            return True
+        except Exception:
+            return False
+
+    def close(self) -> None:
+        self._driver.close()
+
+
+def constraint_ddl(label: str, prop: str) -> str:
+    """Neo4j's unique-key statement (idempotent through IF NOT EXISTS)."""
+    return f"CREATE CONSTRAINT {label.lower()}_{prop}_unique IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE"
