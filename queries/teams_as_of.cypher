@@ -1,0 +1,12 @@
+// The leadership-team posts of the given institutions, each with its holder and
+// divisions of duties valid on $as_of (a post may be vacant: person is null).
+// Params: $institutions, $as_of (ISO date)
+UNWIND $institutions AS iid
+MATCH (i:Institution {id: iid})<-[:POST_AT]-(p:Post)
+WHERE p.role <> 'STAFF'
+OPTIONAL MATCH (per:Person)-[h:HOLDS]->(p)
+WHERE h.valid_from <= date($as_of) AND (h.valid_to IS NULL OR h.valid_to >= date($as_of))
+WITH iid, p, per, h
+OPTIONAL MATCH (d:Division)-[:DIVISION_OF]->(p)
+WHERE d.valid_from <= date($as_of) AND (d.valid_to IS NULL OR d.valid_to >= date($as_of))
+RETURN iid AS institution, p {.*} AS post, per {.*} AS person, h {.*} AS tenure, collect(d {.*}) AS divisions

@@ -1,0 +1,223 @@
+"""Accountability for a recorded failure (national art. 11, Chongqing art. 11):
+who bears main-leadership, important-leadership, direct or leadership
+responsibility, and who is exempt and why. People are those who held the posts
+on the date of the act."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from .facts import FailureFacts, Involvement, Props, Seat
+from .findings import Chain, Finding, Gap, Ref
+from .rulesets import Applicable
+from .standing import principal
+from .units import RuleBook
+
+
+@dataclass
+class AccountContext:
+    facts: FailureFacts
+    app: Applicable
+    as_of: date
+
+    @property
+    def failure(self) -> Props:
+        return self.facts.failure
+
+    @property
+    def unit(self) -> Props:
+        return self.facts.unit
+
+    @property
+    def subject(self) -> str | None:
+        return self.facts.matter.get("subject") if self.facts.matter else None
+
+    def base_chain(self) -> Chain:
+        c = Chain().step(Ref("Failure", self.failure["id"], str(self.failure.get("item"))))
+        return c.step(Ref("Institution", self.unit["id"], self.unit.get("name", "")), "FAILURE_OF")
+
+    def head(self) -> Seat | None:
+        h = principal(self.facts.unit_team)
+        return h if h and h.person else None
+
+    def in_charge(self) -> list[tuple[Seat, Props]]:
+        """Team members (not the principal) whose division of duties valid at the
+        act date covers the matter's subject or names the unit itself."""
+        out = []
+        for s in self.facts.unit_team:
+            if s.person is None or s.role == "PRINCIPAL":
+                continue
+            d = s.covers(self.subject, {self.unit["id"]})
+            if d is not None:
+                out.append((s, d))
+        return out
+
+    def finding(self, kind: str, rule: str, chain: Chain, **kw: object) -> Finding:
+        return Finding(kind=kind, rule=rule, basis=self.app.cite(rule), chain=chain, as_of=self.as_of, **kw)  # type: ignore[arg-type]
+
+
+def _seat_finding(ctx: AccountContext, kind: str, rule: str, seat: Seat, note: str,
+                  division: Props | None = None) -> Finding:
+    assert seat.person is not None
+    c = ctx.base_chain().step(Ref("Post", seat.post["id"], seat.post.get("title", "")), "POST_AT", reverse=True)
+    c = c.step(Ref("Person", seat.person["id"], seat.person.get("name", "")), "HOLDS", reverse=True,
+               valid_from=(seat.tenure or {}).get("valid_from"), valid_to=(seat.tenure or {}).get("valid_to"))
+    if division:
+        c = c.step(Ref("Division", division["id"], ", ".join(division.get("subjects") or [])), "DIVISION_OF",
+                   reverse=False, valid_from=division.get("valid_from"), valid_to=division.get("valid_to"))
+    return ctx.finding(kind, rule, c, person=Ref("Person", seat.person["id"], seat.person.get("name", "")),
+                       post=Ref("Post", seat.post["id"], seat.post.get("title", "")),
+                       institution=Ref("Institution", ctx.unit["id"], ctx.unit.get("name", "")), note=note)
+
+
+def _involvement_finding(ctx: AccountContext, kind: str, rule: str, inv: Involvement, note: str) -> Finding:
+    rel = "INVOLVED_IN" if inv.source == "INVOLVED" else "PARTICIPATED_IN"
+    c = Chain().step(Ref("Failure", ctx.failure["id"], str(ctx.failure.get("item"))))
+    if inv.source == "PARTICIPATED" and ctx.facts.decision:
+        c = c.step(Ref("Decision", ctx.facts.decision["id"], ctx.facts.decision.get("title", "")), "BY_DECISION")
+    post = inv.link.get("post")
+    c = c.step(Ref("Person", inv.person["id"], inv.person.get("name", "")), rel, reverse=True,
+               **{k: inv.link.get(k) for k in ("role", "stance", "post") if inv.link.get(k)})
+    return ctx.finding(kind, rule, c, person=Ref("Person", inv.person["id"], inv.person.get("name", "")),
+                       post=Ref("Post", post, post) if post else None,
+                       institution=Ref("Institution", ctx.unit["id"], ctx.unit.get("name", "")), note=note)
+
+
+book: RuleBook[AccountContext] = RuleBook()
+
+
+def _leaders(ctx: AccountContext, kind: str, rule: str) -> Iterator[Finding | Gap]:
+    head = ctx.head()
+    if head is None:
+        yield Gap(f"principal of {ctx.unit.get('name')}",
+                  f"cannot be determined because no principal post of {ctx.unit.get('name')} was held on "
+                  f"{ctx.as_of.isoformat()}", ctx.app.cite(rule))
+    else:
+        yield _seat_finding(ctx, kind, rule, head, "principal of the leadership team (领导班子主要负责人)")
+    charge = ctx.in_charge()
+    if not charge:
+        what = f"subject {ctx.subject}" if ctx.subject else "the failure (it names no matter)"
+        yield Gap("directly in-charge leader (直接主管的负责人)",
+                  f"cannot be determined because no division of duties of {ctx.unit.get('name')}'s team valid on "
+                  f"{ctx.as_of.isoformat()} covers {what} or the unit", ctx.app.cite(rule))
+    for seat, div in charge:
+        yield _seat_finding(ctx, kind, rule, seat, "directly in-charge leader by division of duties", div)
+
+
+@book.rule("COLLECTIVE_ALLOCATION")
+def collective(ctx: AccountContext) -> Iterator[Finding | Gap]:
+    """Art. 11 ¶2: "对前款规定中涉及的集体责任，领导班子主要负责人和直接主管的负责人承担主要领导责任，
+    参与决策和工作的班子其他成员承担重要领导责任".
+
+    Not formalised: a principal or in-charge leader absent from the decision
+    still bears main leadership responsibility by the text; whether absence
+    mitigates is for the deciding organ."""
+    if ctx.failure.get("scope") != "COLLECTIVE":
+        return
+    if not ctx.facts.unit_team or all(s.person is None for s in ctx.facts.unit_team):
+        yield Gap(f"leadership team of {ctx.unit.get('name')}",
+                  f"cannot be determined because {ctx.unit.get('name')} has no leadership team with holders on "
+                  f"{ctx.as_of.isoformat()}", ctx.app.cite("COLLECTIVE_ALLOCATION"))
+        return
+    leaders = list(_leaders(ctx, "MAIN_LEADERSHIP", "COLLECTIVE_ALLOCATION"))
+    yield from leaders
+    leader_ids = {f.person.id for f in leaders if isinstance(f, Finding) and f.person}
+    seen: set[str] = set()
+    for inv in [*ctx.facts.participants, *[i for i in ctx.facts.involved if i.link.get("role") == "PARTICIPANT"]]:
+        pid = inv.person["id"]
+        if pid in leader_ids or pid in seen or inv.link.get("stance") == "ABSENT":
+            continue
+        seen.add(pid)
+        yield _involvement_finding(ctx, "IMPORTANT_LEADERSHIP", "COLLECTIVE_ALLOCATION", inv,
+                                   "other team member who took part in the decision or work")
+
+
+@book.rule("INDIVIDUAL_ALLOCATION")
+def individual(ctx: AccountContext) -> Iterator[Finding | Gap]:
+    """Art. 11 ¶2: "涉及的个人责任，具体负责的工作人员承担直接责任，领导班子主要负责人和直接主管的负责人承担领导责任"."""
+    if ctx.failure.get("scope") != "INDIVIDUAL":
+        return
+    staff = [i for i in ctx.facts.involved if i.link.get("role") == "STAFF_IN_CHARGE"]
+    if not staff:
+        yield Gap("staff member specifically in charge", "the failure record names no STAFF_IN_CHARGE",
+                  ctx.app.cite("INDIVIDUAL_ALLOCATION"))
+    for inv in staff:
+        yield _involvement_finding(ctx, "DIRECT", "INDIVIDUAL_ALLOCATION", inv,
+                                   "staff member specifically in charge (具体负责的工作人员)")
+    if not ctx.facts.unit_team or all(s.person is None for s in ctx.facts.unit_team):
+        yield Gap(f"leadership team of {ctx.unit.get('name')}",
+                  f"cannot be determined because {ctx.unit.get('name')} has no leadership team with holders on "
+                  f"{ctx.as_of.isoformat()}", ctx.app.cite("INDIVIDUAL_ALLOCATION"))
+        return
+    yield from _leaders(ctx, "LEADERSHIP", "INDIVIDUAL_ALLOCATION")
+
+
+# --------------------------------------------------------------------------- exemptions
+# An exemption is a labelled exception to the allocation above: it turns one
+# person's finding into an EXEMPT finding with its own basis, never a silent drop.
+
+@dataclass(frozen=True)
+class Exemption:
+    key: str
+    label: str
+    kinds: frozenset[str]  # the findings it can exempt
+    reason: Callable[[AccountContext, Finding], str | None]
+
+    def apply(self, ctx: AccountContext, f: Finding) -> Finding | None:
+        if f.kind not in self.kinds or not ctx.app.has(self.key) or f.person is None:
+            return None
+        why = self.reason(ctx, f)
+        if why is None:
+            return None
+        return Finding(kind="EXEMPT", rule=self.key, basis=ctx.app.cite(self.key), chain=f.chain, as_of=f.as_of,
+                       person=f.person, post=f.post, institution=f.institution, territory=f.territory,
+                       note=f"would bear {f.kind} under {f.basis.label()}; {why}",
+                       exception=f"{self.label} (exception to {f.rule})",
+                       not_formalised=EXEMPTION_JUDGEMENT.get(self.key, ""))
+
+
+def _dissent(ctx: AccountContext, f: Finding) -> str | None:
+    """Art. 11 ¶2: "对错误决策或者行为提出明确反对意见而没有被采纳的，不承担领导责任"."""
+    if ctx.failure.get("scope") != "COLLECTIVE":
+        return None
+    for p in ctx.facts.participants:
+        if f.person and p.person["id"] == f.person.id and p.link.get("stance") == "OPPOSED_OVERRULED":
+            return "explicitly opposed the decision and was overruled (提出明确反对意见而没有被采纳)"
+    return None
+
+
+def _due_diligence(ctx: AccountContext, f: Finding) -> str | None:
+    """Chongqing art. 11 ¶2: "按照尽职免责、失责必问的原则"."""
+    if ctx.failure.get("scope") != "INDIVIDUAL":
+        return None
+    for i in ctx.facts.involved:
+        if f.person and i.person["id"] == f.person.id and i.link.get("due_diligence") is True:
+            return "recorded as having performed the duties diligently (尽职免责)"
+    return None
+
+
+EXEMPTION_JUDGEMENT = {
+    "DUE_DILIGENCE": "not formalised: whether the duties were performed diligently is judged by the investigating "
+                     "organ; zeren takes the failure record's due_diligence flag",
+}
+
+EXEMPTIONS = [
+    Exemption("DISSENT_EXEMPTION", "art. 11 ¶2: dissent overruled",
+              frozenset({"MAIN_LEADERSHIP", "IMPORTANT_LEADERSHIP"}), _dissent),
+    Exemption("DUE_DILIGENCE", "Chongqing art. 11 ¶2: 尽职免责", frozenset({"DIRECT", "LEADERSHIP"}), _due_diligence),
+]
+
+
+def allocate(ctx: AccountContext) -> list[Finding | Gap]:
+    out: list[Finding | Gap] = []
+    for item in book.evaluate(ctx, ctx.app):
+        if isinstance(item, Finding):
+            for ex in EXEMPTIONS:
+                exempt = ex.apply(ctx, item)
+                if exempt is not None:
+                    item = exempt
+                    break
+        out.append(item)
+    return out

@@ -1,0 +1,293 @@
+"""The responsibility engine's public face: trace a matter, hold a failure to
+account, a cadre's record, the honours roll, and counterfactuals."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from zeren import queries
+from zeren.graph.store.base import GraphStore
+
+from . import accountability, measures, standing
+from .facts import FailureFacts, NotFound, fetch_failure, fetch_matter
+from .findings import Evaluation, Finding, Gap, Recommendation
+from .rulesets import REGISTRY, Applicable, NoRuleSet, RuleSet, applicable
+
+__all__ = ["Engine", "EngineError", "NotFound", "Change", "parse_as_of"]
+
+
+class EngineError(ValueError):
+    """A request the engine cannot answer as asked (bad date, unknown id, …)."""
+
+
+def parse_as_of(value: str | date | None, today: date | None = None) -> date | None:
+    """An as-of date from text; malformed or future dates are refused with a clear reason."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        d = value
+    else:
+        try:
+            d = date.fromisoformat(str(value))
+        except ValueError:
+            raise EngineError(f"as-of date {value!r} is not a date in the form YYYY-MM-DD") from None
+    if d > (today or date.today()):
+        raise EngineError(f"as-of date {d.isoformat()} is in the future; responsibility is traced for acts "
+                          "that have happened")
+    return d
+
+
+@dataclass(frozen=True)
+class Change:
+    """A stated change for a counterfactual evaluation (never written to the graph).
+
+    kinds: ``stance`` (person, decision participation -> value: AGREED |
+    OPPOSED_OVERRULED | ABSENT), ``rectified`` (measure -> value: ISO date or
+    None), ``act_date`` (value: ISO date), ``due_diligence`` (person -> value:
+    bool), ``as_of`` (value: ISO date, for a matter trace)."""
+
+    kind: str
+    value: Any = None
+    person: str | None = None
+    measure: str | None = None
+
+    def describe(self) -> str:
+        who = self.person or self.measure or ""
+        return f"{self.kind}{'(' + who + ')' if who else ''} = {self.value}"
+
+
+@dataclass
+class Counterfactual:
+    changes: list[Change]
+    before: Evaluation
+    after: Evaluation
+    added: list[Finding] = field(default_factory=list)
+    removed: list[Finding] = field(default_factory=list)
+    recommendations_added: list[Recommendation] = field(default_factory=list)
+    recommendations_removed: list[Recommendation] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"changes": [c.describe() for c in self.changes], "before": self.before.as_dict(),
+                "after": self.after.as_dict(), "added": [f.as_dict() for f in self.added],
+                "removed": [f.as_dict() for f in self.removed],
+                "recommendations_added": [r.as_dict() for r in self.recommendations_added],
+                "recommendations_removed": [r.as_dict() for r in self.recommendations_removed]}
+
+
+class Engine:
+    def __init__(self, store: GraphStore, registry: Mapping[str, RuleSet] | None = None,
+                 today: date | None = None) -> None:
+        self.store = store
+        self.registry = registry if registry is not None else REGISTRY
+        self.today = today
+
+    # ------------------------------------------------------------------ matters
+    def trace(self, matter_id: str, as_of: str | date | None = None, failure_id: str | None = None) -> Evaluation:
+        """Standing responsibility for a matter on ``as_of`` (default: the date
+        it was received); with ``failure_id``, also accountability for that
+        failure (default date: the act's date)."""
+        on = parse_as_of(as_of, self.today)
+        facts_probe = queries.run(self.store, "matter", {"matter": matter_id})
+        if not facts_probe:
+            raise NotFound("petition matter", matter_id)
+        matter = facts_probe[0]["matter"]
+        if failure_id:
+            rows = queries.run(self.store, "failure", {"failure": failure_id})
+            if not rows:
+                raise NotFound("failure", failure_id)
+            if rows[0]["matter"] and rows[0]["matter"]["id"] != matter_id:
+                raise EngineError(f"failure {failure_id} concerns matter {rows[0]['matter']['id']}, not {matter_id}")
+        on = on or matter["received_on"]
+        facts = fetch_matter(self.store, matter_id, on)
+        ev = self._standing(facts, on)
+        if failure_id:
+            acc = self.account(failure_id, as_of)
+            ev.findings.extend(acc.findings)
+            ev.gaps.extend(acc.gaps)
+            ev.recommendations = acc.recommendations
+            ev.recorded_measures = acc.recorded_measures
+            ev.rule_sets = sorted(set(ev.rule_sets) | set(acc.rule_sets))
+            ev.subject += f", failure {failure_id}"
+        return ev
+
+    def _standing(self, facts: Any, on: date) -> Evaluation:
+        app = applicable([t["id"] for t in facts.chain], on, self.registry)
+        ev = Evaluation(subject=f"matter {facts.matter['id']}", as_of=on, rule_sets=[])
+        if isinstance(app, NoRuleSet):
+            ev.gaps.append(Gap("applicable rules", app.reason))
+            return ev
+        ev.rule_sets = app.ids
+        ctx = standing.StandingContext(facts, app, on)
+        _split(standing.book.evaluate(ctx, app), ev)
+        ev.gaps.extend(standing.unattributed_case_holding(ctx))
+        return ev
+
+    # ------------------------------------------------------------------ failures
+    def _failure_facts(self, failure_id: str, act_date: date | None = None) -> FailureFacts:
+        return fetch_failure(self.store, failure_id, act_date)
+
+    def account(self, failure_id: str, as_of: str | date | None = None,
+                facts: FailureFacts | None = None) -> Evaluation:
+        """Accountability for failure F: the allocation of art. 11 ¶2 among the
+        people who held the posts on the act date, exemptions, and the measures
+        that follow as of ``as_of`` (default: today's record)."""
+        on = parse_as_of(as_of, self.today)
+        facts = facts or self._failure_facts(failure_id)
+        act = facts.failure["act_date"]
+        ev = Evaluation(subject=f"failure {failure_id}", as_of=act, rule_sets=[],
+                        recorded_measures=[_with_status(m, on or self.today or date.today())
+                                           for m in facts.measures])
+        app = applicable([t["id"] for t in facts.chain], act, self.registry)
+        if isinstance(app, NoRuleSet):
+            ev.gaps.append(Gap("applicable rules", app.reason))
+            return ev
+        ev.rule_sets = app.ids
+        ctx = accountability.AccountContext(facts, app, act)
+        item, catch_all = app.failure_item(str(facts.failure.get("item")))
+        ev.gaps.extend([] if not catch_all or facts.failure.get("item") == "OTHER" else [Gap(
+            f"failure item {facts.failure.get('item')}",
+            f"the applicable text names no such failure; it falls under the catch-all {item.label()} "
+            "(not formalised: whether it is 'other dereliction' is for the deciding organ)", item)])
+        classification = Finding(kind="FAILURE", rule="FAILURE", basis=item, as_of=act,
+                                 chain=accountability.AccountContext(facts, app, act).base_chain(),
+                                 institution=None, note=f"{facts.failure.get('scope')} responsibility, gravity "
+                                                        f"{facts.failure.get('gravity')}")
+        ev.findings.append(classification)
+        _split(accountability.allocate(ctx), ev)
+        ev.recommendations = measures.recommend(ctx, [f for f in ev.findings if f.kind != "FAILURE"],
+                                                on or self.today or date.today())
+        return ev
+
+    # ------------------------------------------------------------------ records
+    def cadre_record(self, person_id: str) -> dict[str, Any]:
+        """Every finding and measure for a person across posts and time, with
+        rectification status (national art. 10 ¶2; Chongqing art. 10 ¶2, art. 18)."""
+        rows = queries.run(self.store, "person", {"person": person_id})
+        if not rows:
+            raise NotFound("person", person_id)
+        person = rows[0]["person"]
+        tenures = [{"post": r["post"], "institution": r["institution"], "tenure": r["tenure"]}
+                   for r in rows if r["tenure"]]
+        failure_ids = sorted({r["failure"] for r in queries.run(self.store, "person_failures", {"person": person_id})})
+        findings: list[Finding] = []
+        recs: list[Recommendation] = []
+        measures_against: list[dict[str, Any]] = []
+        today = self.today or date.today()
+        for fid in failure_ids:
+            ev = self.account(fid)
+            findings.extend(f for f in ev.findings if f.person and f.person.id == person_id)
+            recs.extend(r for r in ev.recommendations if r.person and r.person.id == person_id)
+            measures_against.extend({**m, "failure": fid} for m in ev.recorded_measures
+                                    if m.get("person") == person_id)
+        return {"person": person, "tenures": tenures, "findings": findings, "recommendations": recs,
+                "measures": measures_against, "as_of": today,
+                "basis": [p for p in (REGISTRY["CN-2016"].provisions.get("PERSONNEL_RECORD"),
+                                      REGISTRY["CQ-2017"].provisions.get("PERSONNEL_USE")) if p]}
+
+    def honours_roll(self, year: int, territory: str | None = None) -> list[dict[str, Any]]:
+        """Regions, departments and units that lose eligibility for comprehensive
+        honours in ``year`` (art. 14), from the admonishments and explicit
+        disqualifications decided that year; within ``territory`` and below if given."""
+        rows = queries.run(self.store, "measures_in_year", {
+            "from": f"{year:04d}-01-01", "to": f"{year:04d}-12-31",
+            "kinds": ["ADMONISHMENT", "HONOURS_DISQUALIFICATION"]})
+        chains: dict[str, list[str]] = {}
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        for r in rows:
+            t = r["territory"]
+            if t["id"] not in chains:
+                chains[t["id"]] = [x["territory"]["id"] for x in
+                                   queries.run(self.store, "territory_chain", {"territory": t["id"]})]
+            if territory and territory not in chains[t["id"]]:
+                continue
+            app = applicable(chains[t["id"]], r["measure"]["decided_on"], self.registry)
+            basis = app.cite("HONOURS") if isinstance(app, Applicable) else None
+            why = f"{r['measure']['kind']} {r['measure']['id']} for failure {r['failure']['id']}"
+            entries = [("region", t), ("unit", r["unit"])]
+            if r["parent"] and r["unit"].get("kind") not in measures.TERRITORY_LEVEL_ORGANS:
+                entries.append(("department", r["parent"]))
+            for role, node in entries:
+                e = out.setdefault((role, node["id"]), {"role": role, "id": node["id"], "name": node.get("name"),
+                                                        "reasons": [], "basis": basis})
+                e["reasons"].append(why)
+        return sorted(out.values(), key=lambda e: (e["role"], e["id"]))
+
+    # ------------------------------------------------------------------ counterfactuals
+    def counterfactual(self, *, failure_id: str | None = None, matter_id: str | None = None,
+                       changes: Sequence[Change], as_of: str | date | None = None) -> Counterfactual:
+        """The same evaluation with stated changes applied to the facts in
+        memory; nothing is written to the graph."""
+        if failure_id:
+            before = self.account(failure_id, as_of)
+            facts = self._failure_facts(failure_id)
+            after_as_of = as_of
+            for c in changes:
+                if c.kind == "act_date":
+                    new = parse_as_of(c.value, self.today)
+                    facts = self._failure_facts(failure_id, new)
+                    facts.failure["act_date"] = new
+            for c in changes:
+                _apply(facts, c)
+                if c.kind == "as_of":
+                    after_as_of = c.value
+            after = self.account(failure_id, after_as_of, facts=facts)
+        elif matter_id:
+            before = self.trace(matter_id, as_of)
+            new_as_of = next((c.value for c in changes if c.kind == "as_of"), as_of)
+            unknown = [c for c in changes if c.kind != "as_of"]
+            if unknown:
+                raise EngineError(f"a matter trace takes only the change 'as_of', not {unknown[0].kind!r}")
+            after = self.trace(matter_id, new_as_of)
+        else:
+            raise EngineError("a counterfactual needs a failure or a matter")
+        return _diff(list(changes), before, after)
+
+
+def _apply(facts: FailureFacts, c: Change) -> None:
+    if c.kind == "stance":
+        hit = [p for p in facts.participants if p.person["id"] == c.person]
+        if not hit:
+            raise EngineError(f"person {c.person} did not take part in the failure's decision")
+        if c.value not in ("AGREED", "OPPOSED_OVERRULED", "ABSENT"):
+            raise EngineError(f"unknown stance {c.value!r}")
+        for p in hit:
+            p.link["stance"] = c.value
+    elif c.kind == "rectified":
+        hit = [m for m in facts.measures if m["id"] == c.measure]
+        if not hit:
+            raise EngineError(f"measure {c.measure} is not recorded for this failure")
+        for m in hit:
+            m["rectified_on"] = date.fromisoformat(c.value) if c.value else None
+    elif c.kind == "due_diligence":
+        hit = [i for i in facts.involved if i.person["id"] == c.person]
+        if not hit:
+            raise EngineError(f"person {c.person} is not named in the failure record")
+        for i in hit:
+            i.link["due_diligence"] = bool(c.value)
+    elif c.kind not in ("act_date", "as_of"):
+        raise EngineError(f"unknown change {c.kind!r}: use stance, rectified, due_diligence, act_date or as_of")
+
+
+def _diff(changes: list[Change], before: Evaluation, after: Evaluation) -> Counterfactual:
+    bk = {f.key(): f for f in before.findings}
+    ak = {f.key(): f for f in after.findings}
+    br = {r.key(): r for r in before.recommendations}
+    ar = {r.key(): r for r in after.recommendations}
+    return Counterfactual(changes, before, after,
+                          added=[f for k, f in ak.items() if k not in bk],
+                          removed=[f for k, f in bk.items() if k not in ak],
+                          recommendations_added=[r for k, r in ar.items() if k not in br],
+                          recommendations_removed=[r for k, r in br.items() if k not in ar])
+
+
+def _split(items: list[Finding | Gap], ev: Evaluation) -> None:
+    for i in items:
+        (ev.findings if isinstance(i, Finding) else ev.gaps).append(i)  # type: ignore[arg-type]
+
+
+def _with_status(m: dict[str, Any], on: date) -> dict[str, Any]:
+    r = measures.rectification(m, on)
+    return {**m, "rectification": r.status}

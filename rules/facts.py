@@ -1,0 +1,164 @@
+"""Facts the rules need, fetched from the graph in a bounded number of named
+queries, as plain in-memory records. The rules never query the store
+themselves, so a counterfactual is the same rules over changed facts."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from zeren import queries
+from zeren.graph.store.base import GraphStore
+
+Props = dict[str, Any]
+
+# Organs of a territory that the standing rules look at besides working departments.
+TERRITORY_ORGANS = ["PARTY_COMMITTEE", "GOVERNMENT", "PETITION_DEPARTMENT", "COURT", "PROCURATORATE"]
+
+
+class NotFound(LookupError):
+    def __init__(self, kind: str, key: str) -> None:
+        super().__init__(f"no {kind} with id {key!r}")
+        self.kind, self.key = kind, key
+
+
+@dataclass
+class Seat:
+    """A leadership-team post on the as-of date, with its holder (if any) and
+    the divisions of duties valid then."""
+
+    post: Props
+    person: Props | None
+    tenure: Props | None
+    divisions: list[Props]
+
+    @property
+    def role(self) -> str:
+        return str(self.post.get("role"))
+
+    def covers(self, subject: str | None, institution_ids: set[str]) -> Props | None:
+        """The division of duties covering a subject or one of the institutions, if any."""
+        for d in self.divisions:
+            if subject and subject in (d.get("subjects") or []):
+                return d
+            if d.get("institution") and d["institution"] in institution_ids:
+                return d
+        return None
+
+
+@dataclass
+class VerticalPath:
+    nodes: list[Props]
+    links: list[Props]
+
+    def valid_on(self, on: date) -> bool:
+        return all(_valid(link, on) for link in self.links)
+
+
+@dataclass
+class MatterFacts:
+    matter: Props
+    chain: list[Props]  # the matter's territory first, then its ancestors
+    institutions: dict[str, list[Props]]  # territory id -> candidate institutions
+    teams: dict[str, list[Seat]] = field(default_factory=dict)  # institution id -> seats on as_of
+    vertical: dict[str, list[VerticalPath]] = field(default_factory=dict)  # institution id -> paths up
+    steps: list[dict[str, Props | None]] = field(default_factory=list)
+    case_holders: list[dict[str, Props | None]] = field(default_factory=list)
+
+
+@dataclass
+class Involvement:
+    person: Props
+    link: Props  # INVOLVED_IN or PARTICIPATED_IN properties
+    source: str  # INVOLVED or PARTICIPATED
+
+
+@dataclass
+class FailureFacts:
+    failure: Props
+    unit: Props
+    territory: Props
+    chain: list[Props]
+    matter: Props | None
+    decision: Props | None
+    involved: list[Involvement]
+    participants: list[Involvement]
+    unit_team: list[Seat]
+    measures: list[Props]  # recorded for this failure
+    organs: dict[str, list[Props]]  # territory id -> organs (for the deciding organ and honours)
+    vertical: list[VerticalPath]
+
+    def clone(self) -> FailureFacts:
+        return copy.deepcopy(self)
+
+
+def _valid(props: Props, on: date) -> bool:
+    start, end = props.get("valid_from"), props.get("valid_to")
+    return (start is None or start <= on) and (end is None or end >= on)
+
+
+def fetch_matter(store: GraphStore, matter_id: str, as_of: date) -> MatterFacts:
+    rows = queries.run(store, "matter", {"matter": matter_id})
+    if not rows:
+        raise NotFound("petition matter", matter_id)
+    matter = rows[0]["matter"]
+    chain = [r["territory"] for r in rows]
+    inst_rows = queries.run(store, "institutions_in", {
+        "territories": [t["id"] for t in chain], "kinds": TERRITORY_ORGANS, "subject": matter.get("subject")})
+    institutions: dict[str, list[Props]] = {t["id"]: [] for t in chain}
+    for r in inst_rows:
+        institutions[r["territory"]].append(r["institution"])
+    facts = MatterFacts(matter, chain, institutions)
+    dept_ids = [i["id"] for insts in institutions.values() for i in insts if i.get("kind") == "WORKING_DEPARTMENT"]
+    if dept_ids:
+        for r in queries.run(store, "vertical_line_up", {"institutions": dept_ids}):
+            facts.vertical.setdefault(r["institution"], []).append(VerticalPath(r["nodes"], r["links"]))
+    team_ids = {i["id"] for insts in institutions.values() for i in insts}
+    for paths in facts.vertical.values():
+        for p in paths:
+            team_ids.update(n["id"] for n in p.nodes)
+    facts.teams = fetch_teams(store, sorted(team_ids), as_of)
+    facts.steps = queries.run(store, "matter_steps", {"matter": matter_id})
+    facts.case_holders = queries.run(store, "case_holders", {"matter": matter_id})
+    return facts
+
+
+def fetch_teams(store: GraphStore, institution_ids: list[str], as_of: date) -> dict[str, list[Seat]]:
+    teams: dict[str, list[Seat]] = {i: [] for i in institution_ids}
+    if not institution_ids:
+        return teams
+    for r in queries.run(store, "teams_as_of", {"institutions": institution_ids, "as_of": as_of.isoformat()}):
+        teams[r["institution"]].append(Seat(r["post"], r["person"], r["tenure"], r["divisions"] or []))
+    for seats in teams.values():
+        seats.sort(key=lambda s: (s.post.get("rank") or 99, s.post["id"]))
+    return teams
+
+
+def fetch_failure(store: GraphStore, failure_id: str, act_date: date | None = None) -> FailureFacts:
+    rows = queries.run(store, "failure", {"failure": failure_id})
+    if not rows:
+        raise NotFound("failure", failure_id)
+    r = rows[0]
+    failure, unit, territory = r["failure"], r["unit"], r["territory"]
+    on = act_date or failure["act_date"]
+    chain = [t["territory"] for t in queries.run(store, "territory_chain", {"territory": territory["id"]})]
+    involved: list[Involvement] = []
+    participants: list[Involvement] = []
+    decision = r["decision"]
+    for p in queries.run(store, "failure_people", {"failure": failure_id,
+                                                    "decision": decision["id"] if decision else None}):
+        (involved if p["source"] == "INVOLVED" else participants).append(
+            Involvement(p["person"], p["link"], p["source"]))
+    organs_rows = queries.run(store, "institutions_in", {
+        "territories": [t["id"] for t in chain], "kinds": ["PARTY_COMMITTEE", "GOVERNMENT"], "subject": None})
+    organs: dict[str, list[Props]] = {t["id"]: [] for t in chain}
+    for o in organs_rows:
+        organs[o["territory"]].append(o["institution"])
+    vertical = [VerticalPath(v["nodes"], v["links"])
+                for v in queries.run(store, "vertical_line_up", {"institutions": [unit["id"]]})]
+    team = fetch_teams(store, [unit["id"]], on)[unit["id"]]
+    measures = [m["measure"] for m in queries.run(store, "failure_measures", {"failures": [failure_id]})]
+    return FailureFacts(failure, unit, territory, chain, r["matter"], decision, involved, participants, team,
+                        measures, organs, vertical)

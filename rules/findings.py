@@ -1,0 +1,160 @@
+"""What the engine answers: findings, each with the provision it rests on and
+the chain of nodes and relationships it came through; gaps, where something
+cannot be determined; measures recommended."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from .rulesets import Provision
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A node named in a finding: its label, key and display name."""
+
+    label: str
+    id: str
+    name: str = ""
+
+    @staticmethod
+    def of(label: str, props: dict[str, Any] | None) -> Ref | None:
+        if not props:
+            return None
+        return Ref(label, str(props["id"]), str(props.get("name") or props.get("title") or props["id"]))
+
+
+@dataclass(frozen=True)
+class Link:
+    type: str
+    start: str  # node id
+    end: str  # node id
+    props: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class Chain:
+    """The nodes and relationships, in order, through which a finding came."""
+
+    nodes: list[Ref] = field(default_factory=list)
+    relationships: list[Link] = field(default_factory=list)
+
+    def step(self, node: Ref, rel: str | None = None, *, reverse: bool = False, **props: Any) -> Chain:
+        """Extend the chain with ``node``, reached from the current last node by ``rel``.
+        ``reverse`` means the stored relationship points from ``node`` to the last node."""
+        out = Chain(list(self.nodes), list(self.relationships))
+        if out.nodes and rel:
+            prev = out.nodes[-1]
+            start, end = (node.id, prev.id) if reverse else (prev.id, node.id)
+            out.relationships.append(Link(rel, start, end, tuple((k, _s(v)) for k, v in props.items() if v is not None)))
+        out.nodes.append(node)
+        return out
+
+    def text(self) -> str:
+        parts: list[str] = []
+        for i, n in enumerate(self.nodes):
+            parts.append(f"{n.label}:{n.name}")
+            if i < len(self.relationships):
+                parts.append(f"-[{self.relationships[i].type}]-")
+        return " ".join(parts)
+
+
+def _s(v: Any) -> str:
+    return v.isoformat() if isinstance(v, date) else str(v)
+
+
+@dataclass
+class Finding:
+    kind: str  # ResponsibilityKind
+    rule: str  # the rule unit that produced it
+    basis: Provision
+    chain: Chain
+    as_of: date
+    person: Ref | None = None
+    post: Ref | None = None
+    institution: Ref | None = None
+    territory: Ref | None = None
+    note: str = ""
+    exception: str = ""  # label of the exception that changed the base rule, if any
+    not_formalised: str = ""  # what is left to human judgement
+
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.kind, self.person.id if self.person else "", self.post.id if self.post else "",
+                self.institution.id if self.institution else "")
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["basis"] = self.basis.as_dict()
+        d["as_of"] = self.as_of.isoformat()
+        d["chain"] = {"nodes": [asdict(n) for n in self.chain.nodes],
+                      "relationships": [{"type": r.type, "start": r.start, "end": r.end, "props": dict(r.props)}
+                                        for r in self.chain.relationships]}
+        return d
+
+
+@dataclass
+class Gap:
+    """Something that cannot be determined, and why; never a guess."""
+
+    what: str
+    reason: str
+    basis: Provision | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"what": self.what, "reason": self.reason, "basis": self.basis.as_dict() if self.basis else None}
+
+
+@dataclass
+class Recommendation:
+    """A measure the rules lead to (the deciding organ decides)."""
+
+    measure: str  # MeasureKind, or a group such as ORGANISATIONAL
+    basis: Provision
+    reason: str
+    person: Ref | None = None
+    institution: Ref | None = None
+    options: list[str] = field(default_factory=list)
+    decided_by: Ref | None = None
+    decided_by_basis: Provision | None = None
+    not_formalised: str = ""
+
+    def key(self) -> tuple[str, str, str]:
+        return (self.measure, self.person.id if self.person else "", self.institution.id if self.institution else "")
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["basis"] = self.basis.as_dict()
+        d["decided_by_basis"] = self.decided_by_basis.as_dict() if self.decided_by_basis else None
+        return d
+
+
+@dataclass
+class Evaluation:
+    """The answer for a matter (standing responsibility) and, when a failure is
+    given, for that failure (accountability and measures)."""
+
+    subject: str  # "matter M" or "failure F"
+    as_of: date
+    rule_sets: list[str]
+    findings: list[Finding] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    recommendations: list[Recommendation] = field(default_factory=list)
+    recorded_measures: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"subject": self.subject, "as_of": self.as_of.isoformat(), "rule_sets": self.rule_sets,
+                "findings": [f.as_dict() for f in self.findings], "gaps": [g.as_dict() for g in self.gaps],
+                "recommendations": [r.as_dict() for r in self.recommendations],
+                "recorded_measures": [_jsonable(m) for m in self.recorded_measures]}
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, date):
+        return v.isoformat()
+    return v

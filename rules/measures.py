@@ -1,0 +1,169 @@
+"""Accountability measures as recommendations: the ladder of art. 12-16 from the
+failure's gravity and the measures already taken for it, honours
+disqualification (art. 14), Chongqing's measures against institutions (art.
+12), and the organ with management authority that decides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from .accountability import AccountContext
+from .facts import Props
+from .findings import Finding, Recommendation, Ref
+
+RESPONSIBLE = {"MAIN_LEADERSHIP", "IMPORTANT_LEADERSHIP", "DIRECT", "LEADERSHIP"}
+ORGANISATIONAL = ["SUSPENSION", "POST_ADJUSTMENT", "ORDERED_RESIGNATION", "DEMOTION", "REMOVAL"]
+LEVEL = {"NOTICE": 1, "ADMONISHMENT": 2, "ORGANISATIONAL": 3}
+TERRITORY_LEVEL_ORGANS = {"PARTY_COMMITTEE", "GOVERNMENT", "PEOPLES_CONGRESS", "CPPCC", "COURT", "PROCURATORATE"}
+
+
+@dataclass(frozen=True)
+class Rectification:
+    """Status of a measure's rectification on a date."""
+
+    status: str  # NO_DEADLINE, PENDING, RECTIFIED, RECTIFIED_LATE, NOT_RECTIFIED_BY_DEADLINE
+    deadline: date | None
+    rectified_on: date | None
+
+
+def rectification(m: Props, on: date) -> Rectification:
+    deadline, done = m.get("deadline"), m.get("rectified_on")
+    if done is not None and done > on:
+        done = None  # not yet done on the evaluation date
+    if deadline is None:
+        return Rectification("RECTIFIED" if done else "NO_DEADLINE", None, done)
+    if done is not None:
+        return Rectification("RECTIFIED" if done <= deadline else "RECTIFIED_LATE", deadline, done)
+    return Rectification("NOT_RECTIFIED_BY_DEADLINE" if on > deadline else "PENDING", deadline, None)
+
+
+def _level_of(kind: str) -> int:
+    if kind in ORGANISATIONAL:
+        return LEVEL["ORGANISATIONAL"]
+    return LEVEL.get(kind, 0)
+
+
+def ladder(ctx: AccountContext, person_id: str, on: date) -> tuple[str, str, list[Props]]:
+    """The step of the ladder for one person: (NOTICE | ADMONISHMENT |
+    ORGANISATIONAL, rule key, the recorded measures that led there)."""
+    gravity = ctx.failure.get("gravity")
+    step, key, why = {"MINOR": ("NOTICE", "NOTICE", []), "SERIOUS": ("ADMONISHMENT", "ADMONISHMENT", []),
+                      "ESPECIALLY_SERIOUS": ("ORGANISATIONAL", "ORGANISATIONAL", [])}[str(gravity)]
+    mine = [m for m in ctx.facts.measures if m.get("person") == person_id and m.get("decided_on") <= on]
+    late_escalates = ctx.app.stated_by("ADMONISHMENT").notice_escalates_when_late
+    for m in mine:
+        r = rectification(m, on)
+        if m["kind"] == "ADMONISHMENT" and r.status in ("NOT_RECTIFIED_BY_DEADLINE", "RECTIFIED_LATE"):
+            # Art. 15 (both texts): "受到诫勉后仍未按期完成整改目标".
+            if LEVEL["ORGANISATIONAL"] > LEVEL[step]:
+                step, key, why = "ORGANISATIONAL", "ORGANISATIONAL", [m]
+        elif m["kind"] == "NOTICE":
+            # Art. 14: national "受到通报后仍未按期完成整改目标" (late counts);
+            # Chongqing "受到通报后仍未完成整改目标" (only no rectification counts).
+            escalate = r.status == "NOT_RECTIFIED_BY_DEADLINE" or (late_escalates and r.status == "RECTIFIED_LATE")
+            if escalate and LEVEL["ADMONISHMENT"] > LEVEL[step]:
+                step, key, why = "ADMONISHMENT", "ADMONISHMENT", [m]
+    return step, key, why
+
+
+def deciding_organ(ctx: AccountContext, post: Props | None) -> tuple[Ref | None, str]:
+    """The organ with management authority over the holder of ``post``.
+
+    Not formalised: the data does not record cadre-management authority; zeren
+    applies the usual rule "下管一级" — staff by their own unit; leaders of a
+    department by the party committee of its territory; leaders of a
+    territory's own organs by the party committee one level up; leaders of a
+    vertically managed department by the department above it in its system."""
+    unit = ctx.unit
+    note = ("not formalised: management authority follows the usual cadre-management rule (下管一级), "
+            "as the data does not record it; confirm with the organisation department")
+    if post is None or post.get("role") == "STAFF":
+        return Ref("Institution", unit["id"], unit.get("name", "")), note
+    for path in ctx.facts.vertical:
+        if path.valid_on(ctx.as_of) and len(path.nodes) >= 2:
+            up = path.nodes[1]
+            return Ref("Institution", up["id"], up.get("name", "")), note
+    depth = 1 if unit.get("kind") in TERRITORY_LEVEL_ORGANS else 0
+    for t in ctx.facts.chain[depth:]:
+        pcs = [o for o in ctx.facts.organs.get(t["id"], []) if o.get("kind") == "PARTY_COMMITTEE"]
+        if pcs:
+            return Ref("Institution", pcs[0]["id"], pcs[0].get("name", "")), note
+    return None, note + "; no party committee found above the unit"
+
+
+def recommend(ctx: AccountContext, findings: list[Finding], on: date) -> list[Recommendation]:
+    out: list[Recommendation] = []
+    app, f = ctx.app, ctx.failure
+    any_admonishment = False
+    posts = {s.post["id"]: s.post for s in ctx.facts.unit_team}
+    seen: set[str] = set()
+    for fd in findings:
+        if fd.kind not in RESPONSIBLE or fd.person is None or fd.person.id in seen:
+            continue
+        seen.add(fd.person.id)
+        step, key, why = ladder(ctx, fd.person.id, on)
+        post = posts.get(fd.post.id) if fd.post else None
+        organ, organ_note = deciding_organ(ctx, post or ({"role": "STAFF"} if fd.kind == "DIRECT" else None))
+        reason = _reason(ctx, step, why, on)
+        taken = [m for m in ctx.facts.measures if m.get("person") == fd.person.id and _level_of(m["kind"]) >= LEVEL[step]]
+        if taken:
+            reason += f"; already taken: {', '.join(m['kind'] + ' on ' + m['decided_on'].isoformat() for m in taken)}"
+        out.append(Recommendation(
+            measure=step, basis=app.cite(key), reason=reason, person=fd.person,
+            options=ORGANISATIONAL if step == "ORGANISATIONAL" else [step],
+            decided_by=organ, decided_by_basis=app.cite("DECIDING_ORGAN"), not_formalised=organ_note))
+        any_admonishment |= step == "ADMONISHMENT"
+        if f.get("disciplinary"):
+            out.append(Recommendation("DISCIPLINARY_SANCTION", app.cite("DISCIPLINE"),
+                                      "the failure warrants party or government discipline (may be combined, art. 12 ¶1)",
+                                      person=fd.person, decided_by=organ, decided_by_basis=app.cite("DECIDING_ORGAN")))
+        if f.get("suspected_crime"):
+            out.append(Recommendation("LEGAL_REFERRAL", app.cite("CRIME"), "suspected crime: handled under the law",
+                                      person=fd.person))
+    any_admonishment |= any(m["kind"] == "ADMONISHMENT" for m in ctx.facts.measures)
+    if any_admonishment:
+        out.extend(_honours(ctx))
+    if app.has("INSTITUTION_MEASURES"):
+        out.extend(_institution_measures(ctx))
+    return out
+
+
+def _reason(ctx: AccountContext, step: str, why: list[Props], on: date) -> str:
+    gravity = str(ctx.failure.get("gravity"))
+    if not why:
+        return {"NOTICE": "minor (情节较轻): notice and rectification within a deadline",
+                "ADMONISHMENT": "serious harm or major impact (危害严重以及影响重大)",
+                "ORGANISATIONAL": "especially serious harm or impact (危害特别严重以及影响特别重大)"}[step]
+    m = why[0]
+    r = rectification(m, on)
+    return (f"{m['kind']} of {m['decided_on'].isoformat()} with deadline "
+            f"{r.deadline.isoformat() if r.deadline else '-'}: {r.status.replace('_', ' ').lower()} "
+            f"(gravity {gravity})")
+
+
+def _honours(ctx: AccountContext) -> list[Recommendation]:
+    """Art. 14: "取消该地区、部门和单位本年度评选综合性荣誉称号的资格"."""
+    basis = ctx.app.cite("HONOURS")
+    unit = ctx.unit
+    out = [Recommendation("HONOURS_DISQUALIFICATION", basis, "unit of the failure; admonishment (art. 14)",
+                          institution=Ref("Institution", unit["id"], unit.get("name", "")))]
+    parent = unit.get("parent")
+    if parent and unit.get("kind") not in TERRITORY_LEVEL_ORGANS:
+        out.append(Recommendation("HONOURS_DISQUALIFICATION", basis, "department the unit belongs to (art. 14)",
+                                  institution=Ref("Institution", parent, parent)))
+    t = ctx.facts.territory
+    out.append(Recommendation("HONOURS_DISQUALIFICATION", basis, f"region: {t.get('name')} (art. 14)",
+                              institution=None, options=[f"Territory:{t['id']}"]))
+    return out
+
+
+def _institution_measures(ctx: AccountContext) -> list[Recommendation]:
+    """Chongqing art. 12 ¶1: "对各级党政机关的责任追究采取责令书面检查、通报批评等方式进行"."""
+    unit = ctx.unit
+    kind = "WRITTEN_SELF_EXAMINATION" if ctx.failure.get("gravity") == "MINOR" else "CIRCULATED_CRITICISM"
+    return [Recommendation(kind, ctx.app.cite("INSTITUTION_MEASURES"), "measure against the institution itself",
+                           institution=Ref("Institution", unit["id"], unit.get("name", "")),
+                           not_formalised="not formalised: the Chongqing rules name the institution measures but not "
+                                          "which follows from which gravity; zeren suggests written self-examination "
+                                          "for minor failures and circulated criticism otherwise")]

@@ -1,0 +1,304 @@
+"""Standing responsibility for a petition matter on a date: "territorial
+management, responsibility by level; whoever is in charge is responsible"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from .facts import MatterFacts, Props, Seat
+from .findings import Chain, Finding, Gap, Ref
+from .rulesets import Applicable
+from .units import RuleBook
+
+
+@dataclass
+class StandingContext:
+    facts: MatterFacts
+    app: Applicable
+    as_of: date
+
+    @property
+    def matter(self) -> Props:
+        return self.facts.matter
+
+    @property
+    def subject(self) -> str:
+        return str(self.matter.get("subject"))
+
+    @property
+    def home(self) -> Props:
+        return self.facts.chain[0]
+
+    def matter_ref(self) -> Ref:
+        return Ref("PetitionMatter", self.matter["id"], self.matter.get("title", ""))
+
+    def to_territory(self, depth: int) -> Chain:
+        """Chain from the matter to the territory ``depth`` levels above its own."""
+        c = Chain().step(self.matter_ref())
+        for i, t in enumerate(self.facts.chain[: depth + 1]):
+            c = c.step(_t(t), "ARISES_IN" if i == 0 else "PART_OF")
+        return c
+
+    def organs(self, territory_id: str, kind: str) -> list[Props]:
+        return [i for i in self.facts.institutions.get(territory_id, []) if i.get("kind") == kind]
+
+    def finding(self, kind: str, rule: str, chain: Chain, **kw: object) -> Finding:
+        return Finding(kind=kind, rule=rule, basis=self.app.cite(rule), chain=chain, as_of=self.as_of, **kw)  # type: ignore[arg-type]
+
+
+def _t(t: Props) -> Ref:
+    return Ref("Territory", t["id"], t.get("name", ""))
+
+
+def _i(i: Props) -> Ref:
+    return Ref("Institution", i["id"], i.get("name", ""))
+
+
+def _post(p: Props) -> Ref:
+    return Ref("Post", p["id"], p.get("title", ""))
+
+
+def _person(p: Props) -> Ref:
+    return Ref("Person", p["id"], p.get("name", ""))
+
+
+def seat_chain(base: Chain, seat: Seat) -> Chain:
+    c = base.step(_post(seat.post), "POST_AT", reverse=True)
+    if seat.person:
+        c = c.step(_person(seat.person), "HOLDS", reverse=True,
+                   valid_from=(seat.tenure or {}).get("valid_from"), valid_to=(seat.tenure or {}).get("valid_to"))
+    return c
+
+
+def principal(seats: list[Seat]) -> Seat | None:
+    return next((s for s in seats if s.role == "PRINCIPAL"), None)
+
+
+book: RuleBook[StandingContext] = RuleBook()
+
+
+def _team_findings(ctx: StandingContext, inst: Props, base: Chain, *, rule_overall: str,
+                   covered_by: set[str]) -> Iterator[Finding | Gap]:
+    """The principal of an institution's team (overall) and the members whose
+    division of duties covers the matter's subject or one of ``covered_by``
+    (main leadership; the directly in-charge leader)."""
+    seats = ctx.facts.teams.get(inst["id"], [])
+    inst_chain = base
+    head = principal(seats)
+    if head is None or head.person is None:
+        yield Gap(f"principal of {inst.get('name')}",
+                  f"no principal post held on {ctx.as_of.isoformat()} in the data", ctx.app.cite(rule_overall))
+    else:
+        yield ctx.finding("OVERALL", rule_overall, seat_chain(inst_chain, head), person=_person(head.person),
+                          post=_post(head.post), institution=_i(inst), territory=_t(ctx.home))
+    covered = False
+    for s in seats:
+        if s is head or s.person is None:
+            continue
+        div = s.covers(ctx.subject, covered_by)
+        if div is None:
+            continue
+        covered = True
+        c = seat_chain(inst_chain, s)
+        c = c.step(Ref("Division", div["id"], ", ".join(div.get("subjects") or []) or str(div.get("institution"))),
+                   "DIVISION_OF", reverse=True, valid_from=div.get("valid_from"), valid_to=div.get("valid_to"))
+        yield ctx.finding("MAIN_LEADERSHIP", "MAIN_LEADERSHIP", c, person=_person(s.person), post=_post(s.post),
+                          institution=_i(inst), territory=_t(ctx.home),
+                          note="directly in-charge leader (直接主管的负责人) by division of duties")
+    if not covered:
+        yield Gap(f"directly in-charge leader in {inst.get('name')}",
+                  f"no team member's division of duties valid on {ctx.as_of.isoformat()} covers "
+                  f"{ctx.subject}", ctx.app.cite("MAIN_LEADERSHIP"))
+
+
+@book.rule("SUBJECT")
+def subject_responsibility(ctx: StandingContext) -> Iterator[Finding | Gap]:
+    """National art. 6 / Chongqing art. 4 ¶2: "地方各级党委和政府在预防和处理本地区信访问题中负有主体责任".
+
+    The party committee and the government of the territory where the matter arises."""
+    home = ctx.home
+    for kind in ("PARTY_COMMITTEE", "GOVERNMENT"):
+        organs = ctx.organs(home["id"], kind)
+        if not organs:
+            yield Gap(f"{kind} of {home.get('name')}", "no such organ of this territory in the data",
+                      ctx.app.cite("SUBJECT"))
+        for o in organs:
+            yield ctx.finding("SUBJECT", "SUBJECT", ctx.to_territory(0).step(_i(o), "IN_TERRITORY", reverse=True),
+                              institution=_i(o), territory=_t(home))
+
+
+@book.rule("OVERALL")
+def territorial_leadership(ctx: StandingContext) -> Iterator[Finding | Gap]:
+    """National art. 4 ¶2 / Chongqing art. 7: "党政机关领导班子主要负责人对本地区、本部门、本系统的信访工作负总责，
+    其他成员根据工作分工，对职权范围内的信访工作负主要领导责任".
+
+    Principals of the territory's party committee and government bear overall
+    responsibility; members whose division covers the matter's subject, or the
+    competent department, bear main leadership responsibility."""
+    home = ctx.home
+    competent = {d["id"] for d in competent_departments(ctx)[1]}
+    for kind in ("PARTY_COMMITTEE", "GOVERNMENT"):
+        for o in ctx.organs(home["id"], kind):
+            base = ctx.to_territory(0).step(_i(o), "IN_TERRITORY", reverse=True)
+            yield from _team_findings(ctx, o, base, rule_overall="OVERALL", covered_by=competent)
+
+
+def competent_departments(ctx: StandingContext) -> tuple[int, list[Props]]:
+    """The working departments whose remit covers the subject, at the matter's
+    territory or the nearest level up that has one: (depth, departments)."""
+    for depth, t in enumerate(ctx.facts.chain):
+        found = [i for i in ctx.organs(t["id"], "WORKING_DEPARTMENT") if ctx.subject in (i.get("remit") or [])]
+        if found:
+            return depth, found
+    return -1, []
+
+
+@book.rule("COMPETENT")
+def competent_department(ctx: StandingContext) -> Iterator[Finding | Gap]:
+    """National art. 5 ¶1 / Chongqing art. 5 ¶1: "各级党政机关工作部门对属于本部门职权范围内的信访事项，
+    应当依照有关法律法规规定和程序，及时妥善处理".
+
+    The working department whose remit covers the subject, at the matter's
+    territory or the nearest level up; its principal (overall, art. 4 ¶2 "本部门")
+    and its directly in-charge leader (main leadership).
+    Not formalised: a matter that several departments' remits cover is shown for
+    each of them; which leads is for the petition department's assignment."""
+    depth, depts = competent_departments(ctx)
+    if not depts:
+        yield Gap("competent working department",
+                  f"no working department's remit covers {ctx.subject} in "
+                  f"{ctx.home.get('name')} or any level above it", ctx.app.cite("COMPETENT"))
+        return
+    for d in depts:
+        base = ctx.to_territory(depth).step(_i(d), "IN_TERRITORY", reverse=True, remit=ctx.subject)
+        note = "" if depth == 0 else (f"no competent department at {ctx.home.get('name')}; "
+                                      f"nearest level up: {ctx.facts.chain[depth].get('name')}")
+        yield ctx.finding("COMPETENT", "COMPETENT", base, institution=_i(d), territory=_t(ctx.facts.chain[depth]),
+                          note=note)
+        yield from _team_findings(ctx, d, base, rule_overall="OVERALL", covered_by={d["id"]})
+
+
+@book.exception("LITIGATION_ROUTE", to="COMPETENT", when=lambda ctx: bool(
+    ctx.matter.get("litigation_related") or ctx.subject == "LITIGATION"),
+    label="national art. 7 / Chongqing art. 6: 诉讼与信访分离")
+def litigation_route(ctx: StandingContext) -> Iterator[Finding | Gap]:
+    """National art. 7 / Chongqing art. 6: "依照法定程序和诉讼与信访分离制度受理、交办、转送和督办信访事项".
+
+    A litigation-related matter goes to the court and procuratorate of the
+    territory (or the nearest level up that has them), not to a working
+    department by remit."""
+    for depth, t in enumerate(ctx.facts.chain):
+        organs = ctx.organs(t["id"], "COURT") + ctx.organs(t["id"], "PROCURATORATE")
+        if organs:
+            for o in organs:
+                yield ctx.finding("LITIGATION_ROUTE", "LITIGATION_ROUTE",
+                                  ctx.to_territory(depth).step(_i(o), "IN_TERRITORY", reverse=True),
+                                  institution=_i(o), territory=_t(t))
+            return
+    yield Gap("court or procuratorate", "none in the data for this territory or above",
+              ctx.app.cite("LITIGATION_ROUTE"))
+
+
+@book.rule("SYSTEM")
+def vertical_line(ctx: StandingContext) -> Iterator[Finding | Gap]:
+    """National art. 5 ¶2 / Chongqing art. 5 ¶2: "垂直管理部门负责本系统的信访工作，应当督促下级部门和单位依法、及时、就地解决信访问题".
+
+    For a vertically managed competent department, every department above it in
+    its system (links valid on the as-of date) answers for the system, and its
+    principal bears overall responsibility for the system (art. 4 ¶2 "本系统")."""
+    _, depts = competent_departments(ctx)
+    if ctx.matter.get("litigation_related") or ctx.subject == "LITIGATION":
+        return
+    for d in depts:
+        for path in ctx.facts.vertical.get(d["id"], []):
+            if not path.valid_on(ctx.as_of):
+                continue
+            upper = path.nodes[-1]
+            c = Chain().step(ctx.matter_ref())
+            c = c.step(_t(ctx.home), "ARISES_IN")
+            c = c.step(_i(path.nodes[0]), "IN_TERRITORY", reverse=True)
+            for n, link in zip(path.nodes[1:], path.links, strict=True):
+                c = c.step(_i(n), "VERTICAL_LINE", system=link.get("system"),
+                           valid_from=link.get("valid_from"), valid_to=link.get("valid_to"))
+            yield ctx.finding("SYSTEM", "SYSTEM", c, institution=_i(upper),
+                              note=f"level {len(path.links)} above {d.get('name')} in the {upper.get('system') or ''} system")
+            head = principal(ctx.facts.teams.get(upper["id"], []))
+            if head and head.person:
+                yield ctx.finding("OVERALL", "OVERALL", seat_chain(c, head), person=_person(head.person),
+                                  post=_post(head.post), institution=_i(upper), note="overall responsibility for the system")
+
+
+@book.rule("COORDINATION")
+def petition_department(ctx: StandingContext) -> Iterator[Finding | Gap]:
+    """National art. 7 / Chongqing art. 6: "各级信访部门应当在党委和政府的统一领导下，协调、指导和监督本地区的信访工作，
+    …受理、交办、转送和督办信访事项".
+
+    The petition department of the matter's territory (or the nearest level up),
+    with the receiving, assigning, transferring and overseeing steps it took."""
+    for depth, t in enumerate(ctx.facts.chain):
+        depts = ctx.organs(t["id"], "PETITION_DEPARTMENT")
+        if not depts:
+            continue
+        for d in depts:
+            acts = sorted({str(s["step"]["kind"]) for s in ctx.facts.steps
+                           if s["institution"] and s["institution"]["id"] == d["id"]})
+            yield ctx.finding("COORDINATION", "COORDINATION",
+                              ctx.to_territory(depth).step(_i(d), "IN_TERRITORY", reverse=True),
+                              institution=_i(d), territory=_t(t),
+                              note=("steps taken: " + ", ".join(acts)) if acts else "no handling step recorded")
+        return
+    yield Gap("petition department", "none in the data for this territory or above", ctx.app.cite("COORDINATION"))
+
+
+@book.rule("HANDLING")
+def handling_staff(ctx: StandingContext) -> Iterator[Finding | Gap]:
+    """National art. 8 / Chongqing art. 8 (一): staff "依法按程序登记、受理、办理群众反映的信访事项".
+
+    Each staff member recorded on a handling step, with the unit and step."""
+    seen: set[tuple[str, str]] = set()
+    for s in ctx.facts.steps:
+        staff, inst, step = s["staff"], s["institution"], s["step"]
+        if not staff or not inst or not step or step["on"] > ctx.as_of:
+            continue
+        key = (staff["id"], inst["id"])
+        if key in seen:
+            continue
+        seen.add(key)
+        kinds = sorted({str(x["step"]["kind"]) for x in ctx.facts.steps
+                        if x["staff"] and x["staff"]["id"] == staff["id"]})
+        c = Chain().step(ctx.matter_ref()).step(Ref("HandlingStep", step["id"], str(step["kind"])), "STEP_OF",
+                                                reverse=True)
+        c = c.step(_person(staff), "BY_STAFF", on=step.get("on")).step(_i(inst), "BY_INSTITUTION", reverse=False)
+        yield ctx.finding("HANDLING", "HANDLING", c, person=_person(staff), institution=_i(inst),
+                          note="handled: " + ", ".join(kinds))
+
+
+@book.rule("CASE_HOLDING")
+def case_holding(ctx: StandingContext) -> Iterator[Finding | Gap]:
+    """Chongqing art. 7 (二): leaders "对重要信访事项、信访突出问题实行包案处理".
+
+    The leader holding the matter on the as-of date answers for it."""
+    for h in ctx.facts.case_holders:
+        holding, person = h["holding"] or {}, h["person"]
+        if not person or not _within(holding, ctx.as_of):
+            continue
+        c = Chain().step(ctx.matter_ref()).step(_person(person), "HOLDS_CASE", reverse=True,
+                                                valid_from=holding.get("valid_from"), valid_to=holding.get("valid_to"))
+        yield ctx.finding("CASE_HOLDING", "CASE_HOLDING", c, person=_person(person),
+                          post=_post(h["post"]) if h.get("post") else None)
+
+
+def _within(p: Props, on: date) -> bool:
+    return (p.get("valid_from") is None or p["valid_from"] <= on) and (p.get("valid_to") is None or p["valid_to"] >= on)
+
+
+def unattributed_case_holding(ctx: StandingContext) -> list[Gap]:
+    """A case-holding recorded where the applicable rules state no case-holding responsibility."""
+    if ctx.app.has("CASE_HOLDING"):
+        return []
+    return [Gap(f"case-holding by {h['person'].get('name')}",
+                "recorded, but the applicable rules (" + ", ".join(ctx.app.ids) +
+                ") state no case-holding responsibility; Chongqing art. 7 (二) applies only in Chongqing from 2017-05-23")
+            for h in ctx.facts.case_holders if h.get("person") and _within(h["holding"] or {}, ctx.as_of)]
