@@ -49,5 +49,34 @@ def sample(graph: GraphOpt = None) -> None:
     raise typer.Exit(cli_sample(_settings(graph)))
 
 
+@app.command()
+def trace(matter_id: Annotated[str, typer.Argument(help="id of the petition matter")],
+          failure: Annotated[Optional[str], typer.Option("--failure", help="id of a recorded failure")] = None,
+          as_of: Annotated[Optional[str], typer.Option("--as-of", help="date YYYY-MM-DD (default: the matter's "
+                                                                        "date, or the act's date for a failure)")] = None,
+          as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of tables")] = False,
+          graph: GraphOpt = None) -> None:
+    """Who bore which responsibility for a matter, through which chain, on which article, and what follows."""
+    import json
+
+    from rich.console import Console
+
+    from zeren.graph.store import open_store
+    from zeren.rules.engine import Engine, EngineError, NotFound
+    from zeren.rules.render import print_evaluation
+
+    err = Console(stderr=True)
+    with open_store(_settings(graph)) as store:
+        try:
+            ev = Engine(store).trace(matter_id, as_of=as_of, failure_id=failure)
+        except (NotFound, EngineError) as e:
+            err.print(f"[red]error:[/red] {e}")
+            raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(json.dumps(ev.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_evaluation(ev, Console(width=160))
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

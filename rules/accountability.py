@@ -77,11 +77,11 @@ def _involvement_finding(ctx: AccountContext, kind: str, rule: str, inv: Involve
     c = Chain().step(Ref("Failure", ctx.failure["id"], str(ctx.failure.get("item"))))
     if inv.source == "PARTICIPATED" and ctx.facts.decision:
         c = c.step(Ref("Decision", ctx.facts.decision["id"], ctx.facts.decision.get("title", "")), "BY_DECISION")
-    post = inv.link.get("post")
+    post = inv.post or ({"id": inv.link["post"], "title": inv.link["post"]} if inv.link.get("post") else None)
     c = c.step(Ref("Person", inv.person["id"], inv.person.get("name", "")), rel, reverse=True,
                **{k: inv.link.get(k) for k in ("role", "stance", "post") if inv.link.get(k)})
     return ctx.finding(kind, rule, c, person=Ref("Person", inv.person["id"], inv.person.get("name", "")),
-                       post=Ref("Post", post, post) if post else None,
+                       post=Ref("Post", post["id"], post.get("title", "")) if post else None,
                        institution=Ref("Institution", ctx.unit["id"], ctx.unit.get("name", "")), note=note)
 
 

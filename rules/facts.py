@@ -73,6 +73,7 @@ class Involvement:
     person: Props
     link: Props  # INVOLVED_IN or PARTICIPATED_IN properties
     source: str  # INVOLVED or PARTICIPATED
+    post: Props | None = None  # the post recorded on the link
 
 
 @dataclass
@@ -150,7 +151,7 @@ def fetch_failure(store: GraphStore, failure_id: str, act_date: date | None = No
     for p in queries.run(store, "failure_people", {"failure": failure_id,
                                                     "decision": decision["id"] if decision else None}):
         (involved if p["source"] == "INVOLVED" else participants).append(
-            Involvement(p["person"], p["link"], p["source"]))
+            Involvement(p["person"], p["link"], p["source"], p.get("post")))
     organs_rows = queries.run(store, "institutions_in", {
         "territories": [t["id"] for t in chain], "kinds": ["PARTY_COMMITTEE", "GOVERNMENT"], "subject": None})
     organs: dict[str, list[Props]] = {t["id"]: [] for t in chain}

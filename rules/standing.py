@@ -260,7 +260,7 @@ def handling_staff(ctx: StandingContext) -> Iterator[Finding | Gap]:
     seen: set[tuple[str, str]] = set()
     for s in ctx.facts.steps:
         staff, inst, step = s["staff"], s["institution"], s["step"]
-        if not staff or not inst or not step or step["on"] > ctx.as_of:
+        if not staff or not inst or not step:
             continue
         key = (staff["id"], inst["id"])
         if key in seen:

@@ -1,0 +1,79 @@
+"""Readable output of an evaluation: tables with Chinese and English labels."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from zeren.graph.model import ENUMS
+
+from .findings import Evaluation
+
+
+def _label(enum: str, code: str) -> str:
+    e = ENUMS.get(enum)
+    if e and code in e.values:
+        v = e.values[code]
+        return f"{v.zh} {v.en}"
+    return code
+
+
+def _kind(code: str) -> str:
+    if code == "FAILURE":
+        return "失职失责情形 failure"
+    return _label("ResponsibilityKind", code)
+
+
+def render(ev: Evaluation, *, show_chain: bool = True) -> Group:
+    head = Text.assemble((f"{ev.subject}", "bold"), f"  as of {ev.as_of.isoformat()}  rules: ",
+                         (", ".join(ev.rule_sets) or "none", "cyan"))
+    t = Table(title="Findings 责任认定", show_lines=show_chain, expand=True)
+    for col in ("责任 responsibility", "人员 person", "职务 post", "机关单位 institution", "依据 basis", "说明 note"):
+        t.add_column(col, overflow="fold")
+    for f in ev.findings:
+        note = f.note
+        if f.exception:
+            note += f"\n[exception] {f.exception}"
+        if f.not_formalised:
+            note += f"\n{f.not_formalised}"
+        if show_chain:
+            note += f"\nchain: {f.chain.text()}"
+        t.add_row(_kind(f.kind), f.person.name if f.person else "", f.post.name if f.post else "",
+                  f.institution.name if f.institution else (f.territory.name if f.territory else ""),
+                  f"{f.basis.label_zh()}\n{f.basis.label()}", note.strip())
+    parts: list[object] = [head, t]
+    if ev.gaps:
+        g = Table(title="Cannot be determined 无法认定", expand=True)
+        g.add_column("what")
+        g.add_column("why", overflow="fold")
+        g.add_column("basis")
+        for gap in ev.gaps:
+            g.add_row(gap.what, gap.reason, gap.basis.label() if gap.basis else "")
+        parts.append(g)
+    if ev.recommendations:
+        r = Table(title="Measures recommended 建议追责方式", expand=True)
+        for col in ("方式 measure", "对象 whom", "依据 basis", "理由 reason", "决定机关 decided by"):
+            r.add_column(col, overflow="fold")
+        for rec in ev.recommendations:
+            whom = rec.person.name if rec.person else (rec.institution.name if rec.institution else
+                                                       ", ".join(rec.options))
+            measure = ("组织调整或组织处理 organisational: " + " / ".join(_label("MeasureKind", o) for o in rec.options)
+                       if rec.measure == "ORGANISATIONAL" else _label("MeasureKind", rec.measure))
+            r.add_row(measure, whom, rec.basis.label(), rec.reason,
+                      (rec.decided_by.name if rec.decided_by else "") +
+                      (f"\n{rec.not_formalised}" if rec.not_formalised else ""))
+        parts.append(r)
+    if ev.recorded_measures:
+        m = Table(title="Measures recorded 已采取措施", expand=True)
+        for col in ("id", "measure", "person/institution", "decided", "deadline", "rectification"):
+            m.add_column(col)
+        for rec in ev.recorded_measures:
+            m.add_row(rec["id"], _label("MeasureKind", rec["kind"]), rec.get("person") or rec.get("institution") or "",
+                      str(rec.get("decided_on") or ""), str(rec.get("deadline") or ""), rec.get("rectification", ""))
+        parts.append(m)
+    return Group(*parts)  # type: ignore[arg-type]
+
+
+def print_evaluation(ev: Evaluation, console: Console | None = None) -> None:
+    (console or Console()).print(render(ev))

@@ -1,0 +1,228 @@
+"""Rule cases as data: each file in tests/rules/cases is named by the sentence it
+proves. A case loads the small world of tests/rules/world.json (a district of
+Chongqing with a township, the municipality, the tax system up to the nation,
+and a district of Chengdu), applies its own patch, asks one question and
+states what the answer must and must not contain.
+
+Case keys
+---------
+patch / remove : rows to add or replace (by id) / ids to drop, per input file
+ask            : {"trace": M, "failure"?: F, "as_of"?: D} | {"account": F, "as_of"?: D}
+                 | {"counterfactual": {"failure"|"matter": ..., "changes": [...]}}
+                 | {"honours": {"year": Y, "territory"?: T}} | {"cadre": P}
+expect         : rule_sets, findings, absent, gaps, no_gaps, recommendations,
+                 recommendations_absent, added, removed, honours, raises, measures
+A finding pattern matches on kind, person, post, institution, rule, basis
+("DOC:article:paragraph:item", empty parts for none), note_contains,
+exception_contains, chain (node ids that must appear in order).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from zeren.graph.settings import Settings
+from zeren.graph.store import GraphStore
+from zeren.loaders.load import load_path
+from zeren.rules.engine import Change, Engine, EngineError, NotFound
+from zeren.rules.findings import Evaluation, Finding, Recommendation
+
+HERE = Path(__file__).parent / "rules"
+WORLD = json.loads((HERE / "world.json").read_text(encoding="utf-8"))
+CASES = sorted((HERE / "cases").glob("*.json"))
+TODAY = date(2026, 11, 21)
+
+
+def _world(case: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    world = {k: [dict(r) for r in v] for k, v in WORLD.items()}
+    for file, ids in case.get("remove", {}).items():
+        world[file] = [r for r in world.get(file, []) if r["id"] not in set(ids)]
+    for file, rows in case.get("patch", {}).items():
+        by_id = {r["id"]: r for r in world.get(file, [])}
+        for r in rows:
+            by_id[r["id"]] = r
+        world[file] = list(by_id.values())
+    return world
+
+
+def _write(world: dict[str, list[dict[str, Any]]], folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for file, rows in world.items():
+        with (folder / f"{file}.jsonl").open("w", encoding="utf-8") as fh:
+            for r in rows:
+                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return folder
+
+
+def _basis(p: Any) -> str:
+    return f"{p.document}:{p.article}:{p.paragraph or ''}:{p.item or ''}"
+
+
+def _matches(f: Finding | Recommendation, pat: dict[str, Any]) -> bool:
+    for k, v in pat.items():
+        if k == "kind" and getattr(f, "kind", None) != v:
+            return False
+        if k == "measure" and getattr(f, "measure", None) != v:
+            return False
+        if k in ("person", "post", "institution", "decided_by"):
+            ref = getattr(f, k)
+            if (ref.id if ref else None) != v:
+                return False
+        if k == "rule" and getattr(f, "rule", None) != v:
+            return False
+        if k == "basis" and _basis(f.basis) != v:
+            return False
+        if k == "note_contains" and v not in (getattr(f, "note", "") or ""):
+            return False
+        if k == "reason_contains" and v not in (getattr(f, "reason", "") or ""):
+            return False
+        if k == "exception_contains" and v not in (getattr(f, "exception", "") or ""):
+            return False
+        if k == "options" and sorted(getattr(f, "options", [])) != sorted(v):
+            return False
+        if k == "chain":
+            ids = [n.id for n in f.chain.nodes]  # type: ignore[union-attr]
+            pos = 0
+            for want in v:
+                if want not in ids[pos:]:
+                    return False
+                pos = ids.index(want, pos) + 1
+    return True
+
+
+def _check_evaluation(ev: Evaluation, exp: dict[str, Any]) -> None:
+    shown = "\n".join(f"  {f.kind} {f.person and f.person.id} {f.post and f.post.id} "
+                      f"{f.institution and f.institution.id} {_basis(f.basis)} {f.note} {f.exception}"
+                      for f in ev.findings)
+    gaps = "\n".join(f"  {g.what}: {g.reason}" for g in ev.gaps)
+    recs = "\n".join(f"  {r.measure} {r.person and r.person.id} {r.institution and r.institution.id} "
+                     f"{_basis(r.basis)} {r.reason}" for r in ev.recommendations)
+    if "rule_sets" in exp:
+        assert ev.rule_sets == exp["rule_sets"], f"rule sets {ev.rule_sets}"
+    for pat in exp.get("findings", []):
+        assert any(_matches(f, pat) for f in ev.findings), f"no finding matches {pat}; findings:\n{shown}"
+    for pat in exp.get("absent", []):
+        assert not any(_matches(f, pat) for f in ev.findings), f"a finding matches {pat}; findings:\n{shown}"
+    for text in exp.get("gaps", []):
+        assert any(text in f"{g.what}: {g.reason}" for g in ev.gaps), f"no gap mentions {text!r}; gaps:\n{gaps}"
+    for text in exp.get("no_gaps", []):
+        assert not any(text in f"{g.what}: {g.reason}" for g in ev.gaps), f"a gap mentions {text!r}:\n{gaps}"
+    if exp.get("no_findings"):
+        assert not ev.findings, f"expected no findings:\n{shown}"
+    for pat in exp.get("recommendations", []):
+        assert any(_matches(r, pat) for r in ev.recommendations), f"no recommendation matches {pat}:\n{recs}"
+    for pat in exp.get("recommendations_absent", []):
+        assert not any(_matches(r, pat) for r in ev.recommendations), f"a recommendation matches {pat}:\n{recs}"
+    for m in exp.get("measures", []):
+        got = {r["id"]: r.get("rectification") for r in ev.recorded_measures}
+        assert got.get(m["id"]) == m["rectification"], f"measure statuses {got}"
+
+
+@pytest.fixture(scope="module")
+def engine_for(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, _embedded_server: GraphStore):
+    """Loads a case's world into a fresh graph; the world without patches is shared."""
+    from zeren.graph.store import open_store
+
+    opened: list[GraphStore] = []
+    cache: dict[str, Engine] = {}
+
+    def make(case: dict[str, Any], name: str) -> Engine:
+        key = json.dumps({k: case.get(k) for k in ("patch", "remove")}, sort_keys=True)
+        if key in cache:
+            return cache[key]
+        settings = Settings(graph="embedded", data_dir=data_dir, graph_name=f"rules_{len(cache)}")
+        store = open_store(settings)
+        store.clear()
+        opened.append(store)
+        folder = _write(_world(case), tmp_path_factory.mktemp("world"))
+        load_path(folder, store, settings=settings)
+        cache[key] = Engine(store, today=TODAY)
+        return cache[key]
+
+    yield make
+    for s in opened:
+        s.clear()
+        s.close()
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_rule_case(path: Path, engine_for) -> None:  # type: ignore[no-untyped-def]
+    case = json.loads(path.read_text(encoding="utf-8"))
+    engine: Engine = engine_for(case, path.stem)
+    ask, exp = case["ask"], case["expect"]
+    if "raises" in exp:
+        errors = {"NotFound": NotFound, "EngineError": EngineError}
+        with pytest.raises(errors[exp["raises"]["type"]]) as info:
+            _ask(engine, ask)
+        assert exp["raises"]["message_contains"] in str(info.value)
+        return
+    result = _ask(engine, ask)
+    if "counterfactual" in ask:
+        for pat in exp.get("added", []):
+            assert any(_matches(f, pat) for f in result.added), f"not added: {pat}"
+        for pat in exp.get("removed", []):
+            assert any(_matches(f, pat) for f in result.removed), f"not removed: {pat}"
+        for pat in exp.get("recommendations_added", []):
+            assert any(_matches(r, pat) for r in result.recommendations_added), f"not added: {pat}"
+        for pat in exp.get("recommendations_removed", []):
+            assert any(_matches(r, pat) for r in result.recommendations_removed), f"not removed: {pat}"
+        _check_evaluation(result.after, exp.get("after", {}))
+        return
+    if "honours" in ask:
+        got = {(e["role"], e["id"]) for e in result}
+        want = {(e["role"], e["id"]) for e in exp["honours"]}
+        assert got == want
+        return
+    if "cadre" in ask:
+        for pat in exp.get("findings", []):
+            assert any(_matches(f, pat) for f in result["findings"]), f"no finding matches {pat}"
+        for pat in exp.get("absent", []):
+            assert not any(_matches(f, pat) for f in result["findings"]), f"a finding matches {pat}"
+        got = {m["id"]: m["rectification"] for m in result["measures"]}
+        for m in exp.get("measures", []):
+            assert got.get(m["id"]) == m["rectification"], got
+        assert len(result["tenures"]) == exp.get("tenures", len(result["tenures"]))
+        return
+    _check_evaluation(result, exp)
+
+
+def _ask(engine: Engine, ask: dict[str, Any]) -> Any:
+    if "trace" in ask:
+        return engine.trace(ask["trace"], as_of=ask.get("as_of"), failure_id=ask.get("failure"))
+    if "account" in ask:
+        return engine.account(ask["account"], as_of=ask.get("as_of"))
+    if "counterfactual" in ask:
+        c = ask["counterfactual"]
+        changes = [Change(**x) for x in c["changes"]]
+        return engine.counterfactual(failure_id=c.get("failure"), matter_id=c.get("matter"), changes=changes,
+                                     as_of=c.get("as_of"))
+    if "honours" in ask:
+        return engine.honours_roll(ask["honours"]["year"], ask["honours"].get("territory"))
+    if "cadre" in ask:
+        return engine.cadre_record(ask["cadre"])
+    raise AssertionError(f"unknown question {ask}")
+
+
+def test_every_deciding_article_is_exercised_by_some_case() -> None:
+    """Each rule key of both rule sets that decides a finding or a measure is named by a case's expectations."""
+    from zeren.rules.rulesets import CHONGQING, NATIONAL
+
+    cited: set[str] = set()
+    for p in CASES:
+        text = p.read_text(encoding="utf-8")
+        cited.update(x for x in [*NATIONAL.provisions.values(), *CHONGQING.provisions.values()]
+                     if f'"{_basis(x)}"' in text)  # type: ignore[arg-type]
+    deciding = {"SUBJECT", "OVERALL", "MAIN_LEADERSHIP", "COMPETENT", "SYSTEM", "COORDINATION", "LITIGATION_ROUTE",
+                "HANDLING", "CASE_HOLDING", "COLLECTIVE_ALLOCATION", "INDIVIDUAL_ALLOCATION", "DISSENT_EXEMPTION",
+                "DUE_DILIGENCE", "NOTICE", "ADMONISHMENT", "HONOURS", "ORGANISATIONAL", "DISCIPLINE", "CRIME",
+                "INSTITUTION_MEASURES", "FAILURE"}
+    texts = "".join(p.read_text(encoding="utf-8") for p in CASES)
+    missing = [f"{rs.id} {key}" for rs in (NATIONAL, CHONGQING) for key, prov in rs.provisions.items()
+               if key in deciding and prov not in cited
+               and not (key == "FAILURE" and f'"{_basis(prov).rstrip(":")}:' in texts)]
+    assert not missing, f"no case names the provision of: {missing}"
