@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BACKEND_SCHEMES = ("embedded", "falkordb://", "falkordbs://", "redis://", "rediss://", "unix://",
@@ -35,6 +35,17 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(None, description="key protecting petitioner identity (Fernet, base64); "
                                                      "default: generated once into the data folder")
 
+    # The service.
+    host: str = Field("127.0.0.1", description="address the API listens on")
+    port: int = Field(8000, ge=0, le=65535)
+    cypher_timeout_ms: int = Field(5_000, ge=10, description="timeout of an analyst's ad hoc Cypher query")
+    cypher_max_rows: int = Field(10_000, ge=1, description="rows returned at most by an ad hoc Cypher query")
+    cypher_max_length: int = Field(20_000, ge=100, description="characters of an ad hoc Cypher query at most")
+    graphql_max_depth: int = Field(12, ge=2)
+    graphql_max_aliases: int = Field(30, ge=1)
+    graphql_max_tokens: int = Field(4_000, ge=100)
+    graphql_page_max: int = Field(200, ge=1, description="largest page of a connection")
+
     @field_validator("graph")
     @classmethod
     def _known_backend(cls, v: str) -> str:
@@ -42,6 +53,14 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown graph backend {v!r}: use 'embedded', a FalkorDB URL "
                              "(falkordb://host:port) or a Neo4j URI (bolt://, neo4j://, neo4j+s://)")
         return v
+
+    @model_validator(mode="after")
+    def _timeouts_consistent(self) -> Settings:
+        if self.query_timeout_ms > self.max_timeout_ms:
+            raise ValueError(f"query_timeout_ms ({self.query_timeout_ms}) is above the maximum, max_timeout_ms ({self.max_timeout_ms})")
+        if self.cypher_timeout_ms > self.max_timeout_ms:
+            raise ValueError(f"cypher_timeout_ms ({self.cypher_timeout_ms}) is above the maximum, max_timeout_ms ({self.max_timeout_ms})")
+        return self
 
     @property
     def backend(self) -> str:

@@ -44,11 +44,29 @@ class ServerInfo:
 
 @dataclass(frozen=True)
 class Guards:
+    """FalkorDB module settings bounding every query (all unlimited by default)."""
+
     timeout_default_ms: int
     timeout_max_ms: int
     query_memory_mb: int
     resultset_size: int
     max_queued_queries: int
+
+    def __post_init__(self) -> None:
+        # FalkorDB refuses to load with a default above the ceiling, and every
+        # query sent with such a default would be refused: say so plainly.
+        if self.timeout_default_ms > self.timeout_max_ms:
+            raise ValueError(f"the default query timeout ({self.timeout_default_ms} ms) is above "
+                             f"the maximum timeout ({self.timeout_max_ms} ms)")
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file readable by its owner only, from its creation on (no
+    moment where a secret in it is readable by others)."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
 
 
 def _alive(pid: int) -> bool:
@@ -134,7 +152,8 @@ class EmbeddedServer:
         g = self.guards
         conf = self.root / "redis.conf"
         # The password goes through a private config file, never the command line.
-        conf.write_text(
+        _write_private(
+            conf,
             "\n".join([
                 "port 0",
                 f"unixsocket {sock}",
@@ -150,9 +169,8 @@ class EmbeddedServer:
                 f"QUERY_MEM_CAPACITY {g.query_memory_mb * 1024 * 1024} RESULTSET_SIZE {g.resultset_size} "
                 f"MAX_QUEUED_QUERIES {g.max_queued_queries}",
                 "",
-            ])
+            ]),
         )
-        os.chmod(conf, 0o600)
         proc = subprocess.Popen([server, str(conf)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, start_new_session=True)
         self._proc = proc
@@ -170,9 +188,7 @@ class EmbeddedServer:
         else:
             self._kill(proc)
             raise StoreError(f"the embedded FalkorDB did not answer within {wait_s:.0f} s")
-        fd = os.open(self.state_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump({"pid": proc.pid, "socket": sock, "password": password}, fh)
+        _write_private(self.state_file, json.dumps({"pid": proc.pid, "socket": sock, "password": password}))
         return info
 
     @staticmethod

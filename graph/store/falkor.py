@@ -66,8 +66,16 @@ _WRITE_REFUSED = re.compile(r"read-only|read only", re.I)
 _CONSTRAINT = re.compile(r"constraint|unique", re.I)
 
 
+def _missing_graph(e: ResponseError) -> bool:
+    """FalkorDB's answer to a read-only query on a graph key that does not exist."""
+    return "empty key" in str(e).lower()
+
+
 def _translate(e: ResponseError) -> StoreError:
     msg = str(e)
+    if "TIMEOUT_MAX" in msg:
+        # Not a timeout: the timeout asked for is above the server's ceiling.
+        return StoreError(f"the query's timeout is above the server's ceiling (TIMEOUT_MAX): {msg}")
     if _TIMEOUT.search(msg):
         return QueryTimeout(f"query timed out: {msg}")
     if _WRITE_REFUSED.search(msg):
@@ -106,14 +114,34 @@ class FalkorStore(GraphStore):
         return cls(client, graph_name, description=f"FalkorDB at {shown}", timeout_ms=timeout_ms)
 
     def _run(self, query: str, params: Mapping[str, Any] | None, *, timeout_ms: int | None, ro: bool) -> Any:
+        """Send one query; a read of a graph that does not exist yet (never
+        written, or cleared) creates it empty and runs again, so the query gets
+        its real answer: its columns, its syntax error or its refusal."""
         self.round_trips.tick()
         try:
-            fn = self._g.ro_query if ro else self._g.query
-            return fn(query, _params(params), timeout=timeout_ms or self._timeout_ms)
+            return self._send(query, params, timeout_ms=timeout_ms, ro=ro)
+        except ResponseError as e:
+            if not _missing_graph(e):
+                raise _translate(e) from e
+        self._create_empty_graph()
+        try:
+            return self._send(query, params, timeout_ms=timeout_ms, ro=ro)
         except ResponseError as e:
             raise _translate(e) from e
+
+    def _send(self, query: str, params: Mapping[str, Any] | None, *, timeout_ms: int | None, ro: bool) -> Any:
+        fn = self._g.ro_query if ro else self._g.query
+        try:
+            return fn(query, _params(params), timeout=timeout_ms or self._timeout_ms)
         except RedisConnectionError as e:
             raise StoreError(f"{self.description} is not reachable: {e}") from e
+
+    def _create_empty_graph(self) -> None:
+        """FalkorDB creates a graph on its first (non read-only) query."""
+        try:
+            self._send("RETURN 0", None, timeout_ms=None, ro=False)
+        except ResponseError as e:
+            raise _translate(e) from e
 
     def read(self, query: str, params: Mapping[str, Any] | None = None, *,
              timeout_ms: int | None = None) -> list[Row]:

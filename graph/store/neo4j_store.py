@@ -60,7 +60,14 @@ def _params(params: Mapping[str, Any] | None) -> dict[str, Any]:
     return {k: conv(v) for k, v in params.items()}
 
 
+# Codes meaning the query text itself is wrong (not a failure while it ran,
+# such as Neo.ClientError.Statement.ArithmeticError for a division by zero).
+_QUERY_TEXT_CODES = ("Statement.SyntaxError", "Statement.SemanticError", "Statement.ParameterMissing",
+                     "Procedure.ProcedureNotFound")
+
+
 def _translate(e: Exception) -> StoreError:
+    """Map a driver error to the port's errors by its Neo4j status code."""
     code = getattr(e, "code", "") or ""
     msg = getattr(e, "message", None) or str(e)
     if "TransactionTimedOut" in code or "Terminated" in code or "timed out" in msg.lower():
@@ -69,7 +76,7 @@ def _translate(e: Exception) -> StoreError:
         return ReadOnlyViolation(f"refused: only read queries are allowed ({msg})")
     if "ConstraintValidationFailed" in code:
         return ConstraintViolation(msg)
-    if "SyntaxError" in code or "Statement" in code:
+    if code.endswith(_QUERY_TEXT_CODES):
         return QuerySyntaxError(msg)
     return StoreError(msg)
 
@@ -84,8 +91,12 @@ class Neo4jStore(GraphStore):
         self._timeout_s = timeout_ms / 1000
         self.description = f"Neo4j at {uri} (database {database})"
 
+    def _timeout_s_for(self, timeout_ms: int | None) -> float:
+        """The timeout in seconds the driver sends: the one given, else the default."""
+        return timeout_ms / 1000 if timeout_ms else self._timeout_s
+
     def _q(self, text: str, timeout_ms: int | None) -> Query:
-        return Query(text, timeout=(timeout_ms / 1000) if timeout_ms else self._timeout_s)  # type: ignore[arg-type]
+        return Query(text, timeout=self._timeout_s_for(timeout_ms))  # type: ignore[arg-type]
 
     def read(self, query: str, params: Mapping[str, Any] | None = None, *,
              timeout_ms: int | None = None) -> list[Row]:
@@ -102,7 +113,7 @@ class Neo4jStore(GraphStore):
         self.round_trips.tick()
 
         def work(tx: neo4j.ManagedTransaction) -> ReadResult:
-            result = tx.run(self._q(query, timeout_ms), _params(params))
+            result = tx.run(query, _params(params))
             keys = list(result.keys())
             rows: list[list[Any]] = []
             truncated = False
@@ -114,9 +125,12 @@ class Neo4jStore(GraphStore):
             result.consume()
             return ReadResult(keys, rows, truncated)
 
+        # A transaction function cannot run a ``Query`` object: its timeout
+        # travels with the function instead.
+        timed = neo4j.unit_of_work(timeout=self._timeout_s_for(timeout_ms))(work)
         try:
             with self._driver.session(database=self._db, default_access_mode=neo4j.READ_ACCESS) as s:
-                return s.execute_read(work)
+                return s.execute_read(timed)
         except (nx.Neo4jError, nx.DriverError) as e:
             raise _translate(e) from e
 
@@ -137,6 +151,8 @@ class Neo4jStore(GraphStore):
         except nx.Neo4jError as e:
             if "EquivalentSchemaRule" in (e.code or "") or "already exists" in str(e).lower():
                 return
+            raise _translate(e) from e
+        except nx.DriverError as e:
             raise _translate(e) from e
 
     def ensure_unique(self, label: str, prop: str) -> None:

@@ -1,0 +1,225 @@
+"""The embedded FalkorDB server zeren starts itself: private, password
+protected, unix socket only, persistent, reused, stopped by its owner, and
+bounded by its guards. Each test has a data folder (and server) of its own."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from zeren.graph.settings import Settings
+from zeren.graph.store import GraphStore, QueryTimeout, StoreError, open_store
+from zeren.graph.store.embedded import EmbeddedServer, Guards, ServerInfo
+
+PROC = Path("/proc")
+needs_proc = pytest.mark.skipif(not (PROC / "self" / "fd").is_dir(), reason="needs Linux /proc")
+
+
+def state(data_dir: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((data_dir / "falkordb" / "server.json").read_text())
+    return data
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def tcp_listener_inodes() -> set[str]:
+    """Inodes of every listening TCP socket (IPv4 and IPv6) in this network namespace."""
+    inodes: set[str] = set()
+    for table in (PROC / "net" / "tcp", PROC / "net" / "tcp6"):
+        if table.exists():
+            for line in table.read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A":  # LISTEN
+                    inodes.add(fields[9])
+    return inodes
+
+
+def tcp_listeners_of(pid: int) -> set[str]:
+    owned = set()
+    for fd in (PROC / str(pid) / "fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            owned.add(target[len("socket:["):-1])
+    return owned & tcp_listener_inodes()
+
+
+def processes_working_in(folder: Path) -> list[int]:
+    """Pids of the processes whose working folder is ``folder`` (the server
+    works in its data folder; it rewrites its command line, so that cannot tell)."""
+    pids = []
+    for entry in PROC.iterdir():
+        if entry.name.isdigit():
+            try:
+                cwd = os.readlink(entry / "cwd")
+            except OSError:
+                continue
+            if cwd == str(folder):
+                pids.append(int(entry.name))
+    return pids
+
+
+def settings_for(data_dir: Path, **guards: int) -> Settings:
+    return Settings(graph="embedded", data_dir=data_dir, graph_name="g", **guards)
+
+
+def guards_of(s: Settings) -> Guards:
+    return Guards(s.query_timeout_ms, s.max_timeout_ms, s.query_memory_mb, s.resultset_size, s.max_queued_queries)
+
+
+@pytest.fixture
+def own_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def owner(own_dir: Path) -> Iterator[GraphStore]:
+    """A store whose open started a server of its own."""
+    s = open_store(settings_for(own_dir))
+    yield s
+    s.close()
+
+
+# -- private and protected -------------------------------------------------------
+
+@needs_proc
+def test_a_tcp_listener_would_be_seen() -> None:
+    with socket.create_server(("127.0.0.1", 0)):
+        assert tcp_listeners_of(os.getpid())
+
+
+@needs_proc
+def test_the_server_listens_on_a_unix_socket_only(owner: GraphStore, own_dir: Path) -> None:
+    info = state(own_dir)
+    assert "port 0" in (own_dir / "falkordb" / "redis.conf").read_text().splitlines()
+    assert stat.S_ISSOCK(Path(info["socket"]).stat().st_mode)
+    assert tcp_listeners_of(info["pid"]) == set()
+    assert owner.ping()
+
+
+def test_the_state_file_and_config_are_private_to_the_owner(owner: GraphStore, own_dir: Path) -> None:
+    root = own_dir / "falkordb"
+    assert mode(root) == 0o700
+    assert mode(root / "server.json") == 0o600
+    assert mode(root / "redis.conf") == 0o600
+    assert mode(Path(state(own_dir)["socket"])) & 0o077 == 0
+
+
+@needs_proc
+def test_the_password_is_not_on_the_command_line(owner: GraphStore, own_dir: Path) -> None:
+    info = state(own_dir)
+    assert info["password"].encode() not in (PROC / str(info["pid"]) / "cmdline").read_bytes()
+
+
+@pytest.mark.parametrize("auth", [b"", b"*2\r\n$4\r\nAUTH\r\n$5\r\nwrong\r\n"])
+def test_a_client_without_the_password_is_refused(owner: GraphStore, own_dir: Path, auth: bytes) -> None:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(5)
+        s.connect(state(own_dir)["socket"])
+        s.sendall(auth + b"*3\r\n$11\r\nGRAPH.QUERY\r\n$1\r\ng\r\n$8\r\nRETURN 1\r\n")
+        replies = b""
+        while replies.count(b"\r\n") < (2 if auth else 1):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            replies += chunk
+    assert replies.splitlines()[-1].startswith(b"-NOAUTH")
+
+
+# -- life ------------------------------------------------------------------------
+
+def test_data_survive_a_stop_and_a_restart(own_dir: Path) -> None:
+    first = open_store(settings_for(own_dir))
+    first.write("CREATE (:Territory {id: '500000', name: '重庆市'})")
+    pid = state(own_dir)["pid"]
+    first.close()
+    assert not alive(pid)
+
+    second = open_store(settings_for(own_dir))
+    try:
+        assert state(own_dir)["pid"] != pid
+        assert second.read("MATCH (t:Territory) RETURN t.id AS id, t.name AS name") == [
+            {"id": "500000", "name": "重庆市"}]
+        assert any((own_dir / "falkordb" / "appendonlydir").iterdir())
+    finally:
+        second.close()
+
+
+@needs_proc
+def test_a_second_open_on_the_same_folder_reuses_the_running_server(owner: GraphStore, own_dir: Path) -> None:
+    pid = state(own_dir)["pid"]
+    other = open_store(Settings(graph="embedded", data_dir=own_dir, graph_name="other"))
+    other.write("CREATE (:Probe)")
+    assert state(own_dir)["pid"] == pid
+    assert processes_working_in((own_dir / "falkordb").resolve()) == [pid]
+    other.close()
+    assert alive(pid)
+    assert owner.ping()
+
+
+def test_a_server_started_elsewhere_is_not_stopped_by_a_reuser(owner: GraphStore, own_dir: Path) -> None:
+    pid = state(own_dir)["pid"]
+    reuser = EmbeddedServer(own_dir, guards_of(settings_for(own_dir)))
+    assert reuser.start().pid == pid
+    assert reuser.owned is False
+    reuser.stop()
+    assert alive(pid)
+
+
+def test_closing_the_owner_ends_the_server(own_dir: Path) -> None:
+    s = open_store(settings_for(own_dir))
+    info = state(own_dir)
+    s.close()
+    assert not alive(info["pid"])
+    assert not (own_dir / "falkordb" / "server.json").exists()
+    assert not Path(info["socket"]).exists()
+
+
+# -- guards ----------------------------------------------------------------------
+
+def test_the_guards_are_set_on_the_server(own_dir: Path) -> None:
+    s = open_store(settings_for(own_dir, query_timeout_ms=1234, max_timeout_ms=56_789, query_memory_mb=64,
+                                resultset_size=4321, max_queued_queries=17))
+    try:
+        info = state(own_dir)
+        client = ServerInfo(info["pid"], info["socket"], info["password"]).client()
+        got = {name: client.connection.execute_command("GRAPH.CONFIG", "GET", name)
+               for name in ("TIMEOUT_DEFAULT", "TIMEOUT_MAX", "QUERY_MEM_CAPACITY", "RESULTSET_SIZE",
+                            "MAX_QUEUED_QUERIES")}
+        client.connection.close()
+    finally:
+        s.close()
+    assert {k: int(v[1]) for k, v in got.items()} == {
+        "TIMEOUT_DEFAULT": 1234, "TIMEOUT_MAX": 56_789, "QUERY_MEM_CAPACITY": 64 * 1024 * 1024,
+        "RESULTSET_SIZE": 4321, "MAX_QUEUED_QUERIES": 17}
+
+
+def test_a_default_timeout_above_the_maximum_is_refused_before_starting(own_dir: Path) -> None:
+    with pytest.raises(ValueError, match="above the maximum"):
+        open_store(settings_for(own_dir, query_timeout_ms=5000, max_timeout_ms=2000))
+    assert not (own_dir / "falkordb" / "server.json").exists()
+
+
+def test_a_timeout_above_the_maximum_is_an_error_not_a_timeout(store: GraphStore, settings: Settings) -> None:
+    with pytest.raises(StoreError, match="TIMEOUT_MAX") as raised:
+        store.read_only("RETURN 1", timeout_ms=settings.max_timeout_ms + 1, max_rows=1)
+    assert not isinstance(raised.value, QueryTimeout)
