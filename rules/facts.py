@@ -15,7 +15,8 @@ from zeren.graph.store.base import GraphStore
 Props = dict[str, Any]
 
 # Organs of a territory that the standing rules look at besides working departments.
-TERRITORY_ORGANS = ["PARTY_COMMITTEE", "GOVERNMENT", "PETITION_DEPARTMENT", "COURT", "PROCURATORATE"]
+TERRITORY_ORGANS = ["PARTY_COMMITTEE", "GOVERNMENT", "PETITION_DEPARTMENT", "COURT", "PROCURATORATE",
+                    "DISPATCHED_AGENCY"]
 
 
 class NotFound(LookupError):

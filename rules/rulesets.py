@@ -51,9 +51,12 @@ class Provision:
         """The exact text of the provision, or an empty string if zeren does not hold the document."""
         from zeren.loaders.regulations import provision_text
 
+        # An item of a one-paragraph article is cited without its paragraph
+        # ("第七条第（二）项"); in the parsed text it sits under paragraph 1.
+        paragraph = self.paragraph if self.paragraph or not self.item else 1
         try:
-            return provision_text(self.document, self.article, self.paragraph, self.item)
-        except KeyError:
+            return provision_text(self.document, self.article, paragraph, self.item)
+        except (KeyError, ValueError):
             return ""
 
     def with_item(self, item: int | None) -> Provision:

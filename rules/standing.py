@@ -113,20 +113,43 @@ def _team_findings(ctx: StandingContext, inst: Props, base: Chain, *, rule_overa
                   f"{ctx.subject}", ctx.app.cite("MAIN_LEADERSHIP"))
 
 
+def territorial_organs(ctx: StandingContext, kind: str) -> tuple[int, list[Props]]:
+    """The party committee (or government) of the matter's territory; where the
+    territory has none — a subdistrict (街道) is run by the district's dispatched
+    agencies — the nearest level up that has one: (depth, organs)."""
+    for depth, t in enumerate(ctx.facts.chain):
+        found = ctx.organs(t["id"], kind)
+        if found:
+            return depth, found
+    return -1, []
+
+
+def _level_note(ctx: StandingContext, depth: int, kind: str) -> str:
+    if depth <= 0:
+        return ""
+    agencies = [i.get("name", "") for i in ctx.organs(ctx.home["id"], "DISPATCHED_AGENCY")]
+    note = (f"{ctx.home.get('name')} has no {kind.lower().replace('_', ' ')} of its own; "
+            f"the nearest level up, {ctx.facts.chain[depth].get('name')}, answers")
+    return note + (f" (its dispatched agencies there: {', '.join(agencies)})" if agencies else "")
+
+
 @book.rule("SUBJECT")
 def subject_responsibility(ctx: StandingContext) -> Iterator[Finding | Gap]:
     """National art. 6 / Chongqing art. 4 ¶2: "地方各级党委和政府在预防和处理本地区信访问题中负有主体责任".
 
-    The party committee and the government of the territory where the matter arises."""
-    home = ctx.home
+    The party committee and the government of the territory where the matter
+    arises (or of the nearest level up, for a territory without its own).
+    Not formalised: whether a subdistrict's dispatched agencies share the
+    district's subject responsibility is left to the investigator; they are named."""
     for kind in ("PARTY_COMMITTEE", "GOVERNMENT"):
-        organs = ctx.organs(home["id"], kind)
+        depth, organs = territorial_organs(ctx, kind)
         if not organs:
-            yield Gap(f"{kind} of {home.get('name')}", "no such organ of this territory in the data",
+            yield Gap(f"{kind} of {ctx.home.get('name')}", "no such organ for this territory or above in the data",
                       ctx.app.cite("SUBJECT"))
         for o in organs:
-            yield ctx.finding("SUBJECT", "SUBJECT", ctx.to_territory(0).step(_i(o), "IN_TERRITORY", reverse=True),
-                              institution=_i(o), territory=_t(home))
+            t = ctx.facts.chain[depth]
+            yield ctx.finding("SUBJECT", "SUBJECT", ctx.to_territory(depth).step(_i(o), "IN_TERRITORY", reverse=True),
+                              institution=_i(o), territory=_t(t), note=_level_note(ctx, depth, kind))
 
 
 @book.rule("OVERALL")
@@ -137,11 +160,11 @@ def territorial_leadership(ctx: StandingContext) -> Iterator[Finding | Gap]:
     Principals of the territory's party committee and government bear overall
     responsibility; members whose division covers the matter's subject, or the
     competent department, bear main leadership responsibility."""
-    home = ctx.home
     competent = {d["id"] for d in competent_departments(ctx)[1]}
     for kind in ("PARTY_COMMITTEE", "GOVERNMENT"):
-        for o in ctx.organs(home["id"], kind):
-            base = ctx.to_territory(0).step(_i(o), "IN_TERRITORY", reverse=True)
+        depth, organs = territorial_organs(ctx, kind)
+        for o in organs:
+            base = ctx.to_territory(depth).step(_i(o), "IN_TERRITORY", reverse=True)
             yield from _team_findings(ctx, o, base, rule_overall="OVERALL", covered_by=competent)
 
 
