@@ -78,5 +78,63 @@ def trace(matter_id: Annotated[str, typer.Argument(help="id of the petition matt
         print_evaluation(ev, Console(width=160))
 
 
+from zeren.api.cli_admin import audit_command, token_app  # noqa: E402
+
+app.add_typer(token_app, name="token", help="Issue, list and revoke API tokens.")
+app.command("audit")(audit_command)
+
+
+@app.command()
+def schema() -> None:
+    """Print the GraphQL schema (SDL)."""
+    from zeren.api.gql.schema import build_schema
+
+    typer.echo(str(build_schema(_settings(None))))
+
+
+@app.command()
+def serve(graph: GraphOpt = None,
+          host: Annotated[Optional[str], typer.Option(help="address to listen on (default 127.0.0.1)")] = None,
+          port: Annotated[Optional[int], typer.Option(help="port (default 8000)")] = None) -> None:
+    """Serve the GraphQL and Cypher API over the configured store."""
+    import uvicorn
+
+    from zeren.api.app import create_app
+
+    settings = _settings(graph)
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+@app.command()
+def demo(host: Annotated[Optional[str], typer.Option(help="address to listen on (default 127.0.0.1)")] = None,
+         port: Annotated[Optional[int], typer.Option(help="port (default 8000)")] = None,
+         serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="serve after loading")] = True) -> None:
+    """Set up the embedded store, load the regulations and the sample data, issue demo tokens and serve."""
+    from zeren.api.security import ROLES, TokenStore
+    from zeren.graph.settings import Settings
+    from zeren.loaders.load import cli_sample
+
+    settings = Settings(graph="embedded")
+    code = cli_sample(settings)
+    if code:
+        raise typer.Exit(code)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    tokens = TokenStore(settings.data_dir / "zeren.db")
+    host, port = host or settings.host, port or settings.port
+    issued = {role: tokens.issue(f"demo {role}", role)[1] for role in ROLES}
+    typer.echo("Demo tokens, one per role (shown once; revoke with 'zeren token revoke ID'):")
+    for role, token in issued.items():
+        typer.echo(f"  {role:<16} {token}")
+    typer.echo(f"GraphQL:  http://{host}:{port}/graphql  (send 'Authorization: Bearer <token>')")
+    typer.echo(f"GraphiQL: http://{host}:{port}/graphiql?token={issued['investigator']}")
+    typer.echo(f"Cypher:   POST http://{host}:{port}/cypher with the analyst token")
+    if serve_api:
+        import uvicorn
+
+        from zeren.api.app import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

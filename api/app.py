@@ -1,0 +1,76 @@
+"""The FastAPI application: GraphQL at /graphql (GraphiQL in a browser), the
+analysts' read-only Cypher at /cypher, and /health. Resources are created in
+the lifespan and can be swapped in tests through ``create_app(services=...)``
+or ``dependency_overrides``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from strawberry.fastapi import GraphQLRouter
+
+from zeren.api.context import Context, Services
+from zeren.api.cypher import router as cypher_router
+from zeren.api.deps import COOKIE, PrincipalDep, ServicesDep, authenticate
+from zeren.api.gql.schema import build_schema
+from zeren.api.security import AuditLog, TokenStore
+from zeren.graph.confidential import Protector
+from zeren.graph.settings import Settings, get_settings
+from zeren.graph.store import open_store
+from zeren.rules.engine import Engine
+
+
+def open_services(settings: Settings) -> Services:
+    store = open_store(settings)
+    db = settings.data_dir / "zeren.db"
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return Services(settings=settings, store=store, engine=Engine(store), tokens=TokenStore(db), audit=AuditLog(db),
+                    protector=Protector.from_settings(settings))
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    settings = settings or (services.settings if services else get_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = services is None
+        app.state.services = services or open_services(settings)
+        try:
+            yield
+        finally:
+            if own:
+                app.state.services.store.close()
+
+    app = FastAPI(title="zeren (责任)", version="0.1.0", lifespan=lifespan,
+                  description="Who bore which responsibility for petition matters (信访工作责任制), through which "
+                              "chain, on which provision, and which accountability measure follows.")
+
+    async def context(request: Request, services: ServicesDep, principal: PrincipalDep) -> Context:
+        return Context(services=services, principal=principal)
+
+    graphql = GraphQLRouter(build_schema(settings), context_getter=context, graphql_ide="graphiql",
+                                dependencies=[Depends(authenticate)])
+    app.include_router(graphql, prefix="/graphql")
+    app.include_router(cypher_router)
+
+    @app.get("/health", tags=["service"], summary="Liveness of the service and its store (no token needed)")
+    async def health(request: Request) -> JSONResponse:
+        svc: Services = request.app.state.services
+        ok = svc.store.ping()
+        return JSONResponse({"status": "ok" if ok else "degraded", "store": svc.store.dialect, "store_up": ok},
+                            status_code=200 if ok else 503)
+
+    @app.get("/graphiql", tags=["service"], summary="Open GraphiQL with a token (sets a same-site cookie)")
+    async def graphiql(token: str, services: ServicesDep) -> Any:
+        if services.tokens.verify(token) is None:
+            return JSONResponse({"detail": "invalid, revoked or expired token"}, status_code=401,
+                                headers={"WWW-Authenticate": "Bearer"})
+        response = RedirectResponse("/graphql", status_code=303)
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=False, max_age=8 * 3600)
+        return response
+
+    return app

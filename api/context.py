@@ -1,0 +1,96 @@
+"""Resources of the service (created once in the app's lifespan) and the typed
+per-request context, which creates its DataLoaders anew for every request."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from strawberry.dataloader import DataLoader
+from strawberry.fastapi import BaseContext
+
+from zeren import queries
+from zeren.api.security import AuditLog, Principal, TokenStore
+from zeren.graph.confidential import Protector
+from zeren.graph.settings import Settings
+from zeren.graph.store.base import GraphStore, Row
+from zeren.rules.engine import Engine
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: GraphStore
+    engine: Engine
+    tokens: TokenStore
+    audit: AuditLog
+    protector: Protector
+
+
+async def run_query(store: GraphStore, name: str, params: dict[str, Any]) -> list[Row]:
+    """Run a named query off the event loop."""
+    return await run_in_threadpool(queries.run, store, name, params)
+
+
+def _by_key(name: str, column: str, key: str, store: GraphStore) -> Callable[[list[str]], Any]:
+    async def load(ids: list[str]) -> list[Any]:
+        rows = await run_query(store, name, {"ids": list(ids)})
+        found = {r[column][key]: r[column] for r in rows}
+        return [found.get(i) for i in ids]
+    return load
+
+
+def _grouped(name: str, group: str, column: str, store: GraphStore) -> Callable[[list[str]], Any]:
+    async def load(ids: list[str]) -> list[list[Any]]:
+        rows = await run_query(store, name, {"ids": list(ids)})
+        out: dict[str, list[Any]] = defaultdict(list)
+        for r in rows:
+            out[r[group]].append(r[column])
+        return [out.get(i, []) for i in ids]
+    return load
+
+
+@dataclass
+class Loaders:
+    territory: DataLoader[str, dict[str, Any] | None]
+    institution: DataLoader[str, dict[str, Any] | None]
+    person: DataLoader[str, dict[str, Any] | None]
+    steps: DataLoader[str, list[dict[str, Any]]]
+    failures: DataLoader[str, list[dict[str, Any]]]
+
+    @classmethod
+    def create(cls, store: GraphStore) -> Loaders:
+        return cls(
+            territory=DataLoader(_by_key("territories_by_id", "territory", "id", store)),
+            institution=DataLoader(_by_key("institutions_by_id", "institution", "id", store)),
+            person=DataLoader(_by_key("persons_by_id", "person", "id", store)),
+            steps=DataLoader(_grouped("steps_by_matter", "matter", "step", store)),
+            failures=DataLoader(_grouped("failures_by_matter", "matter", "failure", store)),
+        )
+
+
+@dataclass
+class Context(BaseContext):
+    services: Services
+    principal: Principal
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        super().__init__()
+        self.loaders = Loaders.create(self.services.store)
+
+    @property
+    def store(self) -> GraphStore:
+        return self.services.store
+
+    @property
+    def engine(self) -> Engine:
+        return self.services.engine
+
+    def require(self, *roles: str) -> None:
+        if self.principal.role not in roles:
+            raise PermissionError(f"forbidden: this needs the role {' or '.join(roles)}; "
+                                  f"your token has the role {self.principal.role}")

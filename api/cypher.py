@@ -1,0 +1,72 @@
+"""Ad hoc, read-only Cypher for analysts. Read-only is enforced by the server
+(FalkorDB's GRAPH.RO_QUERY; READ access mode on Neo4j), with a timeout and a
+row cap; the graph holds only ciphertext and pseudonyms of protected fields,
+so an analyst never sees a petitioner's identity."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from zeren.api.deps import ServicesDep, require_role
+from zeren.api.security import Principal
+from zeren.graph.store.base import QuerySyntaxError, QueryTimeout, ReadOnlyViolation, StoreError
+
+router = APIRouter()
+
+
+class CypherRequest(BaseModel):
+    query: str = Field(description="a read-only Cypher query")
+    parameters: dict[str, Any] = Field(default_factory=dict, description="query parameters ($name)")
+
+
+class CypherResponse(BaseModel):
+    columns: list[str]
+    rows: list[list[Any]]
+    truncated: bool = Field(description="true when more rows matched than the row cap allows")
+    row_cap: int
+
+
+def jsonable(v: Any) -> Any:
+    if isinstance(v, (date, datetime)):
+        return v.isoformat()
+    if isinstance(v, dict):
+        return {str(k): jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [jsonable(x) for x in v]
+    return v
+
+
+@router.post("/cypher", response_model=CypherResponse, tags=["analysts"],
+             summary="Run a read-only Cypher query (analyst, admin)")
+async def run_cypher(body: CypherRequest, services: ServicesDep,
+                     _: Annotated[Principal, Depends(require_role("analyst", "admin"))]) -> CypherResponse:
+    s = services.settings
+    if not body.query.strip():
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "the query is empty")
+    if len(body.query) > s.cypher_max_length:
+        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                            f"the query is longer than {s.cypher_max_length} characters")
+    try:
+        result = await run_in_threadpool(services.store.read_only, body.query, body.parameters,
+                                         timeout_ms=s.cypher_timeout_ms, max_rows=s.cypher_max_rows)
+    except ReadOnlyViolation:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            "refused: only read queries are allowed here; the graph is unchanged") from None
+    except QueryTimeout:
+        raise HTTPException(status.HTTP_504_GATEWAY_TIMEOUT,
+                            f"the query ran past the time limit of {s.cypher_timeout_ms} ms and was stopped") from None
+    except QuerySyntaxError as e:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"the query is not valid Cypher: {_first_line(e)}") from None
+    except StoreError as e:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"the query failed: {_first_line(e)}") from None
+    return CypherResponse(columns=result.columns, rows=jsonable(result.rows), truncated=result.truncated,
+                          row_cap=s.cypher_max_rows)
+
+
+def _first_line(e: Exception) -> str:
+    return str(e).splitlines()[0][:300] if str(e) else type(e).__name__

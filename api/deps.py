@@ -1,0 +1,58 @@
+"""Dependency aliases of the service: the resources and the authenticated caller."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+
+from zeren.api.context import Services
+from zeren.api.security import Principal
+
+COOKIE = "zeren_token"
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def _token(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED,
+                                "malformed Authorization header: use 'Authorization: Bearer <token>'",
+                                headers={"WWW-Authenticate": 'Bearer error="invalid_request"'})
+        return value.strip()
+    return request.cookies.get(COOKIE)
+
+
+def authenticate(request: Request, services: ServicesDep) -> Principal:
+    token = _token(request)
+    if not token:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED,
+                            "authentication required: send 'Authorization: Bearer <token>' "
+                            "(tokens are issued with 'zeren token issue')",
+                            headers={"WWW-Authenticate": "Bearer"})
+    principal = services.tokens.verify(token)
+    if principal is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid, revoked or expired token",
+                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(authenticate)]
+
+
+def require_role(*roles: str):  # type: ignore[no-untyped-def]
+    def check(principal: PrincipalDep) -> Principal:
+        if principal.role not in roles:
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                f"forbidden: this needs the role {' or '.join(roles)}; "
+                                f"your token has the role {principal.role}")
+        return principal
+    return check

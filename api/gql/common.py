@@ -1,0 +1,225 @@
+"""Types shared by every domain of the schema: enumerations from the declared
+model, provisions, chains, findings and evaluations. Thin types built from the
+engine's records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from zeren.graph.model import ENUMS
+from zeren.rules.findings import Evaluation as EvaluationRecord
+from zeren.rules.findings import Finding as FindingRecord
+from zeren.rules.findings import Gap as GapRecord
+from zeren.rules.findings import Recommendation as RecommendationRecord
+from zeren.rules.findings import Ref
+from zeren.rules.rulesets import Provision as ProvisionRecord
+
+
+def _enum(name: str, extra: dict[str, tuple[str, str]] | None = None) -> type[Enum]:
+    e = ENUMS[name]
+    members: dict[str, Any] = {
+        code: strawberry.enum_value(code, description=f"{label.en} / {label.zh}") for code, label in e.values.items()}
+    for code, (en, zh) in (extra or {}).items():
+        members[code] = strawberry.enum_value(code, description=f"{en} / {zh}")
+    return strawberry.enum(Enum(name, members), description=f"{e.en} / {e.zh}")  # type: ignore[misc]
+
+
+ResponsibilityKind = _enum("ResponsibilityKind", {"FAILURE": ("the failure and the item it falls under", "失职失责情形")})
+Subject = _enum("Subject")
+Channel = _enum("Channel")
+MatterForm = _enum("MatterForm")
+InstitutionKind = _enum("InstitutionKind")
+TerritoryLevel = _enum("TerritoryLevel")
+PostRole = _enum("PostRole")
+StepKind = _enum("StepKind")
+FailureItem = _enum("FailureItem")
+FailureScope = _enum("FailureScope")
+Gravity = _enum("Gravity")
+Stance = _enum("Stance")
+MeasureKind = _enum("MeasureKind", {"ORGANISATIONAL": ("organisational adjustment or handling (art. 15)",
+                                                       "组织调整或者组织处理")})
+
+
+@strawberry.type(description="A label in English and Chinese.")
+class Label:
+    en: str
+    zh: str
+
+
+def label(enum: str, code: str) -> Label:
+    e = ENUMS.get(enum)
+    if e and code in e.values:
+        return Label(en=e.values[code].en, zh=e.values[code].zh)
+    return Label(en=code, zh=code)
+
+
+@strawberry.type(description="A provision of a regulation: document > article > paragraph (款) > item (项).")
+class Provision:
+    document: str = strawberry.field(description="document id, e.g. CN-2016 (national measures), CQ-2017 (Chongqing)")
+    article: int
+    paragraph: int | None
+    item: int | None
+    label: str = strawberry.field(description="citation in English")
+    label_zh: str = strawberry.field(description="citation in Chinese")
+    text: str = strawberry.field(description="the exact text of the provision")
+
+    @staticmethod
+    def of(p: ProvisionRecord) -> Provision:
+        return Provision(document=p.document, article=p.article, paragraph=p.paragraph, item=p.item,
+                         label=p.label(), label_zh=p.label_zh(), text=p.text())
+
+
+@strawberry.type(description="A node on a chain or named by a finding.")
+class NodeRef:
+    label: str = strawberry.field(description="node label, e.g. Institution")
+    id: strawberry.ID
+    name: str
+
+    @staticmethod
+    def of(r: Ref | None) -> NodeRef | None:
+        return NodeRef(label=r.label, id=strawberry.ID(r.id), name=r.name) if r else None
+
+
+@strawberry.type(description="A property of a relationship on a chain.")
+class Property:
+    key: str
+    value: str
+
+
+@strawberry.type(description="A relationship on a chain, from start to end node (by id).")
+class ChainLink:
+    type: str
+    start: strawberry.ID
+    end: strawberry.ID
+    properties: list[Property]
+
+
+@strawberry.type(description="The nodes and relationships, in order, through which a finding came.")
+class Chain:
+    nodes: list[NodeRef]
+    relationships: list[ChainLink]
+
+
+@strawberry.type(description="Who bears which responsibility, on which provision, through which chain.")
+class Finding:
+    kind: ResponsibilityKind  # type: ignore[valid-type]
+    kind_label: Label
+    rule: str = strawberry.field(description="the rule unit that produced the finding")
+    person: NodeRef | None
+    post: NodeRef | None
+    institution: NodeRef | None
+    territory: NodeRef | None
+    basis: Provision
+    chain: Chain
+    as_of: dt.date
+    note: str
+    exception: str = strawberry.field(description="the labelled exception that changed the base rule, if any")
+    not_formalised: str = strawberry.field(description="what is left to human judgement, if anything")
+
+    @staticmethod
+    def of(f: FindingRecord) -> Finding:
+        kl = label("ResponsibilityKind", f.kind) if f.kind != "FAILURE" else Label(en="failure", zh="失职失责情形")
+        return Finding(
+            kind=ResponsibilityKind[f.kind], kind_label=kl, rule=f.rule, person=NodeRef.of(f.person),  # type: ignore[misc]
+            post=NodeRef.of(f.post), institution=NodeRef.of(f.institution), territory=NodeRef.of(f.territory),
+            basis=Provision.of(f.basis),
+            chain=Chain(nodes=[NodeRef.of(n) for n in f.chain.nodes],  # type: ignore[misc]
+                        relationships=[ChainLink(type=r.type, start=strawberry.ID(r.start), end=strawberry.ID(r.end),
+                                                 properties=[Property(key=k, value=v) for k, v in r.props])
+                                       for r in f.chain.relationships]),
+            as_of=f.as_of, note=f.note, exception=f.exception, not_formalised=f.not_formalised)
+
+
+@strawberry.type(description="Something that cannot be determined, and why (never a guess).")
+class Gap:
+    what: str
+    reason: str
+    basis: Provision | None
+
+    @staticmethod
+    def of(g: GapRecord) -> Gap:
+        return Gap(what=g.what, reason=g.reason, basis=Provision.of(g.basis) if g.basis else None)
+
+
+@strawberry.type(description="A measure the rules lead to; the organ with management authority decides.")
+class Recommendation:
+    measure: MeasureKind  # type: ignore[valid-type]
+    measure_label: Label
+    person: NodeRef | None
+    institution: NodeRef | None
+    options: list[str]
+    basis: Provision
+    reason: str
+    decided_by: NodeRef | None
+    decided_by_basis: Provision | None
+    not_formalised: str
+
+    @staticmethod
+    def of(r: RecommendationRecord) -> Recommendation:
+        ml = (Label(en="organisational adjustment or handling", zh="组织调整或者组织处理")
+              if r.measure == "ORGANISATIONAL" else label("MeasureKind", r.measure))
+        return Recommendation(measure=MeasureKind[r.measure], measure_label=ml,  # type: ignore[misc]
+                              person=NodeRef.of(r.person), institution=NodeRef.of(r.institution),
+                              options=list(r.options), basis=Provision.of(r.basis), reason=r.reason,
+                              decided_by=NodeRef.of(r.decided_by),
+                              decided_by_basis=Provision.of(r.decided_by_basis) if r.decided_by_basis else None,
+                              not_formalised=r.not_formalised)
+
+
+@strawberry.type(description="An accountability measure recorded in the graph, with its rectification status.")
+class Measure:
+    id: strawberry.ID
+    kind: MeasureKind  # type: ignore[valid-type]
+    person: strawberry.ID | None
+    institution: strawberry.ID | None
+    decided_by: strawberry.ID | None
+    decided_on: dt.date
+    deadline: dt.date | None
+    rectified_on: dt.date | None
+    rectification: str = strawberry.field(
+        description="NO_DEADLINE, PENDING, RECTIFIED, RECTIFIED_LATE or NOT_RECTIFIED_BY_DEADLINE on the evaluation date")
+    failure: strawberry.ID | None
+
+    @staticmethod
+    def of(m: dict[str, Any]) -> Measure:
+        return Measure(id=strawberry.ID(m["id"]), kind=MeasureKind[m["kind"]],  # type: ignore[misc]
+                       person=m.get("person"), institution=m.get("institution"), decided_by=m.get("decided_by"),
+                       decided_on=m["decided_on"], deadline=m.get("deadline"), rectified_on=m.get("rectified_on"),
+                       rectification=m.get("rectification", ""), failure=m.get("failure"))
+
+
+@strawberry.type(description="The engine's answer for a matter or a failure on a date.")
+class Evaluation:
+    subject: str
+    as_of: dt.date
+    rule_sets: list[str] = strawberry.field(description="rule sets applied, base first (empty: none held applies)")
+    findings: list[Finding]
+    gaps: list[Gap]
+    recommendations: list[Recommendation]
+    recorded_measures: list[Measure]
+
+    @staticmethod
+    def of(ev: EvaluationRecord) -> Evaluation:
+        return Evaluation(subject=ev.subject, as_of=ev.as_of, rule_sets=list(ev.rule_sets),
+                          findings=[Finding.of(f) for f in ev.findings], gaps=[Gap.of(g) for g in ev.gaps],
+                          recommendations=[Recommendation.of(r) for r in ev.recommendations],
+                          recorded_measures=[Measure.of(m) for m in ev.recorded_measures])
+
+
+@strawberry.type(description="A territory (official administrative-division code as id).")
+class Territory:
+    id: strawberry.ID
+    name: str
+    level: TerritoryLevel  # type: ignore[valid-type]
+    parent_id: strawberry.ID | None
+
+    @staticmethod
+    def of(t: dict[str, Any] | None) -> Territory | None:
+        if not t:
+            return None
+        return Territory(id=strawberry.ID(t["id"]), name=t.get("name", ""), level=TerritoryLevel[t["level"]],  # type: ignore[misc]
+                         parent_id=t.get("parent"))

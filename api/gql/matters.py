@@ -1,0 +1,202 @@
+"""Petition matters: lookup, filtered cursor pages, standing responsibility and
+accountability, and the protected fields (petition_bureau only, audited)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from typing import Any
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+from strawberry.types import Info
+
+from zeren.api.context import Context, run_query
+from zeren.rules.engine import EngineError
+
+from .common import (Channel, Evaluation, FailureItem, FailureScope, Gravity, Label, MatterForm, StepKind, Subject,
+                     Territory, label)
+
+PROTECTED_ROLE = "petition_bureau"
+
+
+@strawberry.type(description="A handling step of a matter.")
+class Step:
+    id: strawberry.ID
+    kind: StepKind  # type: ignore[valid-type]
+    institution: strawberry.ID
+    staff: strawberry.ID | None
+    to_institution: strawberry.ID | None
+    on: dt.date
+    due: dt.date | None
+    note: str | None
+
+    @staticmethod
+    def of(s: dict[str, Any]) -> Step:
+        return Step(id=s["id"], kind=StepKind[s["kind"]], institution=s["institution"], staff=s.get("staff"),  # type: ignore[misc]
+                    to_institution=s.get("to_institution"), on=s["on"], due=s.get("due"), note=s.get("note"))
+
+
+@strawberry.type(description="A failure recorded for a matter (art. 11 ¶1).")
+class FailureRecord:
+    id: strawberry.ID
+    item: FailureItem  # type: ignore[valid-type]
+    item_label: Label
+    scope: FailureScope  # type: ignore[valid-type]
+    gravity: Gravity  # type: ignore[valid-type]
+    unit: strawberry.ID
+    act_date: dt.date
+    acts: str
+
+    @strawberry.field(description="Accountability for this failure: allocation among the people who held the posts "
+                                  "on the act date, exemptions, measures (rectification status as of asOf).")
+    async def accountability(self, info: Info[Context, None], as_of: dt.date | None = None) -> Evaluation:
+        ev = await run_in_threadpool(info.context.engine.account, str(self.id), as_of)
+        return Evaluation.of(ev)
+
+    @staticmethod
+    def of(f: dict[str, Any]) -> FailureRecord:
+        return FailureRecord(id=f["id"], item=FailureItem[f["item"]], item_label=label("FailureItem", f["item"]),  # type: ignore[misc]
+                             scope=FailureScope[f["scope"]], gravity=Gravity[f["gravity"]], unit=f["unit"],  # type: ignore[misc]
+                             act_date=f["act_date"], acts=f.get("acts", ""))
+
+
+@strawberry.type(description="A petition matter (信访事项).")
+class Matter:
+    id: strawberry.ID
+    title: str
+    subject: Subject  # type: ignore[valid-type]
+    channel: Channel  # type: ignore[valid-type]
+    form: MatterForm  # type: ignore[valid-type]
+    headcount: int | None
+    received_on: dt.date
+    closed_on: dt.date | None
+    litigation_related: bool
+    summary: str | None
+    petitioner_pseudonym: str | None = strawberry.field(
+        description="keyed pseudonym of the petitioner: equal for the same petitioner, reveals nothing")
+    territory_id: strawberry.ID
+    accused_institution: strawberry.ID | None
+    accused_person: strawberry.ID | None
+    raw: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field(description="The territory the matter arises in.")
+    async def territory(self, info: Info[Context, None]) -> Territory | None:
+        return Territory.of(await info.context.loaders.territory.load(str(self.territory_id)))
+
+    @strawberry.field(description="Handling steps, in date order.")
+    async def steps(self, info: Info[Context, None]) -> list[Step]:
+        return [Step.of(s) for s in await info.context.loaders.steps.load(str(self.id))]
+
+    @strawberry.field(description="Failures recorded for the matter.")
+    async def failures(self, info: Info[Context, None]) -> list[FailureRecord]:
+        return [FailureRecord.of(f) for f in await info.context.loaders.failures.load(str(self.id))]
+
+    @strawberry.field(description="Standing responsibility on asOf (default: the date received): who bore which "
+                                  "responsibility, through which chain, on which provision.")
+    async def responsibility(self, info: Info[Context, None], as_of: dt.date | None = None) -> Evaluation:
+        ev = await run_in_threadpool(info.context.engine.trace, str(self.id), as_of)
+        return Evaluation.of(ev)
+
+    @strawberry.field(description="The petitioner's identity. Only for the petition_bureau role; every read is "
+                                  "written to the audit log.")
+    async def petitioner(self, info: Info[Context, None]) -> str | None:
+        return await _protected(info, self, "petitioner")
+
+    @strawberry.field(description="Accusation materials. Only for the petition_bureau role; every read is audited.")
+    async def accusation(self, info: Info[Context, None]) -> str | None:
+        return await _protected(info, self, "accusation")
+
+    @staticmethod
+    def of(m: dict[str, Any]) -> Matter:
+        return Matter(id=m["id"], title=m.get("title", ""), subject=Subject[m["subject"]],  # type: ignore[misc]
+                      channel=Channel[m["channel"]], form=MatterForm[m["form"]],  # type: ignore[misc]
+                      headcount=m.get("headcount"), received_on=m["received_on"], closed_on=m.get("closed_on"),
+                      litigation_related=bool(m.get("litigation_related")), summary=m.get("summary"),
+                      petitioner_pseudonym=m.get("petitioner_pseudonym"), territory_id=m["territory"],
+                      accused_institution=m.get("accused_institution"), accused_person=m.get("accused_person"), raw=m)
+
+
+async def _protected(info: Info[Context, None], matter: Matter, field: str) -> str | None:
+    ctx = info.context
+    ctx.require(PROTECTED_ROLE)
+    token = matter.raw.get(f"{field}_enc")
+    ctx.services.audit.record(ctx.principal, str(matter.id), field)
+    if token is None:
+        return None
+    return ctx.services.protector.decrypt(token)
+
+
+@strawberry.input(description="Filters of the matters list; every one optional.")
+class MatterFilter:
+    territory: strawberry.ID | None = strawberry.field(default=None, description="this territory and all below it")
+    subject: Subject | None = None  # type: ignore[valid-type]
+    channel: Channel | None = None  # type: ignore[valid-type]
+    form: MatterForm | None = None  # type: ignore[valid-type]
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    has_failure: bool | None = None
+
+
+@strawberry.type
+class MatterEdge:
+    cursor: str
+    node: Matter
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type(description="A page of matters, newest first.")
+class MatterConnection:
+    edges: list[MatterEdge]
+    page_info: PageInfo
+
+
+def encode_cursor(m: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(f"{m['received_on'].isoformat()}|{m['id']}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[str, str]:
+    try:
+        day, key = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        dt.date.fromisoformat(day)
+        return day, key
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise EngineError(f"cursor {cursor[:40]!r} is not one this service issued") from None
+
+
+async def matter(info: Info[Context, None], id: strawberry.ID) -> Matter:
+    rows = await run_query(info.context.store, "matter", {"matter": str(id)})
+    if not rows:
+        from zeren.rules.facts import NotFound
+
+        raise NotFound("petition matter", str(id))
+    return Matter.of(rows[0]["matter"])
+
+
+async def matters(info: Info[Context, None], filter: MatterFilter | None = None, first: int = 20,
+                  after: str | None = None) -> MatterConnection:
+    ctx = info.context
+    cap = ctx.services.settings.graphql_page_max
+    if not 1 <= first <= cap:
+        raise EngineError(f"first must be between 1 and {cap}")
+    f = filter or MatterFilter()
+    territories = None
+    if f.territory:
+        territories = [r["id"] for r in await run_query(ctx.store, "territory_descendants", {"territory": str(f.territory)})]
+    after_date, after_id = decode_cursor(after) if after else (None, None)
+    rows = await run_query(ctx.store, "matters_page", {
+        "territories": territories, "subject": f.subject.value if f.subject else None,
+        "channel": f.channel.value if f.channel else None, "form": f.form.value if f.form else None,
+        "from": f.received_from.isoformat() if f.received_from else None,
+        "to": f.received_to.isoformat() if f.received_to else None, "has_failure": f.has_failure,
+        "after_date": after_date, "after_id": after_id, "limit": first + 1})
+    page = rows[:first]
+    edges = [MatterEdge(cursor=encode_cursor(r["matter"]), node=Matter.of(r["matter"])) for r in page]
+    return MatterConnection(edges=edges, page_info=PageInfo(has_next_page=len(rows) > first,
+                                                            end_cursor=edges[-1].cursor if edges else None))

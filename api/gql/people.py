@@ -1,0 +1,162 @@
+"""People and records: tenures and the cadre record (personnel vetting), the
+honours roll, provisions of the regulations, counterfactual evaluations and
+the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+from strawberry.types import Info
+
+from zeren.api.context import Context
+from zeren.rules.engine import Change, EngineError
+from zeren.rules.rulesets import Provision as ProvisionRecord
+
+from .common import Evaluation, Finding, Measure, NodeRef, Provision, Recommendation, Stance
+
+
+@strawberry.type(description="A person's tenure of a post.")
+class Tenure:
+    post: NodeRef
+    institution: NodeRef
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+
+@strawberry.type(description="Petition-work accountability record of a cadre (national art. 10 ¶2; Chongqing "
+                             "art. 10 ¶2, art. 18): every finding and measure across posts and time.")
+class CadreRecord:
+    findings: list[Finding]
+    recommendations: list[Recommendation]
+    measures: list[Measure]
+    basis: list[Provision]
+
+
+@strawberry.type(description="A person.")
+class Person:
+    id: strawberry.ID
+    name: str
+    tenures: list[Tenure]
+    record: CadreRecord
+
+
+async def person(info: Info[Context, None], id: strawberry.ID) -> Person:
+    info.context.require("investigator", "personnel", "petition_bureau", "admin", "analyst")
+    rec = await run_in_threadpool(info.context.engine.cadre_record, str(id))
+    p = rec["person"]
+    return Person(
+        id=p["id"], name=p.get("name", ""),
+        tenures=[Tenure(post=NodeRef(label="Post", id=t["post"]["id"], name=t["post"].get("title", "")),
+                        institution=NodeRef(label="Institution", id=t["institution"]["id"],
+                                            name=t["institution"].get("name", "")),
+                        valid_from=t["tenure"]["valid_from"], valid_to=t["tenure"].get("valid_to"))
+                 for t in rec["tenures"]],
+        record=CadreRecord(findings=[Finding.of(f) for f in rec["findings"]],
+                           recommendations=[Recommendation.of(r) for r in rec["recommendations"]],
+                           measures=[Measure.of(m) for m in rec["measures"]],
+                           basis=[Provision.of(b) for b in rec["basis"]]))
+
+
+@strawberry.type(description="A region, department or unit that loses eligibility for comprehensive honours (art. 14).")
+class HonoursEntry:
+    role: str = strawberry.field(description="region, department or unit")
+    id: strawberry.ID
+    name: str
+    reasons: list[str]
+    basis: Provision | None
+
+
+async def honours_disqualified(info: Info[Context, None], year: int, territory: strawberry.ID | None = None
+                               ) -> list[HonoursEntry]:
+    if not 2016 <= year <= 2100:
+        raise EngineError("year must be between 2016 and 2100")
+    rows = await run_in_threadpool(info.context.engine.honours_roll, year, str(territory) if territory else None)
+    return [HonoursEntry(role=r["role"], id=r["id"], name=r.get("name") or r["id"], reasons=r["reasons"],
+                         basis=Provision.of(r["basis"]) if r["basis"] else None) for r in rows]
+
+
+def provision(document: str, article: int, paragraph: int | None = None, item: int | None = None) -> Provision:
+    p = ProvisionRecord(document, article, paragraph, item)
+    if not p.text():
+        from zeren.rules.facts import NotFound
+
+        raise NotFound("provision", p.label())
+    return Provision.of(p)
+
+
+@strawberry.input(description="A stated change for a counterfactual evaluation.")
+class ChangeInput:
+    stance: Stance | None = strawberry.field(default=None, description="a participant's stance (with person)")  # type: ignore[valid-type]
+    person: strawberry.ID | None = None
+    rectified_measure: strawberry.ID | None = strawberry.field(default=None, description="a measure rectified on rectifiedOn")
+    rectified_on: dt.date | None = None
+    act_date: dt.date | None = None
+    due_diligence: bool | None = strawberry.field(default=None, description="a named person's diligence (with person)")
+    as_of: dt.date | None = None
+
+    def to_change(self) -> Change:
+        if self.stance is not None:
+            return Change("stance", self.stance.value, person=str(self.person) if self.person else None)
+        if self.rectified_measure is not None:
+            return Change("rectified", self.rectified_on.isoformat() if self.rectified_on else None,
+                          measure=str(self.rectified_measure))
+        if self.act_date is not None:
+            return Change("act_date", self.act_date.isoformat())
+        if self.due_diligence is not None:
+            return Change("due_diligence", self.due_diligence, person=str(self.person) if self.person else None)
+        if self.as_of is not None:
+            return Change("as_of", self.as_of.isoformat())
+        raise EngineError("a change needs one of stance, rectifiedMeasure, actDate, dueDiligence or asOf")
+
+
+@strawberry.type(description="The same evaluation with stated changes, computed without writing to the graph.")
+class Counterfactual:
+    changes: list[str]
+    before: Evaluation
+    after: Evaluation
+    added: list[Finding]
+    removed: list[Finding]
+    recommendations_added: list[Recommendation]
+    recommendations_removed: list[Recommendation]
+
+
+async def counterfactual(info: Info[Context, None], changes: list[ChangeInput], failure: strawberry.ID | None = None,
+                         matter: strawberry.ID | None = None, as_of: dt.date | None = None) -> Counterfactual:
+    if not changes:
+        raise EngineError("state at least one change")
+    cf = await run_in_threadpool(lambda: info.context.engine.counterfactual(
+        failure_id=str(failure) if failure else None, matter_id=str(matter) if matter else None,
+        changes=[c.to_change() for c in changes], as_of=as_of))
+    return Counterfactual(changes=[c.describe() for c in cf.changes], before=Evaluation.of(cf.before),
+                          after=Evaluation.of(cf.after), added=[Finding.of(f) for f in cf.added],
+                          removed=[Finding.of(f) for f in cf.removed],
+                          recommendations_added=[Recommendation.of(r) for r in cf.recommendations_added],
+                          recommendations_removed=[Recommendation.of(r) for r in cf.recommendations_removed])
+
+
+async def failure(info: Info[Context, None], id: strawberry.ID, as_of: dt.date | None = None) -> Evaluation:
+    return Evaluation.of(await run_in_threadpool(info.context.engine.account, str(id), as_of))
+
+
+@strawberry.type(description="A read of a protected field, from the append-only audit log.")
+class AuditEntry:
+    at: str
+    token_id: str
+    name: str
+    role: str
+    matter: str
+    field: str
+    action: str
+
+
+async def audit_log(info: Info[Context, None], matter: strawberry.ID | None = None, token: str | None = None,
+                    limit: int = 100) -> list[AuditEntry]:
+    info.context.require("admin")
+    if not 1 <= limit <= 10_000:
+        raise EngineError("limit must be between 1 and 10000")
+    rows = info.context.services.audit.query(matter_id=str(matter) if matter else None, token_id=token, limit=limit)
+    return [AuditEntry(at=str(r.get("ts", "")), token_id=str(r.get("token_id", "")), name=str(r.get("name", "")),
+                       role=str(r.get("role", "")), matter=str(r.get("matter_id", "")), field=str(r.get("field", "")),
+                       action=str(r.get("action", ""))) for r in rows]

@@ -1,0 +1,59 @@
+"""The GraphQL schema: the root query assembled from the domain modules, with
+the limits and caches every request goes through."""
+
+from __future__ import annotations
+
+from graphql import GraphQLError
+from strawberry import Schema
+from strawberry import field as gql_field
+from strawberry import type as gql_type
+from strawberry.extensions import (MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter,
+                                   ValidationCache)
+
+from zeren.graph.settings import Settings
+from zeren.rules.engine import EngineError
+from zeren.rules.facts import NotFound
+
+from . import institutions, matters, people
+
+# Errors whose message is meant for the caller; anything else is masked.
+VISIBLE_ERRORS = (NotFound, EngineError, PermissionError)
+
+
+@gql_type(description="Who bore which responsibility for petition matters, on which provision, through which chain.")
+class Query:
+    matter = gql_field(resolver=matters.matter, description="A petition matter by id.")
+    matters = gql_field(resolver=matters.matters,
+                        description="Matters, newest first, filtered, with cursor pagination (first, after).")
+    institution = gql_field(resolver=institutions.institution, description="An institution by id.")
+    person = gql_field(resolver=people.person, description="A person: tenures and cadre record.")
+    failure = gql_field(resolver=people.failure, description="Accountability for a recorded failure.")
+    honours_disqualified = gql_field(
+        resolver=people.honours_disqualified,
+        description="Regions, departments and units disqualified from comprehensive honours in a year (art. 14).")
+    provision = gql_field(resolver=people.provision, description="A provision of a regulation, with its exact text.")
+    counterfactual = gql_field(resolver=people.counterfactual,
+                               description="An evaluation with stated changes, without writing to the graph.")
+    audit_log = gql_field(resolver=people.audit_log, description="Reads of protected fields (admin only).")
+
+
+def _visible(error: GraphQLError) -> bool:
+    """Request errors (syntax, validation, variable coercion: no path) and the
+    caller's own mistakes are shown; anything else raised in a resolver is masked."""
+    original = error.original_error
+    return error.path is None or original is None or isinstance(original, VISIBLE_ERRORS)
+
+
+def build_schema(settings: Settings) -> Schema:
+    return Schema(
+        query=Query,
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+            lambda: MaskErrors(should_mask_error=lambda e: not _visible(e),
+                               error_message="internal error: the request could not be completed"),
+        ],
+    )
