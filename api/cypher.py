@@ -49,7 +49,7 @@ async def run_cypher(body: CypherRequest, services: ServicesDep,
     if not body.query.strip():
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "the query is empty")
     if len(body.query) > s.cypher_max_length:
-        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
                             f"the query is longer than {s.cypher_max_length} characters")
     try:
         result = await run_in_threadpool(services.store.read_only, body.query, body.parameters,

@@ -133,7 +133,7 @@ class ArcadeDBServer:
         cmd = self.command(pkg, self.root, bolt_port, free_port())
         log = open(self.root / "server.log", "wb")  # noqa: SIM115 - the child keeps writing to it
         try:
-            self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=self.root,
                                           env=self.environment(password))
         except OSError as e:
             self.stop()
