@@ -1,0 +1,56 @@
+"""`zeren trace` prints the findings as a readable table with Chinese and
+English labels, or as JSON, and refuses bad input with a clear message."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from test_rule_cases import _world, _write
+from zeren.api.cli import app
+from zeren.graph.settings import Settings
+from zeren.graph.store import GraphStore, open_store
+from zeren.loaders.load import load_path
+
+
+@pytest.fixture(scope="module")
+def world_env(data_dir: Path, _embedded_server: GraphStore) -> dict[str, str]:
+    settings = Settings(graph="embedded", data_dir=data_dir, graph_name="cli_world")
+    store = open_store(settings)
+    store.clear()
+    load_path(_write(_world({}), Path(tempfile.mkdtemp(prefix="zeren-cli-"))), store, settings=settings)
+    store.close()
+    return {"ZEREN_DATA_DIR": str(data_dir), "ZEREN_GRAPH_NAME": "cli_world", "COLUMNS": "200"}
+
+
+def test_trace_prints_a_table_with_chinese_and_english_labels(world_env: dict[str, str]) -> None:
+    r = CliRunner().invoke(app, ["trace", "M-LAND", "--failure", "F-COLL"], env=world_env)
+    assert r.exit_code == 0, r.output
+    for text in ("负总责", "overall", "主要领导责任", "main leadership", "第七条", "Chongqing rules", "免责", "exempt",
+                 "王建华", "诫勉", "admonishment"):
+        assert text in r.output, text
+
+
+def test_trace_as_json_carries_basis_text_and_chain(world_env: dict[str, str]) -> None:
+    r = CliRunner().invoke(app, ["trace", "M-LAND", "--as-of", "2019-08-01", "--json"], env=world_env)
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    assert data["as_of"] == "2019-08-01" and data["rule_sets"] == ["CN-2016", "CQ-2017"]
+    held = [f for f in data["findings"] if f["kind"] == "CASE_HOLDING"]
+    assert held[0]["person"]["id"] == "PER-B" and "包案处理" in held[0]["basis"]["text"]
+    assert held[0]["chain"]["relationships"][0]["type"] == "HOLDS_CASE"
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["trace", "M-NOPE"], "no petition matter with id 'M-NOPE'"),
+    (["trace", "M-LAND", "--as-of", "yesterday"], "not a date in the form YYYY-MM-DD"),
+    (["trace", "M-LAND", "--as-of", "2999-01-01"], "is in the future"),
+    (["trace", "M-LAND", "--failure", "F-NOPE"], "no failure with id 'F-NOPE'"),
+])
+def test_trace_refuses_bad_input_with_a_clear_message(world_env: dict[str, str], args: list[str], needle: str) -> None:
+    r = CliRunner().invoke(app, args, env=world_env)
+    assert r.exit_code == 2 and needle in r.output
