@@ -90,18 +90,13 @@ class Engine:
         it was received); with ``failure_id``, also accountability for that
         failure (default date: the act's date)."""
         on = parse_as_of(as_of, self.today)
-        facts_probe = queries.run(self.store, "matter", {"matter": matter_id})
-        if not facts_probe:
-            raise NotFound("petition matter", matter_id)
-        matter = facts_probe[0]["matter"]
         if failure_id:
             rows = queries.run(self.store, "failure", {"failure": failure_id})
             if not rows:
                 raise NotFound("failure", failure_id)
             if rows[0]["matter"] and rows[0]["matter"]["id"] != matter_id:
                 raise EngineError(f"failure {failure_id} concerns matter {rows[0]['matter']['id']}, not {matter_id}")
-        on = on or matter["received_on"]
-        facts = fetch_matter(self.store, matter_id, on)
+        facts, on = fetch_matter(self.store, matter_id, on)
         ev = self._standing(facts, on)
         if failure_id:
             acc = self.account(failure_id, as_of)

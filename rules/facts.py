@@ -101,11 +101,13 @@ def _valid(props: Props, on: date) -> bool:
     return (start is None or start <= on) and (end is None or end >= on)
 
 
-def fetch_matter(store: GraphStore, matter_id: str, as_of: date) -> MatterFacts:
+def fetch_matter(store: GraphStore, matter_id: str, as_of: date | None) -> tuple[MatterFacts, date]:
+    """The facts for a matter on ``as_of`` (default: the date it was received), and that date."""
     rows = queries.run(store, "matter", {"matter": matter_id})
     if not rows:
         raise NotFound("petition matter", matter_id)
     matter = rows[0]["matter"]
+    as_of = as_of or matter["received_on"]
     chain = [r["territory"] for r in rows]
     inst_rows = queries.run(store, "institutions_in", {
         "territories": [t["id"] for t in chain], "kinds": TERRITORY_ORGANS, "subject": matter.get("subject")})
@@ -124,7 +126,7 @@ def fetch_matter(store: GraphStore, matter_id: str, as_of: date) -> MatterFacts:
     facts.teams = fetch_teams(store, sorted(team_ids), as_of)
     facts.steps = queries.run(store, "matter_steps", {"matter": matter_id})
     facts.case_holders = queries.run(store, "case_holders", {"matter": matter_id})
-    return facts
+    return facts, as_of
 
 
 def fetch_teams(store: GraphStore, institution_ids: list[str], as_of: date) -> dict[str, list[Seat]]:

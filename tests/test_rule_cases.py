@@ -226,3 +226,15 @@ def test_every_deciding_article_is_exercised_by_some_case() -> None:
                if key in deciding and prov not in cited
                and not (key == "FAILURE" and f'"{_basis(prov).rstrip(":")}:' in texts)]
     assert not missing, f"no case names the provision of: {missing}"
+
+
+@pytest.mark.parametrize("matter", ["M-LAND", "M-TAX", "M-TOWN", "M-LIT"])
+def test_a_whole_trace_takes_a_bounded_number_of_queries(engine_for, matter: str) -> None:  # type: ignore[no-untyped-def]
+    engine: Engine = engine_for({}, "bounded")
+    before = engine.store.round_trips.count
+    ev = engine.trace(matter)
+    assert ev.findings
+    assert engine.store.round_trips.count - before <= 6, "matter, institutions, vertical lines, teams, steps, case-holders"
+    before = engine.store.round_trips.count
+    engine.account("F-COLL")
+    assert engine.store.round_trips.count - before <= 7
