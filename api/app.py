@@ -11,12 +11,12 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
-from strawberry.fastapi import GraphQLRouter
 
 from zeren.api.context import Context, Services
 from zeren.api.cypher import router as cypher_router
 from zeren.api.deps import COOKIE, PrincipalDep, ServicesDep, authenticate
 from zeren.api.gql.schema import build_schema
+from zeren.api.http import GraphQLHTTPRouter
 from zeren.api.security import AuditLog, TokenStore
 from zeren.graph.confidential import Protector
 from zeren.graph.settings import Settings, get_settings
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def context(request: Request, services: ServicesDep, principal: PrincipalDep) -> Context:
         return Context(services=services, principal=principal)
 
-    graphql = GraphQLRouter(build_schema(settings), context_getter=context, graphql_ide="graphiql",
+    graphql = GraphQLHTTPRouter(build_schema(settings), context_getter=context, graphql_ide="graphiql",
                                 dependencies=[Depends(authenticate)])
     app.include_router(graphql, prefix="/graphql")
     app.include_router(cypher_router)
