@@ -215,8 +215,8 @@ ENUMS: dict[str, Enumeration] = {
         _enum(
             "Gravity", "Gravity of a failure (art. 13-15)", "情节",
             MINOR=("minor", "情节较轻"),
-            SERIOUS=("serious harm or major impact", "危害严重以及影响重大"),
-            ESPECIALLY_SERIOUS=("especially serious harm or especially major impact", "危害特别严重以及影响特别重大"),
+            SERIOUS=("serious harm and major impact", "危害严重以及影响重大"),
+            ESPECIALLY_SERIOUS=("especially serious harm and especially major impact", "危害特别严重以及影响特别重大"),
         ),
         _enum(
             "InvolvementRole", "How a person was involved in a failure", "涉及人员角色",
@@ -508,6 +508,7 @@ RELS: dict[str, RelKind] = {
             _ref("failure", "Failure", "INVOLVED_IN", "failure", "失职失责情形", required=True),
             (_e("role", "InvolvementRole", "role", "角色", required=True),
              _f("post", "string", "post held at the act (key)", "行为时职务", max_length=64),
+             _e("stance", "Stance", "stance towards the wrong decision or act (art. 11 ¶2)", "对错误决策或者行为的态度"),
              _f("due_diligence", "bool", "performed duties diligently (Chongqing 尽职免责)", "已尽职")),
         ),
     ]

@@ -1,7 +1,10 @@
-// A failure with its unit and the unit's territory, and the matter and team
-// decision it concerns, if any. Params: $failure
+// A failure with its unit, the unit's parent organ and territory, and the
+// matter and team decision it concerns, if any. Params: $failure
 MATCH (f:Failure {id: $failure})-[:FAILURE_OF]->(u:Institution)-[:IN_TERRITORY]->(t:Territory)
 OPTIONAL MATCH (f)-[:IN_MATTER]->(m:PetitionMatter)
 WITH f, u, t, m
 OPTIONAL MATCH (f)-[:BY_DECISION]->(d:Decision)
-RETURN f {.*} AS failure, u {.*} AS unit, t {.*} AS territory, m {.*} AS matter, d {.*} AS decision
+WITH f, u, t, m, d
+OPTIONAL MATCH (u)-[:UNDER]->(parent:Institution)
+RETURN f {.*} AS failure, u {.*} AS unit, t {.*} AS territory, m {.*} AS matter, d {.*} AS decision,
+       parent {.*} AS parent

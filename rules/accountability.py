@@ -44,7 +44,10 @@ class AccountContext:
 
     def in_charge(self) -> list[tuple[Seat, Props]]:
         """Team members (not the principal) whose division of duties valid at the
-        act date covers the matter's subject or names the unit itself."""
+        act date covers the matter's subject or names the unit itself.
+
+        Not formalised: art. 11 ¶2 names the 直接主管的负责人 without saying how
+        to find them; zeren reads them off the divisions of duties of art. 4 ¶2."""
         out = []
         for s in self.facts.unit_team:
             if s.person is None or s.role == "PRINCIPAL":
@@ -87,6 +90,9 @@ def _involvement_finding(ctx: AccountContext, kind: str, rule: str, inv: Involve
 
 book: RuleBook[AccountContext] = RuleBook()
 
+IN_CHARGE_NOTE = ("not formalised: the directly in-charge leader (直接主管的负责人) is read off the divisions of "
+                  "duties valid on the act date (art. 4 ¶2); the text does not say how to find them")
+
 
 def _leaders(ctx: AccountContext, kind: str, rule: str) -> Iterator[Finding | Gap]:
     head = ctx.head()
@@ -103,7 +109,9 @@ def _leaders(ctx: AccountContext, kind: str, rule: str) -> Iterator[Finding | Ga
                   f"cannot be determined because no division of duties of {ctx.unit.get('name')}'s team valid on "
                   f"{ctx.as_of.isoformat()} covers {what} or the unit", ctx.app.cite(rule))
     for seat, div in charge:
-        yield _seat_finding(ctx, kind, rule, seat, "directly in-charge leader by division of duties", div)
+        f = _seat_finding(ctx, kind, rule, seat, "directly in-charge leader by division of duties", div)
+        f.not_formalised = IN_CHARGE_NOTE
+        yield f
 
 
 @book.rule("COLLECTIVE_ALLOCATION")
@@ -136,7 +144,9 @@ def collective(ctx: AccountContext) -> Iterator[Finding | Gap]:
 
 @book.rule("INDIVIDUAL_ALLOCATION")
 def individual(ctx: AccountContext) -> Iterator[Finding | Gap]:
-    """Art. 11 ¶2: "涉及的个人责任，具体负责的工作人员承担直接责任，领导班子主要负责人和直接主管的负责人承担领导责任"."""
+    """National art. 11 ¶2: "涉及的个人责任，具体负责的工作人员承担直接责任，领导班子主要负责人和直接主管的负责人承担领导责任";
+    Chongqing art. 11 ¶2: "涉及的个人责任，按照尽职免责、失责必问的原则，由具体负责的工作人员承担直接责任，
+    领导班子主要负责人和直接主管的负责人承担领导责任"."""
     if ctx.failure.get("scope") != "INDIVIDUAL":
         return
     staff = [i for i in ctx.facts.involved if i.link.get("role") == "STAFF_IN_CHARGE"]
@@ -179,10 +189,11 @@ class Exemption:
 
 
 def _dissent(ctx: AccountContext, f: Finding) -> str | None:
-    """Art. 11 ¶2: "对错误决策或者行为提出明确反对意见而没有被采纳的，不承担领导责任"."""
+    """Art. 11 ¶2: "对错误决策或者行为提出明确反对意见而没有被采纳的，不承担领导责任" — a stance
+    recorded on the decision, or on the failure record (for opposed work)."""
     if ctx.failure.get("scope") != "COLLECTIVE":
         return None
-    for p in ctx.facts.participants:
+    for p in [*ctx.facts.participants, *ctx.facts.involved]:
         if f.person and p.person["id"] == f.person.id and p.link.get("stance") == "OPPOSED_OVERRULED":
             return "explicitly opposed the decision and was overruled (提出明确反对意见而没有被采纳)"
     return None

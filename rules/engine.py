@@ -14,7 +14,7 @@ from zeren.graph.store.base import GraphStore
 from . import accountability, measures, standing
 from .facts import FailureFacts, NotFound, fetch_failure, fetch_matter
 from .findings import Evaluation, Finding, Gap, Recommendation
-from .rulesets import REGISTRY, Applicable, NoRuleSet, RuleSet, applicable
+from .rulesets import REGISTRY, Applicable, NoRuleSet, Provision, RuleSet, applicable
 
 __all__ = ["Engine", "EngineError", "NotFound", "Change", "parse_as_of"]
 
@@ -171,16 +171,18 @@ class Engine:
         recs: list[Recommendation] = []
         measures_against: list[dict[str, Any]] = []
         today = self.today or date.today()
+        basis: set[Provision] = set()
         for fid in failure_ids:
             ev = self.account(fid)
+            if ev.rule_sets:
+                app = Applicable(tuple(self.registry[i] for i in ev.rule_sets), ev.as_of)
+                basis.update(app.cite(k) for k in ("PERSONNEL_RECORD", "PERSONNEL_USE") if app.has(k))
             findings.extend(f for f in ev.findings if f.person and f.person.id == person_id)
             recs.extend(r for r in ev.recommendations if r.person and r.person.id == person_id)
             measures_against.extend({**m, "failure": fid} for m in ev.recorded_measures
                                     if m.get("person") == person_id)
         return {"person": person, "tenures": tenures, "findings": findings, "recommendations": recs,
-                "measures": measures_against, "as_of": today,
-                "basis": [p for p in (REGISTRY["CN-2016"].provisions.get("PERSONNEL_RECORD"),
-                                      REGISTRY["CQ-2017"].provisions.get("PERSONNEL_USE")) if p]}
+                "measures": measures_against, "as_of": today, "basis": sorted(basis, key=lambda p: p.label())}
 
     def honours_roll(self, year: int, territory: str | None = None) -> list[dict[str, Any]]:
         """Regions, departments and units that lose eligibility for comprehensive
@@ -201,9 +203,11 @@ class Engine:
             app = applicable(chains[t["id"]], r["measure"]["decided_on"], self.registry)
             basis = app.cite("HONOURS") if isinstance(app, Applicable) else None
             why = f"{r['measure']['kind']} {r['measure']['id']} for failure {r['failure']['id']}"
-            entries = [("region", t), ("unit", r["unit"])]
-            if r["parent"] and r["unit"].get("kind") not in measures.TERRITORY_LEVEL_ORGANS:
-                entries.append(("department", r["parent"]))
+            unit = r["unit"]
+            dept = measures.department_of(unit, r["parent"])
+            entries = [("region", t), ("department" if dept is unit else "unit", unit)]
+            if dept is not None and dept is not unit:
+                entries.append(("department", dept))
             for role, node in entries:
                 e = out.setdefault((role, node["id"]), {"role": role, "id": node["id"], "name": node.get("name"),
                                                         "reasons": [], "basis": basis})

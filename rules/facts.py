@@ -91,6 +91,7 @@ class FailureFacts:
     measures: list[Props]  # recorded for this failure
     organs: dict[str, list[Props]]  # territory id -> organs (for the deciding organ and honours)
     vertical: list[VerticalPath]
+    parent: Props | None = None  # the unit's parent organ
 
     def clone(self) -> FailureFacts:
         return copy.deepcopy(self)
@@ -165,4 +166,4 @@ def fetch_failure(store: GraphStore, failure_id: str, act_date: date | None = No
     team = fetch_teams(store, [unit["id"]], on)[unit["id"]]
     measures = [m["measure"] for m in queries.run(store, "failure_measures", {"failures": [failure_id]})]
     return FailureFacts(failure, unit, territory, chain, r["matter"], decision, involved, participants, team,
-                        measures, organs, vertical)
+                        measures, organs, vertical, r.get("parent"))

@@ -11,6 +11,7 @@ from datetime import date
 from .accountability import AccountContext
 from .facts import Props
 from .findings import Finding, Recommendation, Ref
+from .rulesets import Applicable, Provision
 
 RESPONSIBLE = {"MAIN_LEADERSHIP", "IMPORTANT_LEADERSHIP", "DIRECT", "LEADERSHIP"}
 ORGANISATIONAL = ["SUSPENSION", "POST_ADJUSTMENT", "ORDERED_RESIGNATION", "DEMOTION", "REMOVAL"]
@@ -112,12 +113,14 @@ def recommend(ctx: AccountContext, findings: list[Finding], on: date) -> list[Re
         out.append(Recommendation(
             measure=step, basis=app.cite(key), reason=reason, person=fd.person,
             options=ORGANISATIONAL if step == "ORGANISATIONAL" else [step],
-            decided_by=organ, decided_by_basis=app.cite("DECIDING_ORGAN"), not_formalised=organ_note))
+            decided_by=organ, decided_by_basis=_organ_basis(app, key), not_formalised=organ_note + LADDER_NOTE))
         any_admonishment |= step == "ADMONISHMENT"
         if f.get("disciplinary"):
+            general = app.has("DECIDING_ORGAN")  # Chongqing art. 17 ¶1 covers every measure; art. 16 names no organ
             out.append(Recommendation("DISCIPLINARY_SANCTION", app.cite("DISCIPLINE"),
                                       "the failure warrants party or government discipline (may be combined, art. 12 ¶1)",
-                                      person=fd.person, decided_by=organ, decided_by_basis=app.cite("DECIDING_ORGAN")))
+                                      person=fd.person, decided_by=organ if general else None,
+                                      decided_by_basis=app.cite("DECIDING_ORGAN") if general else None))
         if f.get("suspected_crime"):
             out.append(Recommendation("LEGAL_REFERRAL", app.cite("CRIME"), "suspected crime: handled under the law",
                                       person=fd.person))
@@ -129,12 +132,23 @@ def recommend(ctx: AccountContext, findings: list[Finding], on: date) -> list[Re
     return out
 
 
+LADDER_NOTE = ("; not formalised: the ladder uses the rule set in force on the act date, and escalation for an "
+               "unrectified notice or admonishment is judged against its deadline (a measure with no deadline "
+               "does not escalate)")
+
+
+def _organ_basis(app: Applicable, key: str) -> Provision:
+    """Chongqing art. 17 ¶1 names the deciding organ for every measure; the
+    national measures name it in each of art. 13, 14 and 15."""
+    return app.cite("DECIDING_ORGAN") if app.has("DECIDING_ORGAN") else app.cite(key)
+
+
 def _reason(ctx: AccountContext, step: str, why: list[Props], on: date) -> str:
     gravity = str(ctx.failure.get("gravity"))
     if not why:
         return {"NOTICE": "minor (情节较轻): notice and rectification within a deadline",
-                "ADMONISHMENT": "serious harm or major impact (危害严重以及影响重大)",
-                "ORGANISATIONAL": "especially serious harm or impact (危害特别严重以及影响特别重大)"}[step]
+                "ADMONISHMENT": "serious harm and major impact (危害严重以及影响重大)",
+                "ORGANISATIONAL": "especially serious harm and especially major impact (危害特别严重以及影响特别重大)"}[step]
     m = why[0]
     r = rectification(m, on)
     return (f"{m['kind']} of {m['decided_on'].isoformat()} with deadline "
@@ -146,16 +160,31 @@ def _honours(ctx: AccountContext) -> list[Recommendation]:
     """Art. 14: "取消该地区、部门和单位本年度评选综合性荣誉称号的资格"."""
     basis = ctx.app.cite("HONOURS")
     unit = ctx.unit
-    out = [Recommendation("HONOURS_DISQUALIFICATION", basis, "unit of the failure; admonishment (art. 14)",
+    role = "department" if unit.get("kind") in DEPARTMENT_KINDS else "unit"
+    out = [Recommendation("HONOURS_DISQUALIFICATION", basis, f"{role} of the failure; admonishment (art. 14)",
                           institution=Ref("Institution", unit["id"], unit.get("name", "")))]
-    parent = unit.get("parent")
-    if parent and unit.get("kind") not in TERRITORY_LEVEL_ORGANS:
+    dept = department_of(unit, ctx.facts.parent)
+    if dept and dept["id"] != unit["id"]:
         out.append(Recommendation("HONOURS_DISQUALIFICATION", basis, "department the unit belongs to (art. 14)",
-                                  institution=Ref("Institution", parent, parent)))
+                                  institution=Ref("Institution", dept["id"], dept.get("name", ""))))
     t = ctx.facts.territory
     out.append(Recommendation("HONOURS_DISQUALIFICATION", basis, f"region: {t.get('name')} (art. 14)",
                               institution=None, options=[f"Territory:{t['id']}"]))
     return out
+
+
+DEPARTMENT_KINDS = {"WORKING_DEPARTMENT", "PETITION_DEPARTMENT"}
+
+
+def department_of(unit: Props, parent: Props | None) -> Props | None:
+    """The 部门 of art. 14 for a unit: the unit itself when it is a department,
+    else its parent when that is a department (e.g. for an affiliated public
+    institution). Not formalised: the text does not define 部门."""
+    if unit.get("kind") in DEPARTMENT_KINDS:
+        return unit
+    if parent and parent.get("kind") in DEPARTMENT_KINDS:
+        return parent
+    return None
 
 
 def _institution_measures(ctx: AccountContext) -> list[Recommendation]:

@@ -135,7 +135,8 @@ def _level_note(ctx: StandingContext, depth: int, kind: str) -> str:
 
 @book.rule("SUBJECT")
 def subject_responsibility(ctx: StandingContext) -> Iterator[Finding | Gap]:
-    """National art. 6 / Chongqing art. 4 ¶2: "地方各级党委和政府在预防和处理本地区信访问题中负有主体责任".
+    """National art. 6: "地方各级党委和政府在预防和处理本地区信访问题中负有主体责任";
+    Chongqing art. 4 ¶2: "各级党委和政府在预防和处理本地区信访问题中负有主体责任".
 
     The party committee and the government of the territory where the matter
     arises (or of the nearest level up, for a territory without its own).
@@ -160,7 +161,7 @@ def territorial_leadership(ctx: StandingContext) -> Iterator[Finding | Gap]:
     Principals of the territory's party committee and government bear overall
     responsibility; members whose division covers the matter's subject, or the
     competent department, bear main leadership responsibility."""
-    competent = {d["id"] for d in competent_departments(ctx)[1]}
+    competent = set() if litigation_related(ctx) else {d["id"] for d in competent_departments(ctx)[1]}
     for kind in ("PARTY_COMMITTEE", "GOVERNMENT"):
         depth, organs = territorial_organs(ctx, kind)
         for o in organs:
@@ -180,8 +181,9 @@ def competent_departments(ctx: StandingContext) -> tuple[int, list[Props]]:
 
 @book.rule("COMPETENT")
 def competent_department(ctx: StandingContext) -> Iterator[Finding | Gap]:
-    """National art. 5 ¶1 / Chongqing art. 5 ¶1: "各级党政机关工作部门对属于本部门职权范围内的信访事项，
-    应当依照有关法律法规规定和程序，及时妥善处理".
+    """National art. 5 ¶1: "各级党政机关工作部门对属于本部门职权范围内的信访事项，应当依照有关法律法规规定和程序，
+    及时妥善处理"; Chongqing art. 5 ¶1: "各级党政机关工作部门应当制定本部门依法分类处理信访诉求清单，
+    对属于本部门职权范围内的信访事项，依照有关法律法规规定和程序，及时妥善处理".
 
     The working department whose remit covers the subject, at the matter's
     territory or the nearest level up; its principal (overall, art. 4 ¶2 "本部门")
@@ -203,22 +205,33 @@ def competent_department(ctx: StandingContext) -> Iterator[Finding | Gap]:
         yield from _team_findings(ctx, d, base, rule_overall="OVERALL", covered_by={d["id"]})
 
 
-@book.exception("LITIGATION_ROUTE", to="COMPETENT", when=lambda ctx: bool(
-    ctx.matter.get("litigation_related") or ctx.subject == "LITIGATION"),
-    label="national art. 7 / Chongqing art. 6: 诉讼与信访分离")
+LITIGATION_NOTE = ("not formalised: the separation of litigation and petitions (诉讼与信访分离) binds the petition "
+                   "department's handling; routing to the court and procuratorate is zeren's application of it")
+
+
+def litigation_related(ctx: StandingContext) -> bool:
+    return bool(ctx.matter.get("litigation_related") or ctx.subject == "LITIGATION")
+
+
+@book.exception("LITIGATION_ROUTE", to="COMPETENT", when=litigation_related,
+                label="national art. 7 / Chongqing art. 6: 诉讼与信访分离")
 def litigation_route(ctx: StandingContext) -> Iterator[Finding | Gap]:
     """National art. 7 / Chongqing art. 6: "依照法定程序和诉讼与信访分离制度受理、交办、转送和督办信访事项".
 
-    A litigation-related matter goes to the court and procuratorate of the
-    territory (or the nearest level up that has them), not to a working
-    department by remit."""
+    A litigation-related matter (flagged, or of subject LITIGATION, 涉法涉诉)
+    goes to the court and procuratorate of the territory (or the nearest level
+    up that has them), not to a working department by remit.
+    Not formalised: the text binds petition departments to the separation of
+    litigation and petitions; it does not itself give courts and procuratorates
+    a responsibility or set the competent department aside. zeren applies the
+    separation policy and labels it."""
     for depth, t in enumerate(ctx.facts.chain):
         organs = ctx.organs(t["id"], "COURT") + ctx.organs(t["id"], "PROCURATORATE")
         if organs:
             for o in organs:
                 yield ctx.finding("LITIGATION_ROUTE", "LITIGATION_ROUTE",
                                   ctx.to_territory(depth).step(_i(o), "IN_TERRITORY", reverse=True),
-                                  institution=_i(o), territory=_t(t))
+                                  institution=_i(o), territory=_t(t), not_formalised=LITIGATION_NOTE)
             return
     yield Gap("court or procuratorate", "none in the data for this territory or above",
               ctx.app.cite("LITIGATION_ROUTE"))
@@ -232,7 +245,10 @@ def vertical_line(ctx: StandingContext) -> Iterator[Finding | Gap]:
     its system (links valid on the as-of date) answers for the system, and its
     principal bears overall responsibility for the system (art. 4 ¶2 "本系统")."""
     _, depts = competent_departments(ctx)
-    if ctx.matter.get("litigation_related") or ctx.subject == "LITIGATION":
+    if litigation_related(ctx):
+        if any(ctx.facts.vertical.get(d["id"]) for d in depts):
+            yield Gap("vertical management line", "not followed: the matter is litigation-related and no competent "
+                      "department is attributed (separation of litigation and petitions)", ctx.app.cite("SYSTEM"))
         return
     for d in depts:
         for path in ctx.facts.vertical.get(d["id"], []):
@@ -277,7 +293,8 @@ def petition_department(ctx: StandingContext) -> Iterator[Finding | Gap]:
 
 @book.rule("HANDLING")
 def handling_staff(ctx: StandingContext) -> Iterator[Finding | Gap]:
-    """National art. 8 / Chongqing art. 8 (一): staff "依法按程序登记、受理、办理群众反映的信访事项".
+    """National art. 8: "各级党政机关工作人员在处理信访事项过程中，应当遵守群众纪律，秉公办事、清正廉洁、保守秘密、热情周到";
+    Chongqing art. 8 (一): staff "依法按程序登记、受理、办理群众反映的信访事项，并做好疏导解释工作".
 
     Each staff member recorded on a handling step, with the unit and step."""
     seen: set[tuple[str, str]] = set()
@@ -300,9 +317,12 @@ def handling_staff(ctx: StandingContext) -> Iterator[Finding | Gap]:
 
 @book.rule("CASE_HOLDING")
 def case_holding(ctx: StandingContext) -> Iterator[Finding | Gap]:
-    """Chongqing art. 7 (二): leaders "对重要信访事项、信访突出问题实行包案处理".
+    """Chongqing art. 7 (二): leaders "协调处理疑难复杂信访问题，对重要信访事项、信访突出问题实行包案处理".
 
-    The leader holding the matter on the as-of date answers for it."""
+    The leader holding the matter on the as-of date answers for it.
+    Not formalised: the text lists case-holding among leaders' duties and names
+    no kind of responsibility for it; zeren shows the case-holder as answering
+    for the matter, with that duty as the basis."""
     for h in ctx.facts.case_holders:
         holding, person = h["holding"] or {}, h["person"]
         if not person or not _within(holding, ctx.as_of):
@@ -310,7 +330,10 @@ def case_holding(ctx: StandingContext) -> Iterator[Finding | Gap]:
         c = Chain().step(ctx.matter_ref()).step(_person(person), "HOLDS_CASE", reverse=True,
                                                 valid_from=holding.get("valid_from"), valid_to=holding.get("valid_to"))
         yield ctx.finding("CASE_HOLDING", "CASE_HOLDING", c, person=_person(person),
-                          post=_post(h["post"]) if h.get("post") else None)
+                          post=_post(h["post"]) if h.get("post") else None,
+                          not_formalised=("not formalised: Chongqing art. 7 (二) states case-holding as a leader's "
+                                          "duty and names no kind of responsibility; the case-holder is shown as "
+                                          "answering for the matter"))
 
 
 def _within(p: Props, on: date) -> bool:

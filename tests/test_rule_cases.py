@@ -187,6 +187,8 @@ def test_rule_case(path: Path, engine_for) -> None:  # type: ignore[no-untyped-d
         for m in exp.get("measures", []):
             assert got.get(m["id"]) == m["rectification"], got
         assert len(result["tenures"]) == exp.get("tenures", len(result["tenures"]))
+        if "basis" in exp:
+            assert sorted(_basis(b) for b in result["basis"]) == sorted(exp["basis"])
         return
     _check_evaluation(result, exp)
 
