@@ -1,0 +1,418 @@
+"""The synthetic dataset generator: deterministic, in the loader's format, consistent, linear in the scale,
+and streaming (memory does not grow with the scale)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import itertools
+import re
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from zeren.graph.model import ENUMS, NodeKind, kind, loadable_kinds
+from zeren.graph.settings import Settings
+from zeren.graph.store import GraphStore
+from zeren.loaders.generate import (COLUMNS, LAYOUT, TOWNSHIP_LAYOUT, Plan, Sink, Unit, cli_generate, covering,
+                                    generate, header, places)
+
+SMALL = 0.002
+Rows = dict[str, list[dict[str, str]]]
+
+
+def _read(folder: Path) -> Rows:
+    out = {}
+    for k in loadable_kinds():
+        with open(folder / f"{k.file}.csv", encoding="utf-8", newline="") as f:
+            out[k.file] = list(csv.DictReader(f))
+    return out
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.csv"))}
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("gen-small")
+    generate(out, SMALL, seed=7)
+    return out
+
+
+@pytest.fixture(scope="module")
+def rows(small: Path) -> Rows:
+    return _read(small)
+
+
+def _day(s: str) -> date:
+    return date.fromisoformat(s)
+
+
+# --------------------------------------------------------------------------- determinism
+
+def test_the_same_seed_gives_byte_identical_files(small: Path, tmp_path: Path) -> None:
+    generate(tmp_path, SMALL, seed=7)
+    assert _digest(tmp_path) == _digest(small)
+
+
+def test_a_different_seed_gives_different_files(small: Path, tmp_path: Path) -> None:
+    generate(tmp_path, SMALL, seed=8)
+    a, b = _digest(small), _digest(tmp_path)
+    assert a["matters.csv"] != b["matters.csv"] and a["persons.csv"] != b["persons.csv"]
+
+
+# --------------------------------------------------------------------------- the loader's format
+
+def test_every_loadable_kind_has_a_file_with_the_models_header(small: Path) -> None:
+    for k in loadable_kinds():
+        with open(small / f"{k.file}.csv", encoding="utf-8", newline="") as f:
+            assert next(csv.reader(f)) == header(k), k.file
+        required = [fl.name for fl in (k.fields if isinstance(k, NodeKind) else k.all_fields) if fl.required]
+        assert set(required) <= set(header(k))
+
+
+def test_the_generator_fills_every_field_of_the_model() -> None:
+    """A field added to the model is written empty until the generator fills it: this says so."""
+    for k in loadable_kinds():
+        assert COLUMNS[k.file] == tuple(header(k)), k.file
+
+
+def test_an_optional_field_the_generator_does_not_know_is_written_empty(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(COLUMNS, "persons", ("id", "name", "birth_year"))
+    sink = Sink(tmp_path)
+    sink.write("persons", ("N1", "王伟", 1970))
+    sink.close()
+    assert (tmp_path / "persons.csv").read_text(encoding="utf-8") == "id,name,gender,birth_year\nN1,王伟,,1970\n"
+    monkeypatch.setitem(COLUMNS, "persons", ("id", "gender"))  # the required name is missing
+    with pytest.raises(RuntimeError):
+        Sink(tmp_path)
+
+
+def test_every_kind_gets_rows(rows: Rows) -> None:
+    assert all(rows[k.file] for k in loadable_kinds()), [k.file for k in loadable_kinds() if not rows[k.file]]
+
+
+def test_ids_are_unique_within_each_file(rows: Rows) -> None:
+    for file, rs in rows.items():
+        ids = [r["id"] for r in rs]
+        assert len(ids) == len(set(ids)), file
+
+
+def test_values_have_the_declared_types(rows: Rows) -> None:
+    for k in loadable_kinds():
+        fields = k.fields if isinstance(k, NodeKind) else k.all_fields
+        for r in rows[k.file]:
+            for fl in fields:
+                v = r[fl.name]
+                if not v:
+                    assert not fl.required, (k.file, r["id"], fl.name)
+                    continue
+                assert len(v) <= fl.max_length or fl.type in ("int", "bool", "date"), (k.file, fl.name)
+                if fl.type == "enum":
+                    assert v in ENUMS[fl.enum], (k.file, fl.name, v)  # type: ignore[index]
+                elif fl.type == "enumlist":
+                    assert all(x in ENUMS[fl.enum] for x in v.split(";")), (k.file, fl.name, v)  # type: ignore[index]
+                elif fl.type == "date":
+                    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) and _day(v), (k.file, fl.name, v)
+                elif fl.type == "bool":
+                    assert v in ("true", "false"), (k.file, fl.name, v)
+                elif fl.type == "int":
+                    int(v)
+
+
+def test_every_reference_resolves_within_the_output(rows: Rows) -> None:
+    keys = {k.name: {r["id"] for r in rows[k.file]} for k in loadable_kinds() if isinstance(k, NodeKind)}
+    for k in loadable_kinds():
+        fields = k.refs if isinstance(k, NodeKind) else (k.source, k.target)
+        for r in rows[k.file]:
+            for fl in fields:
+                if r[fl.name]:
+                    assert r[fl.name] in keys[fl.ref], (k.file, r["id"], fl.name, r[fl.name])  # type: ignore[index]
+    # the post keys recorded on case-holdings, participations and involvements name posts too
+    for file in ("case_holdings", "decision_participants", "failure_people"):
+        assert {r["post"] for r in rows[file]} <= keys["Post"], file
+
+
+# --------------------------------------------------------------------------- the rules the loader checks
+
+def test_validity_intervals_do_not_end_before_they_start(rows: Rows) -> None:
+    _assert_intervals(rows)
+
+
+def _assert_intervals(rows: Rows) -> None:
+    for file in ("tenures", "divisions", "vertical_lines", "case_holdings"):
+        for r in rows[file]:
+            assert not r["valid_to"] or r["valid_to"] >= r["valid_from"], (file, r["id"])
+
+
+def test_every_holder_of_a_post_starts_before_leaving_it_whatever_the_seed() -> None:
+    """Promotions move a holder up on a day chosen before the lower post's own history is drawn; that
+    history must still start before the day (checked on many territories, without writing them)."""
+    for seed in range(60):
+        for place in itertools.islice(places(Plan.for_scale(0.0002), seed), 5):
+            for seat in Unit(place, seed).seats:
+                spans = [seat.interval(k) for k in range(len(seat.persons))]
+                assert all(start <= end for start, end in spans), (seed, seat.posts)
+                assert all(a[1] + 1 == b[0] for a, b in itertools.pairwise(spans)), (seed, seat.posts)
+
+
+def test_no_two_people_hold_a_non_staff_post_at_the_same_time(rows: Rows) -> None:
+    assert _assert_single_holders(rows) > 0, "some staff posts are shared for a while (allowed for STAFF only)"
+
+
+def _assert_single_holders(rows: Rows) -> int:
+    """Asserts that no non-staff post has overlapping tenures; returns the overlaps on staff posts."""
+    role = {r["id"]: r["role"] for r in rows["posts"]}
+    by_post: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for r in rows["tenures"]:
+        by_post[r["post"]].append((r["valid_from"], r["valid_to"] or "9999-12-31"))
+    assert len(by_post) == len(role), "every post is held"
+    concurrent_staff = 0
+    for post, spans in by_post.items():
+        spans.sort()
+        overlaps = sum(1 for (_, end), (start, _) in itertools.pairwise(spans) if start <= end)
+        if role[post] == "STAFF":
+            concurrent_staff += overlaps
+        else:
+            assert overlaps == 0, post
+    return concurrent_staff
+
+
+def test_a_person_holds_posts_together_only_as_one_seat(rows: Rows) -> None:
+    """A person's overlapping tenures are concurrent posts (兼任: deputy party secretary and head of
+    government ...) held over the very same interval; otherwise a person moves from post to post."""
+    spans: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for r in rows["tenures"]:
+        spans[r["person"]].append((r["valid_from"], r["valid_to"] or "9999-12-31"))
+    movers = 0
+    for person, ss in spans.items():
+        ss.sort()
+        for a, b in itertools.pairwise(ss):
+            assert a == b or a[1] < b[0], person
+        movers += len(set(ss)) > 1
+    assert movers > 0, "some people are promoted or moved"
+
+
+def test_every_team_has_exactly_one_principal(rows: Rows) -> None:
+    principals = Counter(r["team"] for r in rows["posts"] if r["role"] == "PRINCIPAL")
+    assert set(principals) == {r["id"] for r in rows["teams"]}
+    assert set(principals.values()) == {1}
+    assert all(not r["team"] for r in rows["posts"] if r["role"] == "STAFF")
+
+
+def test_territory_codes_are_well_formed_and_nest_without_cycles(rows: Rows) -> None:
+    shape = {"NATION": r"000000", "PROVINCE": r"\d{2}0000", "PREFECTURE": r"\d{4}00", "COUNTY": r"\d{6}",
+             "TOWNSHIP": r"\d{9}000"}
+    parent_level = {"PROVINCE": "NATION", "PREFECTURE": "PROVINCE", "COUNTY": "PREFECTURE", "TOWNSHIP": "COUNTY"}
+    level = {r["id"]: r["level"] for r in rows["territories"]}
+    for r in rows["territories"]:
+        assert re.fullmatch(shape[r["level"]], r["id"]), r["id"]
+        if r["level"] == "NATION":
+            assert not r["parent"]
+            continue
+        assert level[r["parent"]] == parent_level[r["level"]]
+        prefix = {"PROVINCE": 0, "PREFECTURE": 2, "COUNTY": 4, "TOWNSHIP": 6}[r["level"]]
+        assert r["id"][:prefix] == r["parent"][:prefix]
+    parent = {r["id"]: r["parent"] for r in rows["institutions"]}
+    for start in parent:
+        seen, at = set(), start
+        while at:
+            assert at not in seen, f"cycle through {start}"
+            seen.add(at)
+            at = parent[at]
+
+
+# --------------------------------------------------------------------------- the domain
+
+def test_each_territory_has_its_organs_and_a_tax_line_up_to_the_nation(rows: Rows) -> None:
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for r in rows["institutions"]:
+        kinds[r["territory"]].add(r["kind"])
+    core = {"PARTY_COMMITTEE", "GOVERNMENT", "PEOPLES_CONGRESS", "CPPCC", "COURT", "PROCURATORATE",
+            "PETITION_DEPARTMENT", "WORKING_DEPARTMENT"}
+    for t in rows["territories"]:
+        if t["level"] == "TOWNSHIP":
+            assert {"PARTY_COMMITTEE", "GOVERNMENT"} <= kinds[t["id"]] and not {"COURT", "CPPCC"} & kinds[t["id"]]
+        else:
+            assert core <= kinds[t["id"]], t["id"]
+    upper = {r["lower"]: r["upper"] for r in rows["vertical_lines"]}
+    system = {r["id"]: r["system"] for r in rows["institutions"]}
+    assert all(r["system"] == "TAX" for r in rows["vertical_lines"])
+    for lower in upper:
+        chain = [lower]
+        while chain[-1] in upper:
+            chain.append(upper[chain[-1]])
+        assert chain[-1] == "I000000-08" and all(system[i] == "TAX" for i in chain)
+
+
+def test_every_subject_has_a_competent_department_at_every_level_above_the_township() -> None:
+    subjects = set(ENUMS["Subject"].values)
+    assert set(covering("COUNTY")) == subjects
+    assert {s.no for s in LAYOUT} == set(range(1, len(LAYOUT) + 1))
+    assert {s.no for s in TOWNSHIP_LAYOUT} == set(range(1, len(TOWNSHIP_LAYOUT) + 1))
+
+
+def _held(rows: Rows) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    held: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for r in rows["tenures"]:
+        held[(r["person"], r["post"])].append((r["valid_from"], r["valid_to"] or "9999-12-31"))
+    return held
+
+
+def _holds(held: dict[tuple[str, str], list[tuple[str, str]]], person: str, post: str, day: str) -> bool:
+    return any(start <= day <= end for start, end in held[(person, post)])
+
+
+def test_people_named_in_decisions_failures_and_measures_held_their_post_at_the_time(rows: Rows) -> None:
+    held = _held(rows)
+    decided = {r["id"]: r["on"] for r in rows["decisions"]}
+    for r in rows["decision_participants"]:
+        assert _holds(held, r["person"], r["post"], decided[r["decision"]]), r["id"]
+    acted = {r["id"]: r["act_date"] for r in rows["failures"]}
+    stance = {(r["decision"], r["person"]): r["stance"] for r in rows["decision_participants"]}
+    decision = {r["id"]: r["decision"] for r in rows["failures"]}
+    for r in rows["failure_people"]:
+        assert _holds(held, r["person"], r["post"], acted[r["failure"]]), r["id"]
+        if r["role"] == "PARTICIPANT":  # present at the decision, with the stance taken there
+            assert r["stance"] == stance[(decision[r["failure"]], r["person"])] != "ABSENT", r["id"]
+    for r in rows["measures"]:
+        if r["person"]:
+            assert _holds(held, r["person"], r["post"], acted[r["failure"]]), r["id"]
+        else:
+            assert r["institution"] and not r["post"], r["id"]
+    for r in rows["case_holdings"]:
+        assert _holds(held, r["person"], r["post"], r["valid_from"]), r["id"]
+
+
+def test_steps_are_taken_by_staff_of_the_acting_institution_between_receipt_and_the_snapshot(rows: Rows) -> None:
+    held = _held(rows)
+    staff_posts: dict[str, list[str]] = defaultdict(list)
+    institution = {r["id"]: r["institution"] for r in rows["posts"] if r["role"] == "STAFF"}
+    for person, post in held:
+        if post in institution:
+            staff_posts[person].append(post)
+    received = {r["id"]: r["received_on"] for r in rows["matters"]}
+    for r in rows["steps"]:
+        assert received[r["matter"]] <= r["on"] <= "2024-12-31", r["id"]
+        assert any(institution[p] == r["institution"] and _holds(held, r["staff"], p, r["on"])
+                   for p in staff_posts[r["staff"]]), r["id"]
+    assert {r["kind"] for r in rows["steps"]} == set(ENUMS["StepKind"].values)
+
+
+def test_chongqing_only_failure_items_appear_only_under_the_chongqing_rules(rows: Rows) -> None:
+    national = {"DECISION_ERROR", "HANDLING_BREACH", "MASS_DISCIPLINE", "COLLECTIVE_INCIDENT",
+                "PROPOSALS_NEGLECTED", "OTHER"}
+    territory = {r["id"]: r["territory"] for r in rows["matters"]}
+    for r in rows["failures"]:
+        if r["item"] not in national:
+            assert territory[r["matter"]].startswith("50") and r["act_date"] >= "2017-05-23", r["id"]
+    assert any(r["item"] not in national for r in rows["failures"])
+
+
+def test_the_proportions_are_plausible(rows: Rows) -> None:
+    matters = len(rows["matters"])
+    failures = len(rows["failures"])
+    assert 3 <= len(rows["steps"]) / matters <= 5
+    assert 0.005 <= failures / matters <= 0.01
+    assert 1.0 <= len(rows["measures"]) / failures <= 1.6
+    assert 0.005 <= len(rows["case_holdings"]) / matters <= 0.02
+    assert 0.03 <= sum(r["form"] == "COLLECTIVE" for r in rows["matters"]) / matters <= 0.1
+    years = Counter(r["received_on"][:4] for r in rows["matters"])
+    assert set(years) == {str(y) for y in range(2016, 2025)}
+    petitioners = Counter(r["petitioner"] for r in rows["matters"])
+    assert petitioners.most_common(1)[0][1] >= 5, "some petitioners come back"
+    assert len(rows["persons"]) >= len(rows["posts"]) * 0.9
+
+
+def test_both_exemptions_of_art_11_occur(rows: Rows) -> None:
+    """Some people named in collective failures opposed and were overruled; some Chongqing staff in charge
+    were diligent: the engine's exemptions have cases to work on."""
+    named = Counter((r["role"], r["stance"], r["due_diligence"]) for r in rows["failure_people"])
+    assert named[("PARTICIPANT", "OPPOSED_OVERRULED", "")] > 0
+    assert named[("STAFF_IN_CHARGE", "", "true")] > 0
+
+
+# --------------------------------------------------------------------------- scale
+
+def test_the_plan_at_scale_one_is_national() -> None:
+    plan = Plan.for_scale(1)
+    assert plan.territories == {"NATION": 1, "PROVINCE": 34, "PREFECTURE": 333, "COUNTY": 2843, "TOWNSHIP": 38602}
+    assert sum(plan.matters.values()) == 10_000_000
+    institutions = len(LAYOUT) * (1 + 34 + 333 + 2843) + len(TOWNSHIP_LAYOUT) * 38602
+    assert 400_000 <= institutions <= 480_000
+
+
+def test_a_tiny_scale_still_has_one_territory_of_each_level() -> None:
+    assert Plan.for_scale(0.00001).territories == {lv: 1 for lv in ("NATION", "PROVINCE", "PREFECTURE", "COUNTY",
+                                                                      "TOWNSHIP")}
+
+
+def test_a_scale_beyond_the_room_in_the_codes_is_refused() -> None:
+    with pytest.raises(ValueError):
+        Plan.for_scale(5)
+    with pytest.raises(ValueError):
+        Plan.for_scale(0)
+
+
+def test_counts_scale_linearly_between_two_small_scales(rows: Rows, tmp_path: Path) -> None:
+    counts = generate(tmp_path, SMALL / 2, seed=7)
+    assert counts["matters"] * 2 == pytest.approx(len(rows["matters"]), abs=2)
+    for file in ("steps", "decisions", "failures"):
+        assert 1.6 <= len(rows[file]) / counts[file] <= 2.4, file
+    for file in ("institutions", "posts", "persons"):  # the one province and prefecture do not halve
+        assert 1.3 <= len(rows[file]) / counts[file] <= 2.2, file
+
+
+_MEASURE = """
+import resource, subprocess, sys
+subprocess.run([sys.executable, "-c",
+    "import sys; from pathlib import Path; from zeren.loaders.generate import generate; "
+    "generate(Path(sys.argv[1]), float(sys.argv[2]))", sys.argv[1], sys.argv[2]], check=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def _peak_kib(out: Path, scale: float) -> int:
+    """Peak resident memory of one generator run, measured by a parent of its own."""
+    done = subprocess.run([sys.executable, "-c", _MEASURE, str(out), str(scale)], check=True,
+                          capture_output=True, text=True)
+    return int(done.stdout.split()[-1])
+
+
+def test_peak_memory_does_not_grow_with_the_scale(tmp_path: Path) -> None:
+    small = _peak_kib(tmp_path / "a", 0.001)
+    large = _peak_kib(tmp_path / "b", 0.005)  # five times the rows
+    assert large < 1.5 * small + 4096, (small, large)
+
+
+# --------------------------------------------------------------------------- the command
+
+def test_the_command_writes_the_files_and_prints_a_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_generate(tmp_path, scale=0.0005, seed=3) == 0
+    printed = capsys.readouterr().out
+    assert "matters.csv" in printed and "total" in printed
+    assert {p.stem for p in tmp_path.glob("*.csv")} == {k.file for k in loadable_kinds()}
+
+
+def test_the_command_refuses_an_impossible_scale(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_generate(tmp_path, scale=50, seed=3) == 2
+    assert "error" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- the loader accepts it
+
+def test_the_loader_loads_a_generated_country_without_validation_errors(tmp_path: Path, store: GraphStore,
+                                                                       settings: Settings) -> None:
+    from zeren.loaders.load import load_path
+
+    counts = generate(tmp_path, 0.0005, seed=11)
+    summary = load_path(tmp_path, store, settings=settings)
+    assert {kind(k.kind).file: k.rows for k in summary.kinds} == counts
+    people = store.read("MATCH (:Person)-[h:HOLDS]->(:Post) RETURN count(h) AS n")
+    assert people[0]["n"] == counts["tenures"]
