@@ -1,0 +1,440 @@
+"""The loader: same graph from CSV, JSON Lines and a workbook; idempotent
+reloads; references that move; interrupted loads that converge; confidential
+fields never in plain text; the load record."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from zeren.graph.confidential import Protector, load_or_create_key, normalise_identity
+from zeren.graph.model import NODES, RELS, kind, loadable_kinds
+from zeren.graph.settings import Settings
+from zeren.graph.store import GraphStore, open_store
+from zeren.loaders.load import cli_load, cli_sample, load_path
+from zeren.loaders.readers import Location, input_fields, read_source
+from zeren.loaders.validate import ErrorLog, convert_row
+from zeren.loaders.writer import ident, queries_for
+
+MINI = Path(__file__).parent / "fixtures" / "mini"
+PETITIONER = "刘某某, resident of 7 Jiefangbei Rd"
+ACCUSATION_PARTS = ("The director ignored our letters", "told the contractor who wrote them")
+
+
+# --------------------------------------------------------------------------- helpers
+
+@contextmanager
+def other_graph(settings: Settings, suffix: str) -> Iterator[GraphStore]:
+    """A second empty graph on the same embedded server."""
+    s = open_store(settings.model_copy(update={"graph_name": f"{settings.graph_name}_{suffix}"}))
+    try:
+        yield s
+    finally:
+        s.clear()
+        s.close()
+
+
+def snapshot(store: GraphStore, *, mask_ciphertext: bool = False) -> dict[str, Any]:
+    """Every node and relationship with its properties, load records left out;
+    ciphertexts masked when asked (encryption is randomised per graph)."""
+
+    def props(p: dict[str, Any]) -> dict[str, Any]:
+        return {k: ("<enc>" if mask_ciphertext and k.endswith("_enc") else v) for k, v in p.items()}
+
+    nodes = store.read("MATCH (n) WHERE NOT n:LoadRecord RETURN labels(n) AS labels, properties(n) AS p")
+    rels = store.read("MATCH (a)-[r]->(b) RETURN type(r) AS t, a.id AS a, b.id AS b, properties(r) AS p")
+    return {
+        "nodes": sorted((tuple(sorted(n["labels"])), json.dumps(props(n["p"]), sort_keys=True, default=str))
+                        for n in nodes),
+        "rels": sorted((r["t"], r["a"], r["b"], json.dumps(props(r["p"]), sort_keys=True, default=str))
+                       for r in rels),
+    }
+
+
+def node(store: GraphStore, label: str, key: str) -> dict[str, Any]:
+    rows = store.read(f"MATCH (n:{ident(label)} {{id: $id}}) RETURN properties(n) AS p", {"id": key})
+    assert len(rows) == 1, f"{label} {key}: {len(rows)} nodes"
+    return rows[0]["p"]
+
+
+def targets(store: GraphStore, label: str, key: str, rel: str) -> list[str]:
+    rows = store.read(f"MATCH (n:{ident(label)} {{id: $id}})-[:{ident(rel)}]->(t) RETURN t.id AS id ORDER BY id",
+                      {"id": key})
+    return [r["id"] for r in rows]
+
+
+def copy_mini(tmp_path: Path) -> Path:
+    dest = tmp_path / "mini"
+    shutil.copytree(MINI, dest)
+    return dest
+
+
+def edit(folder: Path, file: str, old: str, new: str) -> None:
+    p = folder / file
+    text = p.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {file}"
+    p.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def typed_rows(folder: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(file stem, converted row) for every row of a folder."""
+    log = ErrorLog()
+    for raw in read_source(folder):
+        row, ok = convert_row(raw, log)
+        assert ok, log.problems
+        yield raw.kind.file, row
+
+
+def write_jsonl(src: Path, dest: Path) -> Path:
+    dest.mkdir()
+    for stem, row in typed_rows(src):
+        line = json.dumps({k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items()},
+                          ensure_ascii=False)
+        with (dest / f"{stem}.jsonl").open("a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+    return dest
+
+
+def write_workbook(src: Path, dest: Path) -> Path:
+    """A workbook with native cells: numbers, booleans and dates as such."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    sheets: dict[str, Any] = {}
+    for stem, row in typed_rows(src):
+        if stem not in sheets:
+            sheets[stem] = wb.create_sheet(stem)
+            sheets[stem].append([f.name for f in input_fields(_kind_of(stem))])
+        cells = [row.get(f.name) for f in input_fields(_kind_of(stem))]
+        sheets[stem].append([";".join(c) if isinstance(c, list) else c for c in cells])
+    wb.save(dest)
+    return dest
+
+
+def _kind_of(stem: str) -> Any:
+    return next(k for k in loadable_kinds() if k.file == stem)
+
+
+# --------------------------------------------------------------------------- formats
+
+def test_csv_jsonl_and_workbook_inputs_give_the_same_graph(store: GraphStore, settings: Settings,
+                                                           tmp_path: Path) -> None:
+    load_path(MINI, store, settings=settings)
+    expected = snapshot(store, mask_ciphertext=True)
+    jsonl = write_jsonl(MINI, tmp_path / "jsonl")
+    workbook = write_workbook(MINI, tmp_path / "mini.xlsx")
+    for suffix, source in (("jsonl", jsonl), ("xlsx", workbook)):
+        with other_graph(settings, suffix) as other:
+            summary = load_path(source, other, settings=settings)
+            assert summary.rows == sum(1 for _ in read_source(MINI))
+            assert snapshot(other, mask_ciphertext=True) == expected, source.name
+
+
+def test_the_graph_has_native_dates_lists_ints_bools_and_reference_relationships(store: GraphStore,
+                                                                                 settings: Settings) -> None:
+    load_path(MINI, store, settings=settings)
+    m = node(store, "PetitionMatter", "M-1")
+    assert m["received_on"] == date(2018, 5, 10)
+    assert m["headcount"] == 12 and m["litigation_related"] is False
+    assert m["summary"] == 'Residents say the "renovation" stalled, again'
+    assert node(store, "Institution", "YZ-HOUSING")["remit"] == ["HOUSING", "LAND"]
+    assert node(store, "Territory", "500103")["parent"] == "500000"
+    assert targets(store, "Territory", "500103", "PART_OF") == ["500000"]
+    tenure = store.read("MATCH (:Person {id: 'PER-1'})-[h:HOLDS]->(:Post {id: 'P-YZ-MAYOR'}) "
+                        "RETURN properties(h) AS p")
+    assert tenure == [{"p": {"id": "H-1", "valid_from": date(2015, 1, 1), "valid_to": date(2019, 12, 31)}}]
+
+
+def test_locations_render_as_file_line_or_sheet_row(tmp_path: Path) -> None:
+    rows = list(read_source(MINI))
+    matters = [r for r in rows if r.kind.name == "PetitionMatter"]
+    assert [str(r.location) for r in matters] == ["matters.csv line 2", "matters.csv line 4", "matters.csv line 5"]
+    assert str(Location("book.xlsx", 12, "matters")) == "book.xlsx sheet matters row 12"
+
+
+# --------------------------------------------------------------------------- idempotency
+
+def test_loading_twice_leaves_the_same_graph(store: GraphStore, settings: Settings) -> None:
+    first = load_path(MINI, store, settings=settings)
+    before = snapshot(store)
+    second = load_path(MINI, store, settings=settings)
+    assert snapshot(store) == before  # byte-identical, ciphertexts included
+    assert all(k.created == k.rows for k in first.kinds)
+    assert all(k.created == 0 and k.updated == k.rows for k in second.kinds)
+    assert store.read("MATCH (r:LoadRecord) RETURN count(r) AS n") == [{"n": 2}]
+
+
+def test_a_changed_reference_on_reload_moves_the_relationship(store: GraphStore, settings: Settings,
+                                                              tmp_path: Path) -> None:
+    load_path(MINI, store, settings=settings)
+    changed = copy_mini(tmp_path)
+    edit(changed, "institutions.csv", "WORKING_DEPARTMENT,COUNTY,500103,YZ-GOV,HOUSING",
+         "WORKING_DEPARTMENT,COUNTY,500103,CQ-GOV,HOUSING")
+    edit(changed, "tenures.csv", "H-6,PER-4,P-YZH-STAFF", "H-6,PER-1,P-YZH-STAFF")
+    summary = load_path(changed, store, settings=settings)
+    assert targets(store, "Institution", "YZ-HOUSING", "UNDER") == ["CQ-GOV"]
+    assert node(store, "Institution", "YZ-HOUSING")["parent"] == "CQ-GOV"
+    holders = store.read("MATCH (p:Person)-[h:HOLDS {id: 'H-6'}]->(:Post) RETURN p.id AS person")
+    assert holders == [{"person": "PER-1"}]
+    assert summary["HOLDS"].created == 0  # moved, not new
+
+
+def test_a_field_emptied_on_reload_is_removed(store: GraphStore, settings: Settings, tmp_path: Path) -> None:
+    load_path(MINI, store, settings=settings)
+    changed = copy_mini(tmp_path)
+    edit(changed, "institutions.csv", "PETITION_DEPARTMENT,COUNTY,500103,YZ-GOV,,",
+         "PETITION_DEPARTMENT,COUNTY,500103,,,")
+    edit(changed, "matters.csv", "补偿标准,\"  刘某某,   resident of 7 Jiefangbei Rd \",", "补偿标准,,")
+    load_path(changed, store, settings=settings)
+    xfb = node(store, "Institution", "YZ-XFB")
+    assert "parent" not in xfb and targets(store, "Institution", "YZ-XFB", "UNDER") == []
+    m2 = node(store, "PetitionMatter", "M-2")
+    assert not {"petitioner_enc", "petitioner_digest", "petitioner_pseudonym"} & m2.keys()
+
+
+def test_an_interrupted_load_converges_to_a_clean_load(store: GraphStore, settings: Settings) -> None:
+    small = settings.model_copy(update={"batch_size": 2})
+    calls = 0
+
+    def stop_after_five_batches(kind_name: str, done: int, total: int) -> None:
+        nonlocal calls
+        if done:
+            calls += 1
+            if calls > 5:
+                raise KeyboardInterrupt("killed half-way")
+
+    with pytest.raises(KeyboardInterrupt):
+        load_path(MINI, store, settings=small, progress=stop_after_five_batches)
+    partial = snapshot(store)
+    load_path(MINI, store, settings=small)
+    with other_graph(settings, "clean") as clean:
+        load_path(MINI, clean, settings=settings)
+        assert partial != snapshot(clean, mask_ciphertext=True)
+        assert snapshot(store, mask_ciphertext=True) == snapshot(clean, mask_ciphertext=True)
+    unfinished = store.read("MATCH (r:LoadRecord) WHERE r.finished_at IS NULL RETURN count(r) AS n")
+    assert unfinished == [{"n": 1}]
+
+
+def test_a_parent_written_in_a_later_batch_than_its_child_is_still_linked(store: GraphStore,
+                                                                         settings: Settings) -> None:
+    load_path(MINI, store, settings=settings.model_copy(update={"batch_size": 1}))
+    assert targets(store, "Territory", "500103", "PART_OF") == ["500000"]  # 500000 comes two rows later
+    with other_graph(settings, "one_batch") as one_batch:
+        load_path(MINI, one_batch, settings=settings)
+        assert snapshot(store, mask_ciphertext=True) == snapshot(one_batch, mask_ciphertext=True)
+
+
+def test_a_staff_post_may_have_two_holders_at_once(store: GraphStore, settings: Settings, tmp_path: Path) -> None:
+    folder = copy_mini(tmp_path)
+    with (folder / "tenures.csv").open("a", encoding="utf-8") as fh:
+        fh.write("H-7,PER-1,P-YZH-STAFF,2019-01-01,\n")
+    assert load_path(folder, store, settings=settings)["HOLDS"].rows == 7
+
+
+# --------------------------------------------------------------------------- confidentiality
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def test_confidential_values_are_never_stored_in_plain_text(store: GraphStore, settings: Settings) -> None:
+    load_path(MINI, store, settings=settings)
+    everything = store.read("MATCH (n) RETURN properties(n) AS p UNION ALL MATCH ()-[r]->() RETURN properties(r) AS p")
+    secrets = ("刘某某", "Jiefangbei", "陈某", *ACCUSATION_PARTS)
+    for row in everything:
+        for key, value in row["p"].items():
+            assert key not in ("petitioner", "accusation")
+            for text in _strings(value):
+                assert not any(s in text for s in secrets), (key, text)
+    m1 = node(store, "PetitionMatter", "M-1")
+    protector = Protector.from_settings(settings)
+    assert protector.decrypt(m1["petitioner_enc"]) == PETITIONER
+    assert all(part in protector.decrypt(m1["accusation_enc"]) for part in ACCUSATION_PARTS)
+
+
+def test_the_same_petitioner_gets_the_same_pseudonym(store: GraphStore, settings: Settings) -> None:
+    load_path(MINI, store, settings=settings)
+    p1, p2, p3 = (node(store, "PetitionMatter", m)["petitioner_pseudonym"] for m in ("M-1", "M-2", "M-3"))
+    assert p1 == p2 != p3
+    assert "accusation_pseudonym" not in node(store, "PetitionMatter", "M-1")
+
+
+def test_a_changed_petitioner_is_encrypted_again(store: GraphStore, settings: Settings, tmp_path: Path) -> None:
+    load_path(MINI, store, settings=settings)
+    before = node(store, "PetitionMatter", "M-3")
+    changed = copy_mini(tmp_path)
+    edit(changed, "matters.csv", ",陈某,", ",周某,")
+    load_path(changed, store, settings=settings)
+    after = node(store, "PetitionMatter", "M-3")
+    assert after["petitioner_enc"] != before["petitioner_enc"]
+    assert Protector.from_settings(settings).decrypt(after["petitioner_enc"]) == "周某"
+    assert after["petitioner_pseudonym"] != before["petitioner_pseudonym"]
+
+
+def test_pseudonyms_ignore_spacing_and_width_but_not_the_name() -> None:
+    p = Protector(_key())
+    spellings = ("刘某某  (resident)", " 刘某某\u3000(resident) ", "刘某某 （resident）")
+    assert len({p.pseudonym(s) for s in spellings}) == 1
+    assert p.pseudonym("刘某某") != p.pseudonym("刘某")
+    assert normalise_identity("  A\tB  ") == "a b"
+    token = p.encrypt("x")
+    assert token != p.encrypt("x") and p.decrypt(token) == "x"
+
+
+def _key() -> bytes:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key()
+
+
+def test_the_secret_key_file_is_created_once_and_private(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "secret.key"
+    key = load_or_create_key(path)
+    assert load_or_create_key(path) == key
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    os.chmod(path, 0o644)
+    with pytest.raises(Exception, match="chmod 600"):
+        load_or_create_key(path)
+
+
+def test_a_configured_secret_key_is_used_and_no_key_file_written(tmp_path: Path) -> None:
+    key = _key().decode()
+    s = Settings(data_dir=tmp_path, secret_key=key)
+    token = Protector(key).encrypt("x")
+    assert Protector.from_settings(s).decrypt(token) == "x"
+    assert not (tmp_path / "secret.key").exists()
+
+
+# --------------------------------------------------------------------------- load record, summary
+
+def test_the_load_record_holds_checksums_and_counts(store: GraphStore, settings: Settings) -> None:
+    import hashlib
+
+    summary = load_path(MINI, store, settings=settings)
+    record = node(store, "LoadRecord", summary.load_id)
+    assert record["source"] == "mini"
+    expected = {f"{p.name}:{hashlib.sha256(p.read_bytes()).hexdigest()}" for p in MINI.glob("*.csv")}
+    assert set(record["files"]) == expected
+    assert record["started_at"] <= record["finished_at"]
+    assert json.loads(record["counts"])["Person"] == {"rows": 6, "created": 6, "updated": 0}
+
+
+def test_the_summary_gives_rows_created_updated_and_speed_per_kind(store: GraphStore, settings: Settings) -> None:
+    summary = load_path(MINI, store, settings=settings)
+    assert [k.kind for k in summary.kinds] == [k.name for k in loadable_kinds()]
+    persons = summary["Person"]
+    assert (persons.rows, persons.created, persons.updated) == (6, 6, 0)
+    assert persons.seconds > 0 and persons.rows_per_second > 0
+
+
+# --------------------------------------------------------------------------- the writer's Cypher
+
+def test_writer_cypher_names_come_from_the_model_only() -> None:
+    names = {k.name for k in [*NODES.values(), *RELS.values()]}
+    names |= {f.name for k in loadable_kinds() for f in input_fields(k)}
+    names |= {f.rel for k in NODES.values() for f in k.refs if f.rel}
+    for k in loadable_kinds():
+        for q in queries_for(k):
+            assert "$rows" in q and "UNWIND" in q
+    with pytest.raises(ValueError):
+        ident("Person) DETACH DELETE (n")
+    assert all(ident(n) == n for n in names)
+
+
+def test_reference_relationship_types_do_not_clash() -> None:
+    """The writer deletes a stale reference by its type from its kind: that
+    needs one type per ref of a kind, and none shared with a relationship kind."""
+    for k in NODES.values():
+        types = [f.rel for f in k.refs]
+        assert len(types) == len(set(types)), k.name
+        assert not set(types) & set(RELS), k.name
+
+
+# --------------------------------------------------------------------------- command line
+
+def test_cli_load_prints_a_summary_and_exits_zero(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_load(MINI, settings) == 0
+    out = capsys.readouterr().out
+    assert "matters" in out and "created" in out and "rows/s" in out
+    with open_store(settings) as s:
+        assert node(s, "Person", "PER-1")["name"] == "张一"
+        s.clear()
+
+
+def test_cli_load_of_invalid_input_prints_the_report_and_exits_two(settings: Settings, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    folder = copy_mini(tmp_path)
+    edit(folder, "posts.csv", "PRINCIPAL,YZ-GOV", "CHIEF,YZ-GOV")
+    assert cli_load(folder, settings) == 2
+    err = capsys.readouterr().err
+    assert "posts.csv line 2, field 'role', value 'CHIEF': unknown PostRole code" in err
+    with open_store(settings) as s:
+        assert s.read("MATCH (n) RETURN count(n) AS n") == [{"n": 0}]
+
+
+def _sample_folder() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("zeren.data") / "sample"))
+
+
+@pytest.mark.skipif(not any(_sample_folder().glob("*.csv")) and not any(_sample_folder().glob("*.jsonl")),
+                    reason="the bundled sample data is not written yet")
+def test_cli_sample_loads_regulations_and_sample(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_sample(settings) == 0
+    out = capsys.readouterr().out
+    assert "Regulations" in out and "PetitionMatter" in out
+    with open_store(settings) as s:
+        assert s.read("MATCH (n:Article) RETURN count(n) > 0 AS ok") == [{"ok": True}]
+        s.clear()
+
+
+def test_kinds_in_mini_cover_every_loadable_file() -> None:
+    stems = {p.stem for p in MINI.glob("*.csv")}
+    assert stems == {k.file for k in loadable_kinds()}
+    assert kind("HOLDS").file == "tenures"
+    with (MINI / "tenures.csv").open(encoding="utf-8") as fh:
+        assert next(csv.reader(fh)) == ["id", "person", "post", "valid_from", "valid_to"]
+
+
+# --------------------------------------------------------------------------- both engines
+
+def test_the_loader_writes_the_same_graph_on_both_engines(any_store: GraphStore, settings: Settings,
+                                                          tmp_path: Path) -> None:
+    """The writer's Cypher runs on FalkorDB and on the Neo4j side alike:
+    same graph, idempotent reload, moved references."""
+    load_path(MINI, any_store, settings=settings)
+    load_path(MINI, any_store, settings=settings)
+    with other_graph(settings, "reference") as reference:
+        load_path(MINI, reference, settings=settings)
+        assert snapshot(any_store, mask_ciphertext=True) == snapshot(reference, mask_ciphertext=True)
+    changed = copy_mini(tmp_path)
+    edit(changed, "tenures.csv", "H-6,PER-4,P-YZH-STAFF", "H-6,PER-1,P-YZH-STAFF")
+    load_path(changed, any_store, settings=settings)
+    assert any_store.read("MATCH (p:Person)-[:HOLDS {id: 'H-6'}]->() RETURN p.id AS id") == [{"id": "PER-1"}]
+
+
+def test_an_input_changed_between_validation_and_writing_stops_the_load(tmp_path: Path) -> None:
+    from zeren.loaders.validate import InputChanged, validate_source
+
+    folder = copy_mini(tmp_path)
+    dataset = validate_source(folder)
+    edit(folder, "persons.csv", "张一,M,1963", "张一,M,old")
+    with pytest.raises(InputChanged, match="persons.csv line 2"):
+        for _, rows in dataset.rows():
+            list(rows)
