@@ -359,3 +359,9 @@ def test_internal_errors_are_masked(client: httpx.Client, live: Live, monkeypatc
     monkeypatch.setattr(live.services.engine, "trace", boom)
     body = gql(client, live, "investigator", '{ matter(id: "M-LAND") { responsibility { asOf } } }')
     assert "secret detail" not in str(body) and "internal error" in body["errors"][0]["message"]
+
+
+def test_responses_are_utf8_json_that_reads_without_escapes(client: httpx.Client, live: Live) -> None:
+    r = client.post("/graphql", json={"query": '{ matter(id: "M-LAND") { territory { name } } }'},
+                    headers=live.auth("investigator"))
+    assert "渝中区".encode() in r.content and "charset=utf-8" in r.headers["content-type"]
