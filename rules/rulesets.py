@@ -34,7 +34,7 @@ class Provision:
         if self.paragraph:
             s += f" ¶{self.paragraph}"
         if self.item:
-            s += f" ({_zh_item(self.item)})"
+            s += f" ({_zh_num(self.item)})"
         return s
 
     def label_zh(self) -> str:
@@ -76,10 +76,6 @@ def _zh_num(n: int) -> str:
     if n < 20:
         return "十" + (_DIGITS[n % 10] if n % 10 else "")
     return _DIGITS[n // 10] + "十" + (_DIGITS[n % 10] if n % 10 else "")
-
-
-def _zh_item(n: int) -> str:
-    return _zh_num(n)
 
 
 @dataclass(frozen=True)
