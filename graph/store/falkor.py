@@ -12,6 +12,7 @@ from falkordb import FalkorDB
 from falkordb.edge import Edge
 from falkordb.node import Node
 from falkordb.path import Path
+from redis.exceptions import AuthenticationError as RedisAuthenticationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
@@ -105,12 +106,17 @@ class FalkorStore(GraphStore):
         u = urlparse(url)
         password = unquote(u.password) if u.password else None
         username = unquote(u.username) if u.username else None
-        if u.scheme == "unix":
-            client = FalkorDB(unix_socket_path=u.path, password=password, username=username)
-        else:
-            client = FalkorDB(host=u.hostname or "localhost", port=u.port or 6379, password=password,
-                              username=username, ssl=u.scheme in ("falkordbs", "rediss"))
         shown = f"{u.scheme}://{u.hostname or ''}{':' + str(u.port) if u.port else ''}{u.path if u.scheme == 'unix' else ''}"
+        try:
+            if u.scheme == "unix":
+                client = FalkorDB(unix_socket_path=u.path, password=password, username=username)
+            else:
+                client = FalkorDB(host=u.hostname or "localhost", port=u.port or 6379, password=password,
+                                  username=username, ssl=u.scheme in ("falkordbs", "rediss"))
+        except RedisAuthenticationError as e:
+            raise StoreError(f"FalkorDB at {shown} refused the credentials in the URL") from e
+        except RedisConnectionError as e:
+            raise StoreError(f"FalkorDB at {shown} is not reachable: {e}") from e
         return cls(client, graph_name, description=f"FalkorDB at {shown}", timeout_ms=timeout_ms)
 
     def _run(self, query: str, params: Mapping[str, Any] | None, *, timeout_ms: int | None, ro: bool) -> Any:
