@@ -18,7 +18,7 @@ Conventions
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 FieldType = Literal["string", "text", "int", "bool", "date", "datetime", "list", "enum", "enumlist", "ref"]
