@@ -20,7 +20,20 @@ from .base import (ConstraintViolation, Counters, GraphStore, QuerySyntaxError, 
                    ReadResult, Row, StoreError, plain_rows)
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None), date, datetime})
+
+
 def to_plain(v: Any) -> Any:
+    # Dispatch on the exact type, scalars first: this runs for every value of
+    # every row (a trace reads about 700 maps), so it must not walk a chain of
+    # isinstance checks for each string.
+    t = type(v)
+    if t in _SCALARS:
+        return v
+    if isinstance(v, dict):
+        return {k: x if type(x) in _SCALARS else to_plain(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [x if type(x) in _SCALARS else to_plain(x) for x in v]
     if isinstance(v, Node):
         return {"_labels": list(v.labels or []), **{k: to_plain(x) for k, x in v.properties.items()}}
     if isinstance(v, Edge):
@@ -33,14 +46,6 @@ def to_plain(v: Any) -> Any:
             if i < len(edges):
                 out.append(to_plain(edges[i]))
         return out
-    if isinstance(v, list):
-        return [to_plain(x) for x in v]
-    if isinstance(v, dict):
-        return {k: to_plain(x) for k, x in v.items()}
-    if isinstance(v, datetime):
-        return v
-    if isinstance(v, date):
-        return v
     return v
 
 
