@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -213,6 +214,9 @@ _CONVERTERS: dict[str, Converter] = {
 }
 
 
+_PLAIN_STRING = frozenset({"string", "ref"})
+
+
 def convert(f: Field, v: Any) -> Any:
     """The value of field ``f`` for a raw cell ``v``; ``None`` for no value.
     Raises :class:`Invalid` with the reason when the value does not fit."""
@@ -228,14 +232,23 @@ def convert_row(raw: RawRow, log: ErrorLog) -> tuple[Row, bool]:
     converted values and whether the row is valid."""
     out: Row = {}
     ok = True
+    get = raw.row.get
     for f in input_fields(raw.kind):
-        v = raw.row.get(f.name)
-        try:
-            c = convert(f, v)
-        except Invalid as e:
-            log.add(Problem(raw.location, str(e), field=f.name, value=show(v, confidential=f.confidential)))
-            ok = False
+        v = get(f.name)
+        # Fast paths for the commonest cells, a blank and a short string: the
+        # same result as convert() without its calls (profiled: a third of a load).
+        if v is None or v == "":
+            c = None
+        elif type(v) is str and f.type in _PLAIN_STRING and 0 < len(s := v.strip()) <= f.max_length:
+            out[f.name] = s
             continue
+        else:
+            try:
+                c = convert(f, v)
+            except Invalid as e:
+                log.add(Problem(raw.location, str(e), field=f.name, value=show(v, confidential=f.confidential)))
+                ok = False
+                continue
         if c is None:
             if f.required:
                 log.add(Problem(raw.location, "required value missing", field=f.name))
@@ -290,6 +303,14 @@ def _self_refs(k: Kind) -> list[Field]:
     return [f for f in k.refs if f.ref == k.name] if isinstance(k, NodeKind) else []
 
 
+@cache
+def _remembered_fields(k: Kind) -> tuple[tuple[Field, ...], tuple[Field, ...], tuple[Field, ...]]:
+    """The confidential fields, the ref fields and the same-kind refs of a kind (once per kind, not per row)."""
+    fields = input_fields(k)
+    return (tuple(f for f in fields if f.confidential), tuple(f for f in fields if f.type == "ref"),
+            tuple(_self_refs(k)))
+
+
 class _Collector:
     """Converts rows one by one and keeps only what the checks across rows need."""
 
@@ -322,16 +343,17 @@ class _Collector:
             self._remember(raw.kind, raw.location, row)
 
     def _remember(self, k: Kind, loc: Location, row: Row) -> None:
-        for f in input_fields(k):
+        confidential, refs, own = _remembered_fields(k)
+        if not self.confidential and any(row.get(f.name) is not None for f in confidential):
+            self.confidential = True
+        for f in refs:
             v = row.get(f.name)
-            if f.confidential and v is not None:
-                self.confidential = True
-            if f.type != "ref" or v is None:
+            if v is None:
                 continue
             target = self.kinds.get(f.ref or "")
             if target is None or v not in target.ids:
                 self.pending.append((loc, f, v))
-        for f in _self_refs(k):
+        for f in own:
             self.parents[(k.name, f.name)][row["id"]] = row.get(f.name)
         if k.name == "Post":
             self.roles[row["id"]] = row["role"]
