@@ -5,6 +5,7 @@ themselves, so a counterfactual is the same rules over changed facts."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -102,6 +103,26 @@ def _valid(props: Props, on: date) -> bool:
     return (start is None or start <= on) and (end is None or end >= on)
 
 
+def nearest(facts: MatterFacts, keep: Callable[[Props], bool]) -> tuple[int, list[Props]]:
+    """The institutions ``keep`` accepts at the matter's territory or, where it
+    has none, at the nearest level up that has some: (depth, institutions);
+    (-1, []) when no level has any."""
+    for depth, t in enumerate(facts.chain):
+        found = [i for i in facts.institutions.get(t["id"], []) if keep(i)]
+        if found:
+            return depth, found
+    return -1, []
+
+
+def of_kind(kind: str) -> Callable[[Props], bool]:
+    return lambda i: i.get("kind") == kind
+
+
+def covers(subject: str) -> Callable[[Props], bool]:
+    """A working department whose remit (职权范围) covers the subject."""
+    return lambda i: i.get("kind") == "WORKING_DEPARTMENT" and subject in (i.get("remit") or [])
+
+
 def fetch_matter(store: GraphStore, matter_id: str, as_of: date | None) -> tuple[MatterFacts, date]:
     """The facts for a matter on ``as_of`` (default: the date it was received), and that date."""
     rows = queries.run(store, "matter", {"matter": matter_id})
@@ -116,11 +137,16 @@ def fetch_matter(store: GraphStore, matter_id: str, as_of: date | None) -> tuple
     for r in inst_rows:
         institutions[r["territory"]].append(r["institution"])
     facts = MatterFacts(matter, chain, institutions)
-    dept_ids = [i["id"] for insts in institutions.values() for i in insts if i.get("kind") == "WORKING_DEPARTMENT"]
+    # Only the teams the rules reach are read: the nearest party committee and
+    # government, the competent departments and the departments above them in
+    # a vertical line (not every organ on the chain of territories).
+    dept_ids = [d["id"] for d in nearest(facts, covers(str(matter.get("subject"))))[1]]
     if dept_ids:
         for r in queries.run(store, "vertical_line_up", {"institutions": dept_ids}):
             facts.vertical.setdefault(r["institution"], []).append(VerticalPath(r["nodes"], r["links"]))
-    team_ids = {i["id"] for insts in institutions.values() for i in insts}
+    team_ids = set(dept_ids)
+    for kind in ("PARTY_COMMITTEE", "GOVERNMENT"):
+        team_ids.update(i["id"] for i in nearest(facts, of_kind(kind))[1])
     for paths in facts.vertical.values():
         for p in paths:
             team_ids.update(n["id"] for n in p.nodes)

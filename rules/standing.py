@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from .facts import MatterFacts, Props, Seat
+from .facts import MatterFacts, Props, Seat, covers, nearest, of_kind
 from .findings import Chain, Finding, Gap, Ref
 from .rulesets import Applicable
 from .units import RuleBook
@@ -117,11 +117,7 @@ def territorial_organs(ctx: StandingContext, kind: str) -> tuple[int, list[Props
     """The party committee (or government) of the matter's territory; where the
     territory has none — a subdistrict (街道) is run by the district's dispatched
     agencies — the nearest level up that has one: (depth, organs)."""
-    for depth, t in enumerate(ctx.facts.chain):
-        found = ctx.organs(t["id"], kind)
-        if found:
-            return depth, found
-    return -1, []
+    return nearest(ctx.facts, of_kind(kind))
 
 
 def _level_note(ctx: StandingContext, depth: int, kind: str) -> str:
@@ -172,11 +168,7 @@ def territorial_leadership(ctx: StandingContext) -> Iterator[Finding | Gap]:
 def competent_departments(ctx: StandingContext) -> tuple[int, list[Props]]:
     """The working departments whose remit covers the subject, at the matter's
     territory or the nearest level up that has one: (depth, departments)."""
-    for depth, t in enumerate(ctx.facts.chain):
-        found = [i for i in ctx.organs(t["id"], "WORKING_DEPARTMENT") if ctx.subject in (i.get("remit") or [])]
-        if found:
-            return depth, found
-    return -1, []
+    return nearest(ctx.facts, covers(ctx.subject))
 
 
 @book.rule("COMPETENT")
