@@ -53,7 +53,7 @@ from zeren.graph.confidential import Protector, digest_name, encrypted_name, has
 from zeren.graph.model import LOAD_ORDER, Field, NodeKind, RelKind, kind
 from zeren.graph.settings import Settings
 from zeren.loaders.readers import input_fields
-from zeren.rules.facts import TERRITORY_ORGANS
+from zeren.rules.facts import TERRITORY_ORGANS, MatterFacts, covers, nearest, of_kind
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -469,12 +469,18 @@ def raw_trace(read: Callable[[str, dict[str, Any]], list[dict[str, Any]]], diale
     matter = rows[0]["matter"]
     received = matter["received_on"]
     as_of = received.isoformat()[:10] if hasattr(received, "isoformat") else str(received)[:10]
-    chain = [r["territory"]["id"] for r in rows]
+    chain = [r["territory"] for r in rows]
     inst = read(queries.text("institutions_in", dialect),
-                {"territories": chain, "kinds": TERRITORY_ORGANS, "subject": matter.get("subject")})
+                {"territories": [t["id"] for t in chain], "kinds": TERRITORY_ORGANS, "subject": matter.get("subject")})
     trips = 2
-    depts = [r["institution"]["id"] for r in inst if r["institution"].get("kind") == "WORKING_DEPARTMENT"]
-    team_ids = {r["institution"]["id"] for r in inst}
+    # The same choice of teams as the engine (rules.facts.fetch_matter), with its own functions.
+    facts = MatterFacts(matter, chain, {t["id"]: [] for t in chain})
+    for r in inst:
+        facts.institutions[r["territory"]].append(r["institution"])
+    depts = [d["id"] for d in nearest(facts, covers(str(matter.get("subject"))))[1]]
+    team_ids = set(depts)
+    for organ in ("PARTY_COMMITTEE", "GOVERNMENT"):
+        team_ids.update(i["id"] for i in nearest(facts, of_kind(organ))[1])
     if depts:
         trips += 1
         for r in read(queries.text("vertical_line_up", dialect), {"institutions": depts}):
