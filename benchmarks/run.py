@@ -42,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,6 +54,7 @@ from zeren.graph.confidential import Protector, digest_name, encrypted_name, has
 from zeren.graph.model import LOAD_ORDER, Field, NodeKind, RelKind, kind
 from zeren.graph.settings import Settings
 from zeren.loaders.readers import input_fields
+from zeren.loaders.writer import ident
 from zeren.rules.facts import TERRITORY_ORGANS, MatterFacts, covers, nearest, of_kind
 
 HERE = Path(__file__).resolve().parent
@@ -106,31 +108,35 @@ def descendants(pid: int) -> list[int]:
 
 # --------------------------------------------------------------------------- backends
 
-class Backend:
+class Backend(ABC):
     """The store under test, seen raw (its own client, no zeren code on the path)."""
 
     name: str
     dialect: str
 
+    @abstractmethod
     def env(self, graph: str) -> dict[str, str]:
-        raise NotImplementedError
+        """Environment for a ``zeren`` subprocess working on ``graph``."""
 
+    @abstractmethod
     def settings(self, graph: str) -> Settings:
-        raise NotImplementedError
+        """Settings for an in-process zeren working on ``graph``."""
 
+    @abstractmethod
     def fresh(self, graph: str) -> None:
         """Make ``graph`` an empty graph."""
-        raise NotImplementedError
 
+    @abstractmethod
     def drop(self, graph: str) -> None:
-        raise NotImplementedError
+        """Delete ``graph``."""
 
+    @abstractmethod
     def write(self, graph: str, query: str, params: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Run one write query on ``graph``."""
 
+    @abstractmethod
     def reader(self, graph: str) -> Callable[[str, dict[str, Any]], list[dict[str, Any]]]:
         """A function sending one read query and returning its rows as dicts."""
-        raise NotImplementedError
 
     def store_pid(self) -> int | None:
         return None
@@ -138,8 +144,8 @@ class Backend:
     def version(self) -> str:
         return ""
 
-    def close(self) -> None:
-        pass
+    def close(self) -> None:  # noqa: B027 - most backends hold nothing to release
+        """Release what the backend holds."""
 
 
 class FalkorBackend(Backend):
@@ -301,31 +307,51 @@ def _raw_value(f: Field, v: str, protector: Protector, out: dict[str, Any]) -> N
 
 
 def _sets(var: str, fields: list[Field]) -> str:
+    """SET clauses; property names come from the declared model (checked), values are parameters."""
     parts = []
     for f in fields:
         if f.confidential:
             names = [encrypted_name(f.name), digest_name(f.name)] + ([pseudonym_name(f.name)] if has_pseudonym(f) else [])
-            parts += [f"{var}.{n} = row.{n}" for n in names]
+            parts += [f"{var}.{ident(n)} = row.{ident(n)}" for n in names]
         elif f.type == "date":
-            parts.append(f"{var}.{f.name} = date(row.{f.name})")
+            parts.append(f"{var}.{ident(f.name)} = date(row.{ident(f.name)})")
         else:
-            parts.append(f"{var}.{f.name} = row.{f.name}")
+            parts.append(f"{var}.{ident(f.name)} = row.{ident(f.name)}")
     return ("SET " + ", ".join(parts)) if parts else ""
 
 
 def raw_queries(k: NodeKind | RelKind) -> dict[str, str]:
-    """The raw baseline's queries for a kind: plain batched UNWIND + MERGE."""
+    """The raw baseline's queries for a kind: plain batched UNWIND + MERGE. Labels,
+    types and property names come from the declared model and are checked to be
+    plain identifiers; every value travels as a parameter."""
     if isinstance(k, RelKind):
         s, t = k.source, k.target
-        return {"rel": f"UNWIND $rows AS row MATCH (a:{s.ref} {{id: row.{s.name}}}) "
-                       f"MATCH (b:{t.ref} {{id: row.{t.name}}}) MERGE (a)-[r:{k.name} {{id: row.id}}]->(b) "
-                       + _sets("r", list(k.fields))}
-    out = {"node": f"UNWIND $rows AS row MERGE (n:{k.name} {{id: row.id}}) "
+        return {"rel": f"UNWIND $rows AS row MATCH (a:{ident(s.ref)} {{id: row.{ident(s.name)}}}) "
+                       f"MATCH (b:{ident(t.ref)} {{id: row.{ident(t.name)}}}) "
+                       f"MERGE (a)-[r:{ident(k.name)} {{id: row.id}}]->(b) " + _sets("r", list(k.fields))}
+    out = {"node": f"UNWIND $rows AS row MERGE (n:{ident(k.name)} {{id: row.id}}) "
                    + _sets("n", [f for f in k.fields if f.name != k.key])}
     for f in k.refs:
-        out[f.name] = (f"UNWIND $rows AS row MATCH (a:{k.name} {{id: row.id}}) MATCH (b:{f.ref} {{id: row.v}}) "
-                       f"MERGE (a)-[:{f.rel}]->(b)")
+        out[f.name] = (f"UNWIND $rows AS row MATCH (a:{ident(k.name)} {{id: row.id}}) "
+                       f"MATCH (b:{ident(f.ref)} {{id: row.v}}) MERGE (a)-[:{ident(f.rel)}]->(b)")
     return out
+
+
+def _flush_raw(backend: Backend, graph: str, k: NodeKind | RelKind, qs: dict[str, str],
+               rows: list[dict[str, Any]], deferred: list[dict[str, Any]]) -> None:
+    """Write one batch of the raw baseline: the nodes (or relationships), then
+    each ref's relationships; references to the same kind wait in ``deferred``
+    until every node of the kind exists."""
+    if isinstance(k, RelKind):
+        backend.write(graph, qs["rel"], {"rows": rows})
+        return
+    backend.write(graph, qs["node"], {"rows": rows})
+    for f in k.refs:
+        pairs = [{"id": r["id"], "v": r[f.name]} for r in rows if r[f.name] is not None]
+        if f.ref == k.name:
+            deferred.extend({"f": f.name, **p} for p in pairs)
+        elif pairs:
+            backend.write(graph, qs[f.name], {"rows": pairs})
 
 
 def csv_rows(folder: Path, k: NodeKind | RelKind) -> Iterator[dict[str, str]]:
@@ -356,18 +382,6 @@ def raw_load(backend: Backend, folder: Path, graph: str, protector: Protector, b
         deferred: list[dict[str, Any]] = []  # self references, after every node of the kind
         buf: list[dict[str, Any]] = []
 
-        def flush(rows: list[dict[str, Any]]) -> None:
-            if isinstance(k, RelKind):
-                backend.write(graph, qs["rel"], {"rows": rows})
-                return
-            backend.write(graph, qs["node"], {"rows": rows})
-            for f in k.refs:
-                pairs = [{"id": r["id"], "v": r[f.name]} for r in rows if r[f.name] is not None]
-                if f.ref == k.name:
-                    deferred.extend({"f": f.name, **p} for p in pairs)
-                elif pairs:
-                    backend.write(graph, qs[f.name], {"rows": pairs})
-
         for raw in csv_rows(folder, k):
             row: dict[str, Any] = {}
             for f in fields:
@@ -375,10 +389,10 @@ def raw_load(backend: Backend, folder: Path, graph: str, protector: Protector, b
             buf.append(row)
             rows_total += 1
             if len(buf) >= batch:
-                flush(buf)
+                _flush_raw(backend, graph, k, qs, buf, deferred)
                 buf = []
         if buf:
-            flush(buf)
+            _flush_raw(backend, graph, k, qs, buf, deferred)
         if isinstance(k, NodeKind):
             for f in k.refs:
                 if f.ref == k.name:
