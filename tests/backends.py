@@ -22,7 +22,6 @@ import atexit
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -34,6 +33,8 @@ from pathlib import Path
 from typing import Literal
 
 from neo4j import GraphDatabase
+
+from zeren.graph.store.embedded import terminate
 
 DATABASE = "neo4j"  # ArcadeDB serves only the databases it was told to create; pass it on every call
 NEO4J_IMAGE = "neo4j:5.26"
@@ -168,13 +169,8 @@ class ArcadeDBServer:
         """Stop the server (SIGTERM, then SIGKILL after 30 s) and remove its folder."""
         atexit.unregister(self.stop)
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        if proc is not None:
+            terminate(proc)
         if self.root is not None:
             shutil.rmtree(self.root, ignore_errors=True)
             self.root = None

@@ -89,6 +89,19 @@ def _answers(info: ServerInfo) -> bool:
         return False
 
 
+def terminate(proc: subprocess.Popen[bytes], grace_s: float = 30) -> None:
+    """Ask a server process to exit (SIGTERM: it flushes and stops), and kill it
+    if it has not after ``grace_s`` seconds."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 class EmbeddedServer:
     """Starts (or reuses) the embedded FalkorDB serving ``data_dir``."""
 
@@ -186,19 +199,10 @@ class EmbeddedServer:
                 break
             time.sleep(0.02)
         else:
-            self._kill(proc)
+            terminate(proc)
             raise StoreError(f"the embedded FalkorDB did not answer within {wait_s:.0f} s")
         _write_private(self.state_file, json.dumps({"pid": proc.pid, "socket": sock, "password": password}))
         return info
-
-    @staticmethod
-    def _kill(proc: subprocess.Popen[bytes]) -> None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
     def stop(self) -> None:
         """Stop the server if this process started it (SIGTERM: the server
@@ -207,7 +211,7 @@ class EmbeddedServer:
             return
         self.owned = False
         if self._proc.poll() is None:
-            self._kill(self._proc)
+            terminate(self._proc)
         if self._proc.stderr:
             self._proc.stderr.close()
         try:
