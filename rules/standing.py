@@ -205,7 +205,7 @@ def litigation_related(ctx: StandingContext) -> bool:
     return bool(ctx.matter.get("litigation_related") or ctx.subject == "LITIGATION")
 
 
-@book.exception("LITIGATION_ROUTE", to="COMPETENT", when=litigation_related,
+@book.exception("LITIGATION_ROUTE", to=("COMPETENT", "SYSTEM"), when=litigation_related,
                 label="national art. 7 / Chongqing art. 6: 诉讼与信访分离")
 def litigation_route(ctx: StandingContext) -> Iterator[Finding | Gap]:
     """National art. 7 / Chongqing art. 6: "依照法定程序和诉讼与信访分离制度受理、交办、转送和督办信访事项".
@@ -237,11 +237,6 @@ def vertical_line(ctx: StandingContext) -> Iterator[Finding | Gap]:
     its system (links valid on the as-of date) answers for the system, and its
     principal bears overall responsibility for the system (art. 4 ¶2 "本系统")."""
     _, depts = competent_departments(ctx)
-    if litigation_related(ctx):
-        if any(ctx.facts.vertical.get(d["id"]) for d in depts):
-            yield Gap("vertical management line", "not followed: the matter is litigation-related and no competent "
-                      "department is attributed (separation of litigation and petitions)", ctx.app.cite("SYSTEM"))
-        return
     for d in depts:
         for path in ctx.facts.vertical.get(d["id"], []):
             if not path.valid_on(ctx.as_of):

@@ -21,7 +21,7 @@ Out = Iterable[Finding | Gap]
 class RuleUnit(Generic[Ctx]):
     key: str  # rule key; the provision is looked up in the applicable rule sets
     fn: Callable[[Ctx], Out]
-    exception_to: str | None = None  # key of the base rule this one replaces when it applies
+    exception_to: tuple[str, ...] = ()  # keys of the base rules this one replaces when it applies
     applies: Callable[[Ctx], bool] | None = None  # the exception's condition
     label: str = ""
 
@@ -46,10 +46,11 @@ class RuleBook(Generic[Ctx]):
             return fn
         return deco
 
-    def exception(self, key: str, *, to: str, when: Callable[[Ctx], bool],
+    def exception(self, key: str, *, to: str | tuple[str, ...], when: Callable[[Ctx], bool],
                   label: str) -> Callable[[Callable[[Ctx], Out]], Callable[[Ctx], Out]]:
         def deco(fn: Callable[[Ctx], Out]) -> Callable[[Ctx], Out]:
-            self.units.append(RuleUnit(key, fn, exception_to=to, applies=when, label=label))
+            keys = (to,) if isinstance(to, str) else tuple(to)
+            self.units.append(RuleUnit(key, fn, exception_to=keys, applies=when, label=label))
             return fn
         return deco
 
@@ -58,13 +59,13 @@ class RuleBook(Generic[Ctx]):
         replaced: dict[str, RuleUnit[Ctx]] = {}
         for u in self.units:
             if u.exception_to and app.has(u.key) and u.applies and u.applies(ctx):
-                replaced[u.exception_to] = u
+                replaced.update(dict.fromkeys(u.exception_to, u))
         for u in self.units:
             if u.exception_to:
-                if replaced.get(u.exception_to) is u:
+                if any(replaced.get(k) is u for k in u.exception_to):
                     for item in u.fn(ctx):
                         if isinstance(item, Finding) and not item.exception:
-                            item.exception = f"{u.label} (in place of rule {u.exception_to})"
+                            item.exception = f"{u.label} (in place of rule {', '.join(u.exception_to)})"
                         out.append(item)
                 continue
             if u.key in replaced:
