@@ -12,7 +12,7 @@ from zeren.api.security import Principal
 COOKIE = "zeren_token"
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     return request.app.state.services  # type: ignore[no-any-return]
 
 
@@ -31,7 +31,9 @@ def _token(request: Request) -> str | None:
     return request.cookies.get(COOKIE)
 
 
-def authenticate(request: Request, services: ServicesDep) -> Principal:
+async def authenticate(request: Request, services: ServicesDep) -> Principal:
+    # On the event loop: one indexed read on a kept-open SQLite connection
+    # (tens of microseconds) costs less than a hand-off to the thread pool.
     token = _token(request)
     if not token:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED,
@@ -49,7 +51,7 @@ PrincipalDep = Annotated[Principal, Depends(authenticate)]
 
 
 def require_role(*roles: str):  # type: ignore[no-untyped-def]
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         if principal.role not in roles:
             raise HTTPException(status.HTTP_403_FORBIDDEN,
                                 f"forbidden: this needs the role {' or '.join(roles)}; "

@@ -130,6 +130,7 @@ class _Database:
         self.path = Path(path).expanduser()
         self._ready = False
         self._lock = threading.Lock()
+        self._local = threading.local()
 
     def _create_file(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -160,6 +161,20 @@ class _Database:
             yield conn
         finally:
             conn.close()
+
+    def reader(self) -> sqlite3.Connection:
+        """A read-only connection kept open for the calling thread, so a check
+        on every request does not open the file again. Autocommit: each read
+        sees everything committed before it (a revocation takes effect on the
+        next request), and under WAL a reader never waits for a writer."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            self._prepare()
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA query_only = ON")
+            self._local.conn = conn
+        return conn
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -260,9 +275,8 @@ class TokenStore:
         if parsed is None:
             return None
         token_id, secret = parsed
-        with self._db.connect() as conn:
-            row = conn.execute("SELECT name, role, secret_hash, expires, revoked FROM tokens WHERE id = ?",
-                               (token_id,)).fetchone()
+        row = self._db.reader().execute("SELECT name, role, secret_hash, expires, revoked FROM tokens WHERE id = ?",
+                                        (token_id,)).fetchone()
         stored = row["secret_hash"] if row is not None else _DUMMY_HASH
         if not hmac.compare_digest(stored, _hash_secret(secret)) or row is None:
             return None
