@@ -85,10 +85,12 @@ class Engine:
         self.today = today
 
     # ------------------------------------------------------------------ matters
-    def trace(self, matter_id: str, as_of: str | date | None = None, failure_id: str | None = None) -> Evaluation:
+    def trace(self, matter_id: str, as_of: str | date | None = None, failure_id: str | None = None,
+              matter_rows: list[dict[str, Any]] | None = None) -> Evaluation:
         """Standing responsibility for a matter on ``as_of`` (default: the date
         it was received); with ``failure_id``, also accountability for that
-        failure (default date: the act's date)."""
+        failure (default date: the act's date). ``matter_rows``: the matter's
+        rows of the ``matter`` query, when the caller has read them already."""
         on = parse_as_of(as_of, self.today)
         if failure_id:
             rows = queries.run(self.store, "failure", {"failure": failure_id})
@@ -96,7 +98,7 @@ class Engine:
                 raise NotFound("failure", failure_id)
             if rows[0]["matter"] and rows[0]["matter"]["id"] != matter_id:
                 raise EngineError(f"failure {failure_id} concerns matter {rows[0]['matter']['id']}, not {matter_id}")
-        facts, on = fetch_matter(self.store, matter_id, on)
+        facts, on = fetch_matter(self.store, matter_id, on, matter_rows)
         ev = self._standing(facts, on)
         if failure_id:
             acc = self.account(failure_id, as_of)

@@ -123,9 +123,14 @@ def covers(subject: str) -> Callable[[Props], bool]:
     return lambda i: i.get("kind") == "WORKING_DEPARTMENT" and subject in (i.get("remit") or [])
 
 
-def fetch_matter(store: GraphStore, matter_id: str, as_of: date | None) -> tuple[MatterFacts, date]:
-    """The facts for a matter on ``as_of`` (default: the date it was received), and that date."""
-    rows = queries.run(store, "matter", {"matter": matter_id})
+def fetch_matter(store: GraphStore, matter_id: str, as_of: date | None,
+                 matter_rows: list[Props] | None = None) -> tuple[MatterFacts, date]:
+    """The facts for a matter on ``as_of`` (default: the date it was received), and that date.
+
+    ``matter_rows``: the rows of the ``matter`` query for this matter, when the
+    caller has already read them (the API reads the matter before its trace)."""
+    rows = matter_rows if matter_rows and matter_rows[0]["matter"]["id"] == matter_id else \
+        queries.run(store, "matter", {"matter": matter_id})
     if not rows:
         raise NotFound("petition matter", matter_id)
     matter = rows[0]["matter"]

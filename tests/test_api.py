@@ -164,6 +164,18 @@ def test_a_page_of_fifty_matters_takes_a_bounded_number_of_store_round_trips(cli
     assert used <= 4, f"{used} round trips for a page of 50 (one for the page, one per DataLoader)"
 
 
+def test_a_trace_over_graphql_reads_the_matter_once(client: httpx.Client, live: Live) -> None:
+    q = '{ matter(id: "M-LAND") { id responsibility { findings { kind } } } }'
+    before = live.services.store.round_trips.count
+    gql(client, live, "investigator", q)
+    over_graphql = live.services.store.round_trips.count - before
+    before = live.services.store.round_trips.count
+    live.services.engine.trace("M-LAND")
+    engine_alone = live.services.store.round_trips.count - before
+    # The engine starts from the rows the `matter` field read, instead of reading them again.
+    assert over_graphql == engine_alone, (over_graphql, engine_alone)
+
+
 INSTITUTION = """query($id: ID!, $on: Date) { institution(id: $id) { name kind remit system territory { id }
   parent { id } subInstitutions { id } petitionDepartment { id }
   team(asOf: $on) { postId role holder { id } divisions { subjects } }
@@ -365,3 +377,13 @@ def test_responses_are_utf8_json_that_reads_without_escapes(client: httpx.Client
     r = client.post("/graphql", json={"query": '{ matter(id: "M-LAND") { territory { name } } }'},
                     headers=live.auth("investigator"))
     assert "渝中区".encode() in r.content and "charset=utf-8" in r.headers["content-type"]
+
+
+def test_objects_built_at_start_up_are_kept_out_of_the_collectors_generations(client: httpx.Client,
+                                                                               live: Live) -> None:
+    # The served app runs in this process: its lifespan froze what start-up built
+    # (schema, routes, rule sets), so a full collection in a request skips it.
+    import gc
+
+    assert client.get("/health").status_code == 200
+    assert gc.get_freeze_count() > 10_000

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 import strawberry
@@ -68,7 +69,10 @@ class Provision:
     text: str = strawberry.field(description="the exact text of the provision")
 
     @staticmethod
+    @lru_cache(maxsize=4096)
     def of(p: ProvisionRecord) -> Provision:
+        # Provisions are immutable and few (a few hundred): each is built once,
+        # not once per finding of every trace.
         return Provision(document=p.document, article=p.article, paragraph=p.paragraph, item=p.item,
                          label=p.label(), label_zh=p.label_zh(), text=p.text())
 
@@ -103,6 +107,13 @@ class Chain:
     nodes: list[NodeRef]
     relationships: list[ChainLink]
 
+    @staticmethod
+    def of(c: Any) -> Chain:
+        return Chain(nodes=[NodeRef.of(n) for n in c.nodes],  # type: ignore[misc]
+                     relationships=[ChainLink(type=r.type, start=strawberry.ID(r.start), end=strawberry.ID(r.end),
+                                              properties=[Property(key=k, value=v) for k, v in r.props])
+                                    for r in c.relationships])
+
 
 @strawberry.type(description="Who bears which responsibility, on which provision, through which chain.")
 class Finding:
@@ -114,11 +125,16 @@ class Finding:
     institution: NodeRef | None
     territory: NodeRef | None
     basis: Provision
-    chain: Chain
     as_of: dt.date
     note: str
     exception: str = strawberry.field(description="the labelled exception that changed the base rule, if any")
     not_formalised: str = strawberry.field(description="what is left to human judgement, if anything")
+    record: strawberry.Private[FindingRecord]
+
+    @strawberry.field(description="The nodes and relationships, in order, through which the finding came.")
+    def chain(self) -> Chain:
+        # Built only when a query asks for it.
+        return Chain.of(self.record.chain)
 
     @staticmethod
     def of(f: FindingRecord) -> Finding:
@@ -126,12 +142,8 @@ class Finding:
         return Finding(
             kind=ResponsibilityKind[f.kind], kind_label=kl, rule=f.rule, person=NodeRef.of(f.person),  # type: ignore[misc]
             post=NodeRef.of(f.post), institution=NodeRef.of(f.institution), territory=NodeRef.of(f.territory),
-            basis=Provision.of(f.basis),
-            chain=Chain(nodes=[NodeRef.of(n) for n in f.chain.nodes],  # type: ignore[misc]
-                        relationships=[ChainLink(type=r.type, start=strawberry.ID(r.start), end=strawberry.ID(r.end),
-                                                 properties=[Property(key=k, value=v) for k, v in r.props])
-                                       for r in f.chain.relationships]),
-            as_of=f.as_of, note=f.note, exception=f.exception, not_formalised=f.not_formalised)
+            basis=Provision.of(f.basis), as_of=f.as_of, note=f.note, exception=f.exception,
+            not_formalised=f.not_formalised, record=f)
 
 
 @strawberry.type(description="Something that cannot be determined, and why (never a guess).")

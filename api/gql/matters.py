@@ -80,6 +80,9 @@ class Matter:
     accused_institution: strawberry.ID | None
     accused_person: strawberry.ID | None
     raw: strawberry.Private[dict[str, Any]]
+    # The rows of the `matter` query (the matter and its chain of territories),
+    # when the resolver read them: a trace then starts from them.
+    rows: strawberry.Private[list[dict[str, Any]] | None] = None
 
     @strawberry.field(description="The territory the matter arises in.")
     async def territory(self, info: Info[Context, None]) -> Territory | None:
@@ -96,7 +99,7 @@ class Matter:
     @strawberry.field(description="Standing responsibility on asOf (default: the date received): who bore which "
                                   "responsibility, through which chain, on which provision.")
     async def responsibility(self, info: Info[Context, None], as_of: dt.date | None = None) -> Evaluation:
-        ev = await run_in_threadpool(info.context.engine.trace, str(self.id), as_of)
+        ev = await run_in_threadpool(info.context.engine.trace, str(self.id), as_of, None, self.rows)
         return Evaluation.of(ev)
 
     @strawberry.field(description="The petitioner's identity. Only for the petition_bureau role; every read is "
@@ -109,13 +112,14 @@ class Matter:
         return await _protected(info, self, "accusation")
 
     @staticmethod
-    def of(m: dict[str, Any]) -> Matter:
+    def of(m: dict[str, Any], rows: list[dict[str, Any]] | None = None) -> Matter:
         return Matter(id=m["id"], title=m.get("title", ""), subject=Subject[m["subject"]],  # type: ignore[misc]
                       channel=Channel[m["channel"]], form=MatterForm[m["form"]],  # type: ignore[misc]
                       headcount=m.get("headcount"), received_on=m["received_on"], closed_on=m.get("closed_on"),
                       litigation_related=bool(m.get("litigation_related")), summary=m.get("summary"),
                       petitioner_pseudonym=m.get("petitioner_pseudonym"), territory_id=m["territory"],
-                      accused_institution=m.get("accused_institution"), accused_person=m.get("accused_person"), raw=m)
+                      accused_institution=m.get("accused_institution"), accused_person=m.get("accused_person"), raw=m,
+                      rows=rows)
 
 
 async def _protected(info: Info[Context, None], matter: Matter, field: str) -> str | None:
@@ -176,7 +180,7 @@ async def matter(info: Info[Context, None], id: strawberry.ID) -> Matter:
         from zeren.rules.facts import NotFound
 
         raise NotFound("petition matter", str(id))
-    return Matter.of(rows[0]["matter"])
+    return Matter.of(rows[0]["matter"], rows)
 
 
 async def matters(info: Info[Context, None], filter: MatterFilter | None = None, first: int = 20,
