@@ -387,3 +387,4 @@ def test_objects_built_at_start_up_are_kept_out_of_the_collectors_generations(cl
 
     assert client.get("/health").status_code == 200
     assert gc.get_freeze_count() > 10_000
+    assert gc.get_threshold()[0] >= 10_000
