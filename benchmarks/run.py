@@ -93,6 +93,15 @@ def proc_status(pid: int, field: str) -> int | None:
     return None
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time a process has used so far (from /proc), or None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def descendants(pid: int) -> list[int]:
     out: list[int] = []
     try:
@@ -565,8 +574,8 @@ class Server:
     workers: int
 
     def pids(self) -> list[int]:
-        kids = descendants(self.proc.pid)
-        return kids if self.workers > 1 else [self.proc.pid]
+        """Every process of the service: the master and, with several workers, its children."""
+        return [self.proc.pid, *descendants(self.proc.pid)]
 
     def peak_rss(self) -> dict[str, int | None]:
         """VmHWM of each service process (the workers; the master too when there are several)."""
@@ -647,8 +656,11 @@ def slowest(ids: list[str], ms: list[float], n: int = 5) -> list[tuple[str, floa
     return sorted(zip(ids, ms), key=lambda x: -x[1])[:n]
 
 
-def throughput(port: int, token: str, ids: list[str], clients: int, seconds: float) -> dict[str, Any]:
-    """Traces per second with ``clients`` concurrent keep-alive connections (one thread each)."""
+def throughput(port: int, token: str, ids: list[str], clients: int, seconds: float,
+               cpu_pids: dict[str, list[int]] | None = None) -> dict[str, Any]:
+    """Traces per second with ``clients`` concurrent keep-alive connections (one
+    thread each); with ``cpu_pids`` ({"store": [...], "service": [...], ...}),
+    also the CPU time each group of processes spent per trace."""
     bodies = [trace_body(m) for m in ids]
     counts = [0] * clients
     errors: list[str] = []
@@ -673,6 +685,8 @@ def throughput(port: int, token: str, ids: list[str], clients: int, seconds: flo
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
     for t in threads:
         t.start()
+    groups = cpu_pids or {}
+    cpu0 = {g: [cpu_seconds(p) for p in pids] for g, pids in groups.items()}
     stop_at[0] = time.perf_counter() + seconds
     t0 = time.perf_counter()
     start.wait()
@@ -681,7 +695,13 @@ def throughput(port: int, token: str, ids: list[str], clients: int, seconds: flo
     elapsed = time.perf_counter() - t0
     if errors:
         raise RuntimeError(f"throughput run failed: {errors[0]}")
-    return {"traces": sum(counts), "seconds": elapsed, "traces_per_s": sum(counts) / elapsed, "clients": clients}
+    n = sum(counts)
+    cpu_ms: dict[str, float | None] = {}
+    for g, pids in groups.items():
+        used = [(b - a) for a, b in zip(cpu0[g], (cpu_seconds(p) for p in pids)) if a is not None and b is not None]
+        cpu_ms[g] = sum(used) * 1000 / n if used and n else None
+    return {"traces": n, "seconds": elapsed, "traces_per_s": n / elapsed, "clients": clients,
+            "cpu_ms_per_trace": cpu_ms}
 
 
 # --------------------------------------------------------------------------- one scale
@@ -765,7 +785,8 @@ def run_scale(scale: float, args: argparse.Namespace) -> dict[str, Any]:
                 for m in ids[:20]:
                     warm.post(trace_body(m))
                 warm.close()
-            tp = throughput(server.port, token, ids, args.clients, args.duration)
+            tp = throughput(server.port, token, ids, args.clients, args.duration,
+                            {"store": [pid] if pid else [], "service": server.pids(), "clients": [os.getpid()]})
             tp["service_peak_rss"] = server.peak_rss()
             res["throughput"][str(workers)] = tp
             log(f"  {workers} worker(s): {tp['traces_per_s']:,.0f} traces/s")
@@ -931,6 +952,12 @@ def render(result: dict[str, Any], notes: str, plot_name: str) -> str:
         for w, tp in s["throughput"].items():
             lines.append(f"| P4 traces/s, {tp['clients']} clients, {w} worker{'s' if w != '1' else ''} | "
                          f"**{tp['traces_per_s']:,.0f}** ({tp['traces']:,} in {tp['seconds']:.1f} s) |")
+            cpu = tp.get("cpu_ms_per_trace") or {}
+            if cpu.get("service") is not None:
+                known = [v for v in cpu.values() if v is not None]
+                lines.append(f"| P4 CPU per trace, {w} worker{'s' if w != '1' else ''}: "
+                             + " / ".join(cpu) + " | " + " / ".join("n/a" if v is None else f"{v:.2f}" for v in cpu.values())
+                             + f" ms: at most {m['cores'] * 1000 / sum(known):,.0f} traces/s on {m['cores']} cores |")
         lines += [f"| P5 peak RSS of the store (whole run, one graph of this scale at a time) | {gib(s.get('store_peak_rss'))} |",
                   f"| P5 peak RSS of the service (all processes of the largest run) | {mib(s.get('service_peak_rss'))} |",
                   f"| peak RSS of `zeren load` | {mib(s['load'].get('loader_peak_rss'))} |",
