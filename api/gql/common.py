@@ -12,6 +12,7 @@ from typing import Any
 import strawberry
 
 from zeren.graph.model import ENUMS
+from zeren.rules.findings import Chain as ChainRecord
 from zeren.rules.findings import Evaluation as EvaluationRecord
 from zeren.rules.findings import Finding as FindingRecord
 from zeren.rules.findings import Gap as GapRecord
@@ -108,7 +109,7 @@ class Chain:
     relationships: list[ChainLink]
 
     @staticmethod
-    def of(c: Any) -> Chain:
+    def of(c: ChainRecord) -> Chain:
         return Chain(nodes=[NodeRef.of(n) for n in c.nodes],  # type: ignore[misc]
                      relationships=[ChainLink(type=r.type, start=strawberry.ID(r.start), end=strawberry.ID(r.end),
                                               properties=[Property(key=k, value=v) for k, v in r.props])
