@@ -33,7 +33,8 @@ def test_the_harness_produces_every_figure_at_a_tiny_scale(tmp_path: Path) -> No
     run = _harness()
     with_doc = importlib.util.find_spec("matplotlib") is not None
     args = ["--scales", "0.0005", "--data-root", str(tmp_path / "data"), "--work-dir", str(tmp_path),
-            "--samples", "5", "--duration", "2", "--workers", "1", "2", "--results", str(tmp_path / "results"),
+            "--samples", "5", "--duration", "2", "--workers", "1", "2", "--load-repeats", "2",
+            "--results", str(tmp_path / "results"),
             "--doc", str(tmp_path / "benchmarks.md"), "--plot", str(tmp_path / "latency.png")]
     result = run.main(args if with_doc else [*args, "--no-doc"])
 
@@ -41,11 +42,15 @@ def test_the_harness_produces_every_figure_at_a_tiny_scale(tmp_path: Path) -> No
     assert _number(s["rows"])
     assert _number(s["load"]["rows_per_s"]) and _number(s["raw_load"]["rows_per_s"]) and _number(s["load_ratio"])
     assert s["same_graph_counts"], "the loader and the raw baseline must build the same graph"
+    assert len(s["load_runs"]) == 2 and all(_number(r["raw_rows_per_s"]) for r in s["load_runs"])
     for side in ("trace_raw", "trace_graphql"):
         assert _number(s[side]["p50_ms"]) and _number(s[side]["p99_ms"])
     assert _number(s["trace_p50_ratio"])
     assert set(s["throughput"]) == {"1", "2"}
     assert all(_number(t["traces_per_s"]) for t in s["throughput"].values())
+    for t in s["throughput"].values():
+        cpu = t["cpu_ms_per_trace"]
+        assert _number(cpu["store"]) and _number(cpu["service"]) and cpu["clients"] is not None
     assert _number(s["store_peak_rss"]) and _number(s["service_peak_rss"]) and _number(s["load"]["loader_peak_rss"])
     assert [v[3] for v in run.verdicts(result)], "a verdict per target"
 
@@ -55,3 +60,27 @@ def test_the_harness_produces_every_figure_at_a_tiny_scale(tmp_path: Path) -> No
         doc = (tmp_path / "benchmarks.md").read_text()
         assert "## SF 0.0005" in doc and "| P4 traces/s" in doc
         assert (tmp_path / "latency.png").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_the_harness_runs_against_a_neo4j_protocol_server_when_neo4j_uri_is_set(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, neo4j_server) -> None:  # type: ignore[no-untyped-def]
+    # Against the Neo4j-side server of the suite (a real Neo4j when one is at
+    # hand, else the Bolt stand-in): the code path, not its speed.
+    run = _harness()
+    monkeypatch.setenv("NEO4J_URI", neo4j_server.uri)
+    monkeypatch.setenv("NEO4J_USER", neo4j_server.user)
+    monkeypatch.setenv("NEO4J_PASSWORD", neo4j_server.password)
+    monkeypatch.setenv("NEO4J_DATABASE", neo4j_server.database)
+    result = run.main(["--scales", "0.0002", "--data-root", str(tmp_path / "data"), "--work-dir", str(tmp_path),
+                       "--samples", "3", "--duration", "1", "--workers", "1", "--results", str(tmp_path / "results"),
+                       "--no-doc"])
+
+    [s] = result["scales"]
+    assert s["store"].startswith("Neo4j at ")
+    assert s["same_graph_counts"], "the loader and the raw baseline must build the same graph"
+    assert _number(s["load_ratio"]) and _number(s["trace_raw"]["p50_ms"]) and _number(s["trace_graphql"]["p50_ms"])
+    assert _number(s["throughput"]["1"]["traces_per_s"])
+    assert s["store_peak_rss"] is None, "a remote store's memory is not the harness's to read"
+    [saved] = (tmp_path / "results").glob("*-neo4j.json")
+    assert json.loads(saved.read_text())["scales"][0]["store"] == s["store"]
