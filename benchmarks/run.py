@@ -751,7 +751,8 @@ def run_scale(scale: float, args: argparse.Namespace) -> dict[str, Any]:
             log(f"  raw {raw['rows_per_s']:,.0f} rows/s in {raw['seconds']:.1f} s")
             counts_raw = graph_counts(backend, RAW_GRAPH)
             backend.drop(RAW_GRAPH)
-            res["store_peak_rss_raw"] = proc_status(pid, "VmHWM") if pid else None
+            if i == 0:  # the first pair's only: later ones follow a loader's graph
+                res["store_peak_rss_raw"] = proc_status(pid, "VmHWM") if pid else None
             log(f"SF {scale:g}: zeren load ({rows:,} rows){tag}")
             loaded = zeren_load(backend, folder, LOAD_GRAPH)
             loads.append({"seconds": loaded["seconds"], "rows_per_s": rows / loaded["seconds"],
