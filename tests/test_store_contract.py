@@ -68,6 +68,17 @@ def test_a_date_round_trips_as_a_python_date(any_store: GraphStore) -> None:
     assert type(row["on"]) is date
 
 
+def test_parameters_nested_in_rows_and_lists_arrive_with_their_types(any_store: GraphStore) -> None:
+    any_store.write("UNWIND $rows AS row CREATE (n:Probe {id: row.id, n: row.n, x: row.x, flag: row.flag, "
+                    "none: row.none, first: date(row.days[0]), last: date(row.days[1]), at: date(row.m.at)})",
+                    {"rows": [{"id": "p", "n": 3, "x": 1.5, "flag": True, "none": None,
+                               "days": [date(2020, 1, 1), date(2021, 2, 3)], "m": {"at": date(2022, 3, 4)}}]})
+    row = any_store.read("MATCH (n:Probe) RETURN n.n AS n, n.x AS x, n.flag AS flag, n.none AS none, "
+                         "n.first AS first, n.last AS last, n.at AS at")[0]
+    assert row == {"n": 3, "x": 1.5, "flag": True, "none": None, "first": date(2020, 1, 1),
+                   "last": date(2021, 2, 3), "at": date(2022, 3, 4)}
+
+
 def test_a_date_parameter_compares_with_a_stored_date(any_store: GraphStore) -> None:
     any_store.write("UNWIND $rows AS row CREATE (n:Probe {id: row.id, on: date(row.on)})",
                     {"rows": [{"id": "old", "on": date(2019, 12, 31)}, {"id": "new", "on": date(2020, 1, 1)}]})

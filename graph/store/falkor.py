@@ -49,9 +49,13 @@ def to_plain(v: Any) -> Any:
     return v
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """The FalkorDB client writes parameters into a CYPHER prefix; it cannot
-    quote dates, so they go as ISO strings (queries wrap them in ``date()``)."""
+    quote dates, so they go as ISO strings (queries wrap them in ``date()``).
+    Scalars, nearly every value of a loader's batch, pass without a call."""
     if not params:
         return None
 
@@ -59,12 +63,12 @@ def _params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
         if isinstance(v, date):
             return v.isoformat()
         if isinstance(v, Mapping):
-            return {k: conv(x) for k, x in v.items()}
+            return {k: x if type(x) in _PLAIN else conv(x) for k, x in v.items()}
         if isinstance(v, (list, tuple)):
-            return [conv(x) for x in v]
+            return [x if type(x) in _PLAIN else conv(x) for x in v]
         return v
 
-    return {k: conv(v) for k, v in params.items()}
+    return {k: v if type(v) in _PLAIN else conv(v) for k, v in params.items()}
 
 
 _TIMEOUT = re.compile(r"timed? ?out", re.I)
