@@ -54,7 +54,7 @@ from zeren.graph.confidential import Protector, digest_name, encrypted_name, has
 from zeren.graph.model import LOAD_ORDER, Field, NodeKind, RelKind, kind
 from zeren.graph.settings import Settings
 from zeren.loaders.readers import input_fields
-from zeren.loaders.writer import ident
+from zeren.loaders.writer import merge_ref_query, merge_rel_query, node_upsert_query
 from zeren.rules.facts import TERRITORY_ORGANS, MatterFacts, covers, nearest, of_kind
 
 HERE = Path(__file__).resolve().parent
@@ -315,35 +315,15 @@ def _raw_value(f: Field, v: str, protector: Protector, out: dict[str, Any]) -> N
         out[f.name] = v
 
 
-def _sets(var: str, fields: list[Field]) -> str:
-    """SET clauses; property names come from the declared model (checked), values are parameters."""
-    parts = []
-    for f in fields:
-        if f.confidential:
-            names = [encrypted_name(f.name), digest_name(f.name)] + ([pseudonym_name(f.name)] if has_pseudonym(f) else [])
-            parts += [f"{var}.{ident(n)} = row.{ident(n)}" for n in names]
-        elif f.type == "date":
-            parts.append(f"{var}.{ident(f.name)} = date(row.{ident(f.name)})")
-        else:
-            parts.append(f"{var}.{ident(f.name)} = row.{ident(f.name)}")
-    return ("SET " + ", ".join(parts)) if parts else ""
-
-
 def raw_queries(k: NodeKind | RelKind) -> dict[str, str]:
-    """The raw baseline's queries for a kind: plain batched UNWIND + MERGE. Labels,
-    types and property names come from the declared model and are checked to be
-    plain identifiers; every value travels as a parameter."""
+    """The raw baseline's queries for a kind: the loader's plain batched
+    ``UNWIND $rows MERGE`` per kind, per reference and per relationship
+    (``loaders/writer.py``), not its combined node-and-references query nor
+    its stale-relationship and existing-id checks. One builder of Cypher text,
+    from the declared model with checked identifiers; every value a parameter."""
     if isinstance(k, RelKind):
-        s, t = k.source, k.target
-        return {"rel": f"UNWIND $rows AS row MATCH (a:{ident(s.ref)} {{id: row.{ident(s.name)}}}) "
-                       f"MATCH (b:{ident(t.ref)} {{id: row.{ident(t.name)}}}) "
-                       f"MERGE (a)-[r:{ident(k.name)} {{id: row.id}}]->(b) " + _sets("r", list(k.fields))}
-    out = {"node": f"UNWIND $rows AS row MERGE (n:{ident(k.name)} {{id: row.id}}) "
-                   + _sets("n", [f for f in k.fields if f.name != k.key])}
-    for f in k.refs:
-        out[f.name] = (f"UNWIND $rows AS row MATCH (a:{ident(k.name)} {{id: row.id}}) "
-                       f"MATCH (b:{ident(f.ref)} {{id: row.v}}) MERGE (a)-[:{ident(f.rel)}]->(b)")
-    return out
+        return {"rel": merge_rel_query(k.name)}
+    return {"node": node_upsert_query(k.name), **{f.name: merge_ref_query(k.name, f.name) for f in k.refs}}
 
 
 def _flush_raw(backend: Backend, graph: str, k: NodeKind | RelKind, qs: dict[str, str],
@@ -356,7 +336,7 @@ def _flush_raw(backend: Backend, graph: str, k: NodeKind | RelKind, qs: dict[str
         return
     backend.write(graph, qs["node"], {"rows": rows})
     for f in k.refs:
-        pairs = [{"id": r["id"], "v": r[f.name]} for r in rows if r[f.name] is not None]
+        pairs = [{"id": r["id"], f.name: r[f.name]} for r in rows if r[f.name] is not None]
         if f.ref == k.name:
             deferred.extend({"f": f.name, **p} for p in pairs)
         elif pairs:
