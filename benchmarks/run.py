@@ -703,7 +703,12 @@ def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return sorted(runs, key=lambda r: r["rows_per_s"])[(len(runs) - 1) // 2]
 
 
-def run_scale(scale: float, args: argparse.Namespace) -> dict[str, Any]:
+def load_repeats(given: list[int], index: int) -> int:
+    """The P1 pairs for the scale at ``index`` (ascending order): its own N, or the last one given."""
+    return given[min(index, len(given) - 1)]
+
+
+def run_scale(scale: float, args: argparse.Namespace, repeats: int = 1) -> dict[str, Any]:
     data_root = Path(args.data_root)
     folder = ensure_data(scale, data_root)
     rows = count_rows(folder)
@@ -721,8 +726,8 @@ def run_scale(scale: float, args: argparse.Namespace) -> dict[str, Any]:
         pid = backend.store_pid()
         raws: list[dict[str, Any]] = []
         loads: list[dict[str, Any]] = []
-        for i in range(args.load_repeats):
-            tag = f" (pair {i + 1} of {args.load_repeats})" if args.load_repeats > 1 else ""
+        for i in range(repeats):
+            tag = f" (pair {i + 1} of {repeats})" if repeats > 1 else ""
             if i:
                 backend.drop(LOAD_GRAPH)  # the previous pair's
             log(f"SF {scale:g}: raw UNWIND MERGE load ({rows:,} rows){tag}")
@@ -740,7 +745,8 @@ def run_scale(scale: float, args: argparse.Namespace) -> dict[str, Any]:
             log(f"  {rows / loaded['seconds']:,.0f} rows/s in {loaded['seconds']:.1f} s")
         res["raw_load"], res["load"] = median_run(raws), median_run(loads)
         res["load"]["loader_peak_rss"] = max(x["loader_peak_rss"] or 0 for x in loads) or None
-        if args.load_repeats > 1:
+        res["load_repeats"] = repeats
+        if repeats > 1:
             res["load_runs"] = [{"raw_rows_per_s": r["rows_per_s"], "load_rows_per_s": x["rows_per_s"]}
                                 for r, x in zip(raws, loads)]
         res["load_ratio"] = res["load"]["rows_per_s"] / res["raw_load"]["rows_per_s"]
@@ -992,8 +998,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--duration", type=float, default=20.0, help="seconds of each throughput run")
     p.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="uvicorn workers to try for P4")
-    p.add_argument("--load-repeats", type=int, default=1,
-                   help="P1: run the raw and the loader pair N times and take each side's median")
+    p.add_argument("--load-repeats", type=int, nargs="+", default=[1], metavar="N",
+                   help="P1: run the raw and the loader pair N times and take each side's median; one N per "
+                        "scale in ascending order of scale (the last one holds for the scales after it)")
     p.add_argument("--results", default=str(HERE / "results"))
     p.add_argument("--doc", default=str(ROOT / "docs" / "benchmarks.md"))
     p.add_argument("--plot", default=str(ROOT / "docs" / "benchmarks-latency.png"))
@@ -1018,8 +1025,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                                     "doc": None, "plot": None},
                               "command": f"python benchmarks/run.py {shown}".strip(), "targets": TARGETS,
                               "scales": []}
-    for scale in sorted(args.scales):
-        result["scales"].append(run_scale(scale, args))
+    if any(n < 1 for n in args.load_repeats):
+        raise SystemExit("--load-repeats: every N must be at least 1")
+    for i, scale in enumerate(sorted(args.scales)):
+        result["scales"].append(run_scale(scale, args, load_repeats(args.load_repeats, i)))
     result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     out_dir = Path(args.results)
     out_dir.mkdir(parents=True, exist_ok=True)

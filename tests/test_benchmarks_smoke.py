@@ -84,3 +84,12 @@ def test_the_harness_runs_against_a_neo4j_protocol_server_when_neo4j_uri_is_set(
     assert s["store_peak_rss"] is None, "a remote store's memory is not the harness's to read"
     [saved] = (tmp_path / "results").glob("*-neo4j.json")
     assert json.loads(saved.read_text())["scales"][0]["store"] == s["store"]
+
+
+def test_load_repeats_are_given_per_scale_and_the_last_holds_for_the_rest() -> None:
+    run = _harness()
+    args = run.parse_args(["--scales", "0.1", "0.01", "0.2", "--load-repeats", "3", "1"])
+    assert [run.load_repeats(args.load_repeats, i) for i in range(3)] == [3, 1, 1]
+    assert run.load_repeats(run.parse_args([]).load_repeats, 0) == 1
+    with pytest.raises(SystemExit, match="at least 1"):
+        run.main(["--scales", "0.01", "--load-repeats", "0", "--no-doc"])
