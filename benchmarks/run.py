@@ -730,7 +730,7 @@ def run_scale(scale: float, args: argparse.Namespace, repeats: int = 1) -> dict[
             tag = f" (pair {i + 1} of {repeats})" if repeats > 1 else ""
             if i:
                 backend.drop(LOAD_GRAPH)  # the previous pair's
-            log(f"SF {scale:g}: raw UNWIND MERGE load ({rows:,} rows){tag}")
+            log(f"SF {scale:g}: raw baseline load ({rows:,} rows){tag}")
             raw = raw_load(backend, folder, RAW_GRAPH, protector)
             raws.append(raw)
             log(f"  raw {raw['rows_per_s']:,.0f} rows/s in {raw['seconds']:.1f} s")

@@ -99,7 +99,8 @@ class Matter:
     @strawberry.field(description="Standing responsibility on asOf (default: the date received): who bore which "
                                   "responsibility, through which chain, on which provision.")
     async def responsibility(self, info: Info[Context, None], as_of: dt.date | None = None) -> Evaluation:
-        ev = await run_in_threadpool(info.context.engine.trace, str(self.id), as_of, None, self.rows)
+        ev = await run_in_threadpool(info.context.engine.trace, str(self.id), as_of,
+                                     matter_rows=self.rows)
         return Evaluation.of(ev)
 
     @strawberry.field(description="The petitioner's identity. Only for the petition_bureau role; every read is "
