@@ -15,7 +15,8 @@ is set):
   ratio loader ÷ raw;
 * P2 trace: the same sample of matters traced by the engine's named queries
   sent straight through the client (no engine, no HTTP) and by GraphQL over
-  HTTP (keep-alive) to a live uvicorn server: p50, p99, ratio of p50;
+  HTTP (keep-alive) to a live uvicorn server, each matter by both one right
+  after the other: p50, p99, ratio of p50;
 * P3 scaling: trace p50 at the largest scale ÷ p50 at the smallest;
 * P4 throughput: traces/s with N concurrent keep-alive clients, for 1 and 2
   uvicorn workers;
@@ -150,6 +151,10 @@ class Backend(ABC):
     def store_pid(self) -> int | None:
         return None
 
+    def forks(self) -> int | None:
+        """How many times the store process has forked so far (None: not known)."""
+        return None
+
     def version(self) -> str:
         return ""
 
@@ -208,6 +213,11 @@ class FalkorBackend(Backend):
 
     def store_pid(self) -> int | None:
         return self._pid
+
+    def forks(self) -> int | None:
+        # Every fork of the server: append-only-file rewrites and the
+        # background collection of its indexes (the server logs both).
+        return int(self._db.connection.info("stats")["total_forks"])
 
     def version(self) -> str:
         try:
@@ -617,13 +627,21 @@ def sample_matters(folder: Path, n: int, seed: int) -> list[str]:
     return random.Random(seed).sample(ids, min(n, len(ids)))
 
 
-def time_each(ids: list[str], fn: Callable[[str], Any]) -> list[float]:
-    out = []
-    for mid in ids:
-        t0 = time.perf_counter()
-        fn(mid)
-        out.append((time.perf_counter() - t0) * 1000)
-    return out
+def time_interleaved(ids: list[str], a: Callable[[str], Any], b: Callable[[str], Any],
+                     clock: Callable[[], float] = time.perf_counter) -> tuple[list[float], list[float]]:
+    """Time ``a`` and ``b`` on each id, one right after the other, ``a`` first
+    on even positions and ``b`` first on odd ones; milliseconds per id, in the
+    order of ``ids``, for each. A change in the machine's speed during the
+    pass then falls on both sides alike, and neither side always runs on the
+    store's caches as the other left them."""
+    out_a: list[float] = []
+    out_b: list[float] = []
+    for i, mid in enumerate(ids):
+        for fn, out in ((a, out_a), (b, out_b)) if i % 2 == 0 else ((b, out_b), (a, out_a)):
+            t0 = clock()
+            fn(mid)
+            out.append((clock() - t0) * 1000)
+    return out_a, out_b
 
 
 def latency(ms: list[float]) -> dict[str, float]:
@@ -698,6 +716,10 @@ def ensure_data(scale: float, data_root: Path) -> Path:
     return folder
 
 
+def _since(before: int | None, after: int | None) -> int | None:
+    return after - before if before is not None and after is not None else None
+
+
 def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """The run with the median rows/s (the lower one of the middle two for an even count)."""
     return sorted(runs, key=lambda r: r["rows_per_s"])[(len(runs) - 1) // 2]
@@ -731,7 +753,9 @@ def run_scale(scale: float, args: argparse.Namespace, repeats: int = 1) -> dict[
             if i:
                 backend.drop(LOAD_GRAPH)  # the previous pair's
             log(f"SF {scale:g}: raw baseline load ({rows:,} rows){tag}")
+            forks = backend.forks()
             raw = raw_load(backend, folder, RAW_GRAPH, protector)
+            raw["store_forks"] = _since(forks, backend.forks())
             raws.append(raw)
             log(f"  raw {raw['rows_per_s']:,.0f} rows/s in {raw['seconds']:.1f} s")
             counts_raw = graph_counts(backend, RAW_GRAPH)
@@ -739,15 +763,18 @@ def run_scale(scale: float, args: argparse.Namespace, repeats: int = 1) -> dict[
             if i == 0:  # the first pair's only: later ones follow a loader's graph
                 res["store_peak_rss_raw"] = proc_status(pid, "VmHWM") if pid else None
             log(f"SF {scale:g}: zeren load ({rows:,} rows){tag}")
+            forks = backend.forks()
             loaded = zeren_load(backend, folder, LOAD_GRAPH)
             loads.append({"seconds": loaded["seconds"], "rows_per_s": rows / loaded["seconds"],
-                          "loader_peak_rss": loaded["peak_rss"], "summary": loaded["output_tail"]})
+                          "loader_peak_rss": loaded["peak_rss"], "summary": loaded["output_tail"],
+                          "store_forks": _since(forks, backend.forks())})
             log(f"  {rows / loaded['seconds']:,.0f} rows/s in {loaded['seconds']:.1f} s")
         res["raw_load"], res["load"] = median_run(raws), median_run(loads)
         res["load"]["loader_peak_rss"] = max(x["loader_peak_rss"] or 0 for x in loads) or None
         res["load_repeats"] = repeats
         if repeats > 1:
-            res["load_runs"] = [{"raw_rows_per_s": r["rows_per_s"], "load_rows_per_s": x["rows_per_s"]}
+            res["load_runs"] = [{"raw_rows_per_s": r["rows_per_s"], "load_rows_per_s": x["rows_per_s"],
+                                 "raw_store_forks": r["store_forks"], "load_store_forks": x["store_forks"]}
                                 for r, x in zip(raws, loads)]
         res["load_ratio"] = res["load"]["rows_per_s"] / res["raw_load"]["rows_per_s"]
         log(f"  ratio {res['load_ratio']:.2f}")
@@ -758,24 +785,28 @@ def run_scale(scale: float, args: argparse.Namespace, repeats: int = 1) -> dict[
             res["graph_counts_raw"] = counts_raw
         res["store_rss_after_load"] = proc_status(pid, "VmRSS") if pid else None
 
-        # P2: the same sample of matters, raw Cypher then GraphQL over HTTP.
+        # P2: the same sample of matters, each traced by raw Cypher and by
+        # GraphQL over HTTP one right after the other (alternating which goes
+        # first), after a warm-up pass of each.
         ids = sample_matters(folder, args.samples, args.seed)
         read = backend.reader(LOAD_GRAPH)
-        for mid in ids:  # warm-up
-            raw_trace(read, backend.dialect, mid)
-        raw_ms = time_each(ids, lambda m: raw_trace(read, backend.dialect, m))
-        res["trace_raw"] = latency(raw_ms) | {"slowest": slowest(ids, raw_ms)}
-        res["trace_raw"]["round_trips"] = raw_trace(read, backend.dialect, ids[0])
         token = issue_token(work)
         server = start_server(backend, LOAD_GRAPH, 1)
         servers.append(server)
         client = HttpClient("127.0.0.1", server.port, token)
-        findings = [check_trace(*client.post(trace_body(m))) for m in ids]  # warm-up, and every answer checked
-        gql_ms = time_each(ids, lambda m: client.post(trace_body(m)))
+        for mid in ids:
+            raw_trace(read, backend.dialect, mid)
+        findings = [check_trace(*client.post(trace_body(m))) for m in ids]  # every answer checked
+        raw_ms, gql_ms = time_interleaved(ids, lambda m: raw_trace(read, backend.dialect, m),
+                                          lambda m: client.post(trace_body(m)))
         client.close()
+        res["trace_raw"] = latency(raw_ms) | {"slowest": slowest(ids, raw_ms)}
+        res["trace_raw"]["round_trips"] = raw_trace(read, backend.dialect, ids[0])
         res["trace_graphql"] = latency(gql_ms) | {"slowest": slowest(ids, gql_ms)}
         res["trace_graphql"]["findings_mean"] = statistics.fmean(findings)
         res["trace_p50_ratio"] = res["trace_graphql"]["p50_ms"] / res["trace_raw"]["p50_ms"]
+        # The same comparison matter by matter: the median of GraphQL ÷ raw.
+        res["trace_paired_ratio_median"] = statistics.median(g / r for g, r in zip(gql_ms, raw_ms))
         log(f"  trace p50 raw {res['trace_raw']['p50_ms']:.2f} ms, GraphQL {res['trace_graphql']['p50_ms']:.2f} ms, "
             f"p99 GraphQL {res['trace_graphql']['p99_ms']:.2f} ms")
 
@@ -950,12 +981,16 @@ def render(result: dict[str, Any], notes: str, plot_name: str) -> str:
                   *(["| P1 pairs (raw, loader rows/s; medians above) | "
                      + ", ".join(f"{r['raw_rows_per_s']:,.0f} / {r['load_rows_per_s']:,.0f}" for r in s["load_runs"])
                      + " |"] if s.get("load_runs") else []),
+                  *([f"| P1 store forks during the loads (raw, loader) | {s['raw_load']['store_forks']} / "
+                     f"{s['load']['store_forks']} |"] if s["raw_load"].get("store_forks") is not None else []),
                   f"| P1 same node and relationship counts in both graphs | {'yes' if s['same_graph_counts'] else 'NO'} |",
                   f"| P2 raw Cypher trace ({s['trace_raw']['round_trips']} queries) p50 / p99 | "
                   f"{s['trace_raw']['p50_ms']:.2f} / {s['trace_raw']['p99_ms']:.2f} ms |",
                   f"| P2 GraphQL trace over HTTP p50 / p99 | {s['trace_graphql']['p50_ms']:.2f} / "
                   f"{s['trace_graphql']['p99_ms']:.2f} ms (mean {s['trace_graphql']['findings_mean']:.1f} findings) |",
-                  f"| P2 ratio of p50 | **{s['trace_p50_ratio']:.2f}** |"]
+                  f"| P2 ratio of p50 | **{s['trace_p50_ratio']:.2f}** |",
+                  *([f"| P2 median of the ratio matter by matter | {s['trace_paired_ratio_median']:.2f} |"]
+                    if "trace_paired_ratio_median" in s else [])]
         for w, tp in s["throughput"].items():
             lines.append(f"| P4 traces/s, {tp['clients']} clients, {w} worker{'s' if w != '1' else ''} | "
                          f"**{tp['traces_per_s']:,.0f}** ({tp['traces']:,} in {tp['seconds']:.1f} s) |")

@@ -93,3 +93,21 @@ def test_load_repeats_are_given_per_scale_and_the_last_holds_for_the_rest() -> N
     assert run.load_repeats(run.parse_args([]).load_repeats, 0) == 1
     with pytest.raises(SystemExit, match="at least 1"):
         run.main(["--scales", "0.01", "--load-repeats", "0", "--no-doc"])
+
+
+def test_p2_times_both_sides_matter_by_matter_alternating_which_goes_first() -> None:
+    run = _harness()
+    clock = [0.0]
+    calls: list[tuple[str, str]] = []
+
+    def side(name: str, seconds: float):  # type: ignore[no-untyped-def]
+        def fn(mid: str) -> None:
+            calls.append((name, mid))
+            clock[0] += seconds
+        return fn
+
+    raw_ms, gql_ms = run.time_interleaved(["m1", "m2", "m3"], side("raw", 0.002), side("gql", 0.005),
+                                          clock=lambda: clock[0])
+
+    assert calls == [("raw", "m1"), ("gql", "m1"), ("gql", "m2"), ("raw", "m2"), ("raw", "m3"), ("gql", "m3")]
+    assert raw_ms == pytest.approx([2.0, 2.0, 2.0]) and gql_ms == pytest.approx([5.0, 5.0, 5.0])
