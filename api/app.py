@@ -1,7 +1,8 @@
 """The FastAPI application: GraphQL at /graphql (GraphiQL in a browser), the
 analysts' read-only Cypher at /cypher, and /health. Resources are created in
 the lifespan and can be swapped in tests through ``create_app(services=...)``
-or ``dependency_overrides``."""
+(or, for /cypher, ``dependency_overrides``; /graphql is a plain route that
+authenticates in its context getter, see ``zeren.api.http``)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from zeren.api.context import Context, Services
 from zeren.api.cypher import router as cypher_router
-from zeren.api.deps import COOKIE, PrincipalDep, ServicesDep, authenticate
+from zeren.api.deps import COOKIE, ServicesDep, authenticate
 from zeren.api.gql.schema import build_schema
-from zeren.api.http import GraphQLHTTPRouter
+from zeren.api.http import GraphQLHTTPView
 from zeren.api.security import AuditLog, TokenStore
 from zeren.graph.confidential import Protector
 from zeren.graph.settings import Settings, get_settings
@@ -59,12 +60,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                   description="Who bore which responsibility for petition matters (信访工作责任制), through which "
                               "chain, on which provision, and which accountability measure follows.")
 
-    async def context(request: Request, services: ServicesDep, principal: PrincipalDep) -> Context:
-        return Context(services=services, principal=principal)
+    async def context(request: Request) -> Context:
+        # Every GraphQL request, GraphiQL's page included, needs a valid token.
+        services: Services = request.app.state.services
+        return Context(services=services, principal=await authenticate(request, services))
 
-    graphql = GraphQLHTTPRouter(build_schema(settings), context_getter=context, graphql_ide="graphiql",
-                                dependencies=[Depends(authenticate)])
-    app.include_router(graphql, prefix="/graphql")
+    graphql = GraphQLHTTPView(build_schema(settings), context_getter=context, graphql_ide="graphiql")
+    app.add_route("/graphql", graphql, include_in_schema=False)  # every method: the view answers 405 itself
     app.include_router(cypher_router)
 
     @app.get("/health", tags=["service"], summary="Liveness of the service and its store (no token needed)")

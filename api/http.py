@@ -1,7 +1,14 @@
 """GraphQL over HTTP as the spec (graphql.github.io/graphql-over-http) asks, on
-top of strawberry's FastAPI router, which speaks only ``application/json``.
+top of strawberry's ASGI view, which speaks only ``application/json``.
 
-What :class:`GraphQLHTTPRouter` adds:
+The view is mounted as a plain route of the app, not as strawberry's FastAPI
+router: a request then goes through no dependency resolution (measured: about
+a third of the event loop's time for a ``{ __typename }`` under the profiler).
+Its ``context_getter`` runs first on every request, so authentication comes
+before anything else; an ``HTTPException`` it raises is answered by the app's
+handlers (401 with ``WWW-Authenticate``, as on every route).
+
+What :class:`GraphQLHTTPView` adds:
 
 * the ``Accept`` header is honoured: ``application/graphql-response+json``
   when the client lists it (and does not rank ``application/json`` higher),
@@ -18,22 +25,23 @@ What :class:`GraphQLHTTPRouter` adds:
   gets a 4xx with a GraphQL-shaped JSON body instead of strawberry's plain
   text, and a mutation sent with GET a 405 with ``Allow: POST``.
 
-Everything else (GraphiQL on a GET for text/html, queries via GET, the
-context getter, the router's dependencies, websockets) is strawberry's.
+Everything else (GraphiQL on a GET for text/html, queries via GET) is
+strawberry's. There are no subscriptions, so no websockets.
 """
 
 from __future__ import annotations
 
 import json
 
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.websockets import WebSocket
-from strawberry.fastapi import GraphQLRouter
+from strawberry.asgi import GraphQL
+from strawberry.schema import BaseSchema
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
@@ -92,18 +100,23 @@ def execution_began(result: ExecutionResult) -> bool:
     return result.data is not None or not result.errors or any(e.path is not None for e in result.errors)
 
 
-class GraphQLHTTPRouter(GraphQLRouter):
-    """strawberry's FastAPI router speaking GraphQL over HTTP (see the module)."""
+class GraphQLHTTPView(GraphQL):  # type: ignore[type-arg]
+    """strawberry's ASGI view speaking GraphQL over HTTP (see the module);
+    ``context_getter(request)`` builds the context of each request, first."""
+
+    def __init__(self, schema: BaseSchema, *, context_getter: Callable[[Request], Awaitable[Any]],
+                 **kwargs: Any) -> None:
+        super().__init__(schema, **kwargs)
+        self.context_getter = context_getter
 
     def encode_json(self, data: object) -> bytes:
         """UTF-8 JSON as it reads (Chinese text is not \\u-escaped); the media type says charset=utf-8."""
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
-    async def run(self, request: Request | WebSocket, context: Any = UNSET,  # type: ignore[override]
-                  root_value: Any = UNSET) -> Response | WebSocket:
-        if self.is_websocket_request(request):
-            return await super().run(request, context=context, root_value=root_value)
-        assert isinstance(request, Request)
+    async def run(self, request: Request, context: Any = UNSET,  # type: ignore[override]
+                  root_value: Any = UNSET) -> Response:
+        if context is UNSET:
+            context = await self.context_getter(request)
         if self.should_render_graphql_ide(self.request_adapter_class(request)):  # GraphiQL (or its 404)
             return await super().run(request, context=context, root_value=root_value)
         media_type = negotiate(request.headers.get("accept"))
@@ -117,6 +130,8 @@ class GraphQLHTTPRouter(GraphQLRouter):
             status, headers = e.status_code, {"Vary": "Accept"}
             if isinstance(e.__cause__, InvalidOperationTypeError) and request.method == "GET":
                 status, headers["Allow"] = 405, "POST"  # the spec's MUST for mutations via GET
+            elif status == 405:  # a method other than GET and POST
+                headers["Allow"] = "GET, POST"
             return Response(self.encode_json({"errors": [{"message": e.reason}]}), status_code=status,
                             media_type=f"{media_type}; charset=utf-8", headers=headers)
         finally:
@@ -140,4 +155,4 @@ class GraphQLHTTPRouter(GraphQLRouter):
         return response
 
 
-__all__ = ["GRAPHQL_RESPONSE_JSON", "GraphQLHTTPRouter", "execution_began", "negotiate"]
+__all__ = ["GRAPHQL_RESPONSE_JSON", "GraphQLHTTPView", "execution_began", "negotiate"]

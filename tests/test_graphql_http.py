@@ -175,6 +175,17 @@ def test_a_mutation_via_get_is_refused_with_405(client: httpx.Client, accept: st
     assert "mutations are not allowed when using GET" in r.json()["errors"][0]["message"]
 
 
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE", "HEAD"])
+def test_other_methods_are_refused_with_405_after_authentication(client: httpx.Client, live: Live,
+                                                                 method: str) -> None:
+    r = client.request(method, "/graphql", headers={"Accept": "application/json"})
+    assert r.status_code == 405 and r.headers["allow"] == "GET, POST"
+    if method != "HEAD":
+        assert "only supports GET and POST" in r.json()["errors"][0]["message"]
+    with httpx.Client(base_url=live.url, timeout=30) as anonymous:
+        assert anonymous.request(method, "/graphql").status_code == 401
+
+
 def test_graphiql_still_opens_on_a_get_for_html(client: httpx.Client) -> None:
     r = client.get("/graphql", headers={"Accept": "text/html"})
     assert r.status_code == 200 and "graphiql" in r.text.lower()
