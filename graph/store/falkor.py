@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from datetime import date, datetime
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 from falkordb import FalkorDB
 from falkordb.edge import Edge
+from falkordb.graph import Graph
+from falkordb.helpers import stringify_param_value
 from falkordb.node import Node
 from falkordb.path import Path
+from falkordb.query_result import parse_scalar
 from redis.exceptions import AuthenticationError as RedisAuthenticationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
 from .base import (ConstraintViolation, Counters, GraphStore, QuerySyntaxError, QueryTimeout, ReadOnlyViolation,
-                   ReadResult, Row, StoreError, plain_rows)
+                   ReadResult, Row, StoreError)
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None), date, datetime})
@@ -47,6 +50,65 @@ def to_plain(v: Any) -> Any:
                 out.append(to_plain(edges[i]))
         return out
     return v
+
+
+# ----------------------------------------------------------------------------- replies
+#
+# A read's reply in FalkorDB's compact format is converted straight to plain
+# values: every cell is [type, value]. The client's own parser builds its
+# objects first (an OrderedDict per map, a call per string) and ``to_plain``
+# then walked them again; this one pass costs half as much (measured on the
+# replies of 100 traces: 0.61-0.68 ms a trace against 0.30). The types zeren's
+# queries return are converted here; any other (nodes, relationships, paths,
+# points, times, durations, vectors: they need the graph's schema or are
+# rare) goes through the client's parser, then ``to_plain``.
+
+_EPOCH = date(1970, 1, 1)
+
+
+def _text(v: Any) -> Any:
+    return v.decode() if type(v) is bytes else v
+
+
+def _cell(c: list[Any], graph: Graph) -> Any:
+    convert = _CELL.get(c[0])
+    if convert is None:
+        return to_plain(parse_scalar(c, graph))
+    return convert(c[1], graph)
+
+
+_CELL: dict[int, Callable[[Any, Graph], Any]] = {
+    1: lambda v, g: None,
+    2: lambda v, g: _text(v),
+    3: lambda v, g: int(v),
+    4: lambda v, g: _text(v) == "true",
+    5: lambda v, g: float(v),
+    6: lambda v, g: [_cell(x, g) for x in v],
+    10: lambda v, g: {_text(v[i]): _cell(v[i + 1], g) for i in range(0, len(v), 2)},
+    13: lambda v, g: datetime.fromtimestamp(v, tz=timezone.utc),
+    14: lambda v, g: _EPOCH + timedelta(seconds=v),
+}
+
+
+def _params_header(params: Mapping[str, Any] | None) -> str:
+    """The ``CYPHER name=value ...`` prefix the client writes for parameters."""
+    plain = _params(params)
+    if not plain:
+        return ""
+    return "CYPHER " + "".join(f"{k}={stringify_param_value(v)} " for k, v in plain.items())
+
+
+def read_reply(reply: list[Any], graph: Graph) -> tuple[list[str], list[list[Any]]]:
+    """Columns and rows of plain values from a compact read reply (raises the
+    error a failed query returns inside its reply)."""
+    if isinstance(reply[0], ResponseError):
+        raise reply[0]
+    if isinstance(reply[-1], ResponseError):
+        raise reply[-1]
+    if len(reply) == 1 or not reply[0]:  # statistics only: nothing returned
+        return [], []
+    columns = [_text(h[1]) if isinstance(h, (list, tuple)) else _text(h) for h in reply[0]]
+    return columns, [[_cell(c, graph) for c in row] for row in reply[1]]
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -129,50 +191,56 @@ class FalkorStore(GraphStore):
         return cls(client, graph_name, description=f"FalkorDB at {shown}", timeout_ms=timeout_ms)
 
     def _run(self, query: str, params: Mapping[str, Any] | None, *, timeout_ms: int | None, ro: bool) -> Any:
-        """Send one query; a read of a graph that does not exist yet (never
+        """Send one query (a read: its columns and plain rows; a write: the
+        client's result); a read of a graph that does not exist yet (never
         written, or cleared) creates it empty and runs again, so the query gets
         its real answer: its columns, its syntax error or its refusal."""
         self.round_trips.tick()
+        send = self._fetch if ro else self._send
         try:
-            return self._send(query, params, timeout_ms=timeout_ms, ro=ro)
+            return send(query, params, timeout_ms=timeout_ms)
         except ResponseError as e:
             if not _missing_graph(e):
                 raise _translate(e) from e
         self._create_empty_graph()
         try:
-            return self._send(query, params, timeout_ms=timeout_ms, ro=ro)
+            return send(query, params, timeout_ms=timeout_ms)
         except ResponseError as e:
             raise _translate(e) from e
 
-    def _send(self, query: str, params: Mapping[str, Any] | None, *, timeout_ms: int | None, ro: bool) -> Any:
-        fn = self._g.ro_query if ro else self._g.query
+    def _send(self, query: str, params: Mapping[str, Any] | None, *, timeout_ms: int | None) -> Any:
         try:
-            return fn(query, _params(params), timeout=timeout_ms or self._timeout_ms)
+            return self._g.query(query, _params(params), timeout=timeout_ms or self._timeout_ms)
         except RedisConnectionError as e:
             raise StoreError(f"{self.description} is not reachable: {e}") from e
+
+    def _fetch(self, query: str, params: Mapping[str, Any] | None, *,
+               timeout_ms: int | None) -> tuple[list[str], list[list[Any]]]:
+        """A read-only query (``GRAPH.RO_QUERY``: the server refuses writes),
+        its reply converted in one pass (see ``read_reply``)."""
+        try:
+            reply = self._g.execute_command("GRAPH.RO_QUERY", self._graph_name, _params_header(params) + query,
+                                            "--compact", "timeout", timeout_ms or self._timeout_ms)
+        except RedisConnectionError as e:
+            raise StoreError(f"{self.description} is not reachable: {e}") from e
+        return read_reply(reply, self._g)
 
     def _create_empty_graph(self) -> None:
         """FalkorDB creates a graph on its first (non read-only) query."""
         try:
-            self._send("RETURN 0", None, timeout_ms=None, ro=False)
+            self._send("RETURN 0", None, timeout_ms=None)
         except ResponseError as e:
             raise _translate(e) from e
 
     def read(self, query: str, params: Mapping[str, Any] | None = None, *,
              timeout_ms: int | None = None) -> list[Row]:
-        res = self._run(query, params, timeout_ms=timeout_ms, ro=True)
-        columns = [h[1] if isinstance(h, (list, tuple)) else h for h in (res.header or [])]
-        columns = [c.decode() if isinstance(c, bytes) else c for c in columns]
-        return plain_rows(columns, res.result_set, to_plain)
+        columns, rows = self._run(query, params, timeout_ms=timeout_ms, ro=True)
+        return [dict(zip(columns, r, strict=True)) for r in rows]
 
     def read_only(self, query: str, params: Mapping[str, Any] | None = None, *,
                   timeout_ms: int, max_rows: int) -> ReadResult:
-        res = self._run(query, params, timeout_ms=timeout_ms, ro=True)
-        columns = [h[1] if isinstance(h, (list, tuple)) else h for h in (res.header or [])]
-        columns = [c.decode() if isinstance(c, bytes) else c for c in columns]
-        rows = res.result_set or []
-        truncated = len(rows) > max_rows
-        return ReadResult(columns, [[to_plain(v) for v in r] for r in rows[:max_rows]], truncated)
+        columns, rows = self._run(query, params, timeout_ms=timeout_ms, ro=True)
+        return ReadResult(columns, rows[:max_rows], len(rows) > max_rows)
 
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> Counters:
         res = self._run(query, params, timeout_ms=None, ro=False)
