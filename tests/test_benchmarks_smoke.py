@@ -45,7 +45,8 @@ def test_the_harness_produces_every_figure_at_a_tiny_scale(tmp_path: Path) -> No
     assert len(s["load_runs"]) == 2 and all(_number(r["raw_rows_per_s"]) for r in s["load_runs"])
     for side in ("trace_raw", "trace_graphql"):
         assert _number(s[side]["p50_ms"]) and _number(s[side]["p99_ms"])
-    assert _number(s["trace_p50_ratio"])
+    assert _number(s["trace_p50_ratio"]) and _number(s["trace_paired_ratio_median"])
+    assert all(isinstance(r[f"{side}_store_forks"], int) for r in s["load_runs"] for side in ("raw", "load"))
     assert set(s["throughput"]) == {"1", "2"}
     assert all(_number(t["traces_per_s"]) for t in s["throughput"].values())
     for t in s["throughput"].values():
@@ -80,6 +81,7 @@ def test_the_harness_runs_against_a_neo4j_protocol_server_when_neo4j_uri_is_set(
     assert s["store"].startswith("Neo4j at ")
     assert s["same_graph_counts"], "the loader and the raw baseline must build the same graph"
     assert _number(s["load_ratio"]) and _number(s["trace_raw"]["p50_ms"]) and _number(s["trace_graphql"]["p50_ms"])
+    assert s["raw_load"]["store_forks"] is None, "a remote store's forks are not the harness's to count"
     assert _number(s["throughput"]["1"]["traces_per_s"])
     assert s["store_peak_rss"] is None, "a remote store's memory is not the harness's to read"
     [saved] = (tmp_path / "results").glob("*-neo4j.json")
