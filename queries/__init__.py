@@ -8,7 +8,7 @@ there are no other copies of queries.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -34,3 +34,9 @@ def names() -> list[str]:
 def run(store: GraphStore, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
     """Run the named read query with parameters (never string-built)."""
     return store.read(text(name, store.dialect), params or {})
+
+
+def run_many(store: GraphStore, requests: Sequence[tuple[str, Mapping[str, Any] | None]]) -> list[list[Row]]:
+    """Run independent named read queries together (one round trip where the
+    engine allows it); the rows of each, in order."""
+    return store.read_many([(text(name, store.dialect), params or {}) for name, params in requests])

@@ -208,6 +208,51 @@ def test_read_only_refuses_a_write_and_leaves_the_graph_unchanged(any_store: Gra
         {"l": ["Keep"], "p": {"id": "k"}}]
 
 
+# -- several reads together ------------------------------------------------------
+
+MANY = [
+    ("MATCH (n:Item) WHERE n.rank <= $top RETURN n.id AS id ORDER BY n.rank", {"top": 2}),
+    ("MATCH (n:Item {id: $id}) RETURN n.rank AS rank, date($on) AS on", {"id": "i3", "on": date(2024, 2, 29)}),
+    ("MATCH (n:Item) WHERE n.rank > $top RETURN count(n) AS c", {"top": 99}),
+    ("MATCH (n:Nothing) RETURN n.id AS id", None),
+]
+
+
+def test_read_many_answers_each_query_as_read_does_in_order(any_store: GraphStore) -> None:
+    create_items(any_store, 5)
+    together = any_store.read_many(MANY)
+    assert together == [any_store.read(q, p) for q, p in MANY]
+    assert together == [[{"id": "i1"}, {"id": "i2"}], [{"rank": 3, "on": date(2024, 2, 29)}], [{"c": 0}], []]
+
+
+def test_read_many_on_a_graph_never_written_answers_empty(any_store: GraphStore) -> None:
+    assert any_store.read_many(MANY[2:]) == [[{"c": 0}], []]
+
+
+def test_read_many_takes_one_round_trip_on_falkordb(store: GraphStore) -> None:
+    create_items(store, 5)
+    before = store.round_trips.count
+    store.read_many(MANY)
+    assert store.round_trips.count - before == 1
+
+
+@pytest.mark.parametrize("bad", [0, 1, 3])
+def test_read_many_raises_the_error_of_a_failed_query_wherever_it_stands(any_store: GraphStore, bad: int) -> None:
+    create_items(any_store, 2)
+    requests = list(MANY)
+    requests[bad] = ("MATCH (n:Item RETURN n", None)
+    with pytest.raises(QuerySyntaxError):
+        any_store.read_many(requests)
+    assert any_store.read("MATCH (n:Item) RETURN count(n) AS c") == [{"c": 2}]
+
+
+def test_read_many_on_falkordb_refuses_a_write(store: GraphStore) -> None:
+    store.write("CREATE (:Keep {id: 'k'})")
+    with pytest.raises(ReadOnlyViolation):
+        store.read_many([("MATCH (n:Keep) RETURN n.id AS id", None), ("MATCH (n:Keep) DETACH DELETE n", None)])
+    assert store.read("MATCH (n:Keep) RETURN n.id AS id") == [{"id": "k"}]
+
+
 # -- errors ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("query", ["MATC (n) RETURN n", "MATCH (n RETURN n", "MATCH (n) RETURN m"])

@@ -95,6 +95,12 @@ class GraphStore(ABC):
              timeout_ms: int | None = None) -> list[Row]:
         """Run a read query of zeren's own; rows as dicts of plain values."""
 
+    def read_many(self, requests: Sequence[tuple[str, Mapping[str, Any] | None]]) -> list[list[Row]]:
+        """Run several independent read queries of zeren's own; the rows of each,
+        in order. An engine that can send them together (FalkorDB: one
+        pipelined write, one round trip) overrides this; here they go one by one."""
+        return [self.read(q, p) for q, p in requests]
+
     @abstractmethod
     def read_only(self, query: str, params: Mapping[str, Any] | None = None, *,
                   timeout_ms: int, max_rows: int) -> ReadResult:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -236,6 +236,38 @@ class FalkorStore(GraphStore):
              timeout_ms: int | None = None) -> list[Row]:
         columns, rows = self._run(query, params, timeout_ms=timeout_ms, ro=True)
         return [dict(zip(columns, r, strict=True)) for r in rows]
+
+    def read_many(self, requests: Sequence[tuple[str, Mapping[str, Any] | None]]) -> list[list[Row]]:
+        """The queries go to the server in one pipelined write (one round trip),
+        each as its own ``GRAPH.RO_QUERY``; the server runs them one after the
+        other. The first failed query's error is raised."""
+        if len(requests) < 2:
+            return super().read_many(requests)
+        self.round_trips.tick()
+        replies = self._pipelined(requests)
+        if any(isinstance(r, ResponseError) and _missing_graph(r) for r in replies):
+            self._create_empty_graph()
+            replies = self._pipelined(requests)
+        out: list[list[Row]] = []
+        for reply in replies:
+            if isinstance(reply, ResponseError):
+                raise _translate(reply) from reply
+            try:
+                columns, rows = read_reply(reply, self._g)
+            except ResponseError as e:
+                raise _translate(e) from e
+            out.append([dict(zip(columns, r, strict=True)) for r in rows])
+        return out
+
+    def _pipelined(self, requests: Sequence[tuple[str, Mapping[str, Any] | None]]) -> list[Any]:
+        pipe = self._db.connection.pipeline(transaction=False)
+        for query, params in requests:
+            pipe.execute_command("GRAPH.RO_QUERY", self._graph_name, _params_header(params) + query,
+                                 "--compact", "timeout", self._timeout_ms)
+        try:
+            return list(pipe.execute(raise_on_error=False))
+        except RedisConnectionError as e:
+            raise StoreError(f"{self.description} is not reachable: {e}") from e
 
     def read_only(self, query: str, params: Mapping[str, Any] | None = None, *,
                   timeout_ms: int, max_rows: int) -> ReadResult:
