@@ -155,6 +155,10 @@ class Backend(ABC):
         """How many times the store process has forked so far (None: not known)."""
         return None
 
+    def memory(self, graph: str) -> dict[str, Any] | None:
+        """What the store holds for ``graph``, by part (None: not known)."""
+        return None
+
     def version(self) -> str:
         return ""
 
@@ -219,6 +223,11 @@ class FalkorBackend(Backend):
         # background collection of its indexes (the server logs both).
         return int(self._db.connection.info("stats")["total_forks"])
 
+    def memory(self, graph: str) -> dict[str, Any] | None:
+        usage = self._db.connection.execute_command("GRAPH.MEMORY", "USAGE", graph)
+        used = int(self._db.connection.info("memory")["used_memory"])
+        return graph_memory(usage) | {"store_used_mb": used / 2**20}
+
     def version(self) -> str:
         try:
             mods = self._db.connection.execute_command("MODULE", "LIST")
@@ -233,6 +242,25 @@ class FalkorBackend(Backend):
     def close(self) -> None:
         self._db.connection.close()
         self._store.close()
+
+
+def graph_memory(usage: list[Any]) -> dict[str, Any]:
+    """FalkorDB's ``GRAPH.MEMORY USAGE`` reply (a flat list of names and
+    megabytes; the per-label and per-type parts are flat lists again) as a dict:
+    ``{"total_graph_sz_mb": 307, ..., "amortized_node_attributes_by_label_sz_mb": {"HandlingStep": 57, ...}}``."""
+    def text(v: Any) -> str:
+        return v.decode() if isinstance(v, bytes) else str(v)
+
+    def number(v: Any) -> float:
+        return float(text(v))
+
+    out: dict[str, Any] = {}
+    for name, value in zip(usage[::2], usage[1::2]):
+        if isinstance(value, (list, tuple)):
+            out[text(name)] = {text(k): number(v) for k, v in zip(value[::2], value[1::2])}
+        else:
+            out[text(name)] = number(value)
+    return out
 
 
 def _dotted(ver: Any) -> str:
@@ -784,6 +812,7 @@ def run_scale(scale: float, args: argparse.Namespace, repeats: int = 1) -> dict[
         if counts_raw != counts_load:
             res["graph_counts_raw"] = counts_raw
         res["store_rss_after_load"] = proc_status(pid, "VmRSS") if pid else None
+        res["store_memory"] = backend.memory(LOAD_GRAPH)
 
         # P2: the same sample of matters, each traced by raw Cypher and by
         # GraphQL over HTTP one right after the other (alternating which goes
@@ -1003,9 +1032,30 @@ def render(result: dict[str, Any], notes: str, plot_name: str) -> str:
         lines += [f"| P5 peak RSS of the store (whole run, one graph of this scale at a time) | {gib(s.get('store_peak_rss'))} |",
                   f"| P5 peak RSS of the service (all processes of the largest run) | {mib(s.get('service_peak_rss'))} |",
                   f"| peak RSS of `zeren load` | {mib(s['load'].get('loader_peak_rss'))} |",
-                  f"| peak RSS of the store after the raw baseline alone | {gib(s.get('store_peak_rss_raw'))} |", ""]
+                  f"| peak RSS of the store after the raw baseline alone | {gib(s.get('store_peak_rss_raw'))} |",
+                  *([f"| store memory after the load, by part | {memory_parts(s['store_memory'])} |"]
+                    if s.get("store_memory") else []), ""]
     lines += [notes.strip(), ""]
     return "\n".join(lines)
+
+
+def memory_parts(mem: dict[str, Any]) -> str:
+    """One line of the store's memory by part, in MiB, largest parts named."""
+    nodes = mem.get("amortized_node_attributes_by_label_sz_mb") or {}
+    edges = mem.get("amortized_edge_attributes_by_type_sz_mb") or {}
+    top = sorted(nodes.items(), key=lambda kv: -kv[1])[:2]
+    parts = [
+        ("node properties", sum(nodes.values()), ", ".join(f"{k} {v:,.0f}" for k, v in top)),
+        ("indexes", mem.get("indices_sz_mb", 0), ""),
+        ("relationship matrices", mem.get("relation_matrices_sz_mb", 0), ""),
+        ("label matrices", mem.get("label_matrices_sz_mb", 0), ""),
+        ("node and relationship blocks",
+         mem.get("amortized_node_block_sz_mb", 0) + mem.get("amortized_edge_block_sz_mb", 0), ""),
+        ("relationship properties", sum(edges.values()), ""),
+    ]
+    text = "; ".join(f"{name} {mb:,.0f}" + (f" ({detail})" if detail else "") for name, mb, detail in parts)
+    return (f"{text}: graph {mem.get('total_graph_sz_mb', 0):,.0f} MiB of the server's "
+            f"{mem.get('store_used_mb', 0):,.0f} MiB in use")
 
 
 def _pretty(version: str) -> str:

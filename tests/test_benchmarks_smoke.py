@@ -53,13 +53,16 @@ def test_the_harness_produces_every_figure_at_a_tiny_scale(tmp_path: Path) -> No
         cpu = t["cpu_ms_per_trace"]
         assert _number(cpu["store"]) and _number(cpu["service"]) and cpu["clients"] is not None
     assert _number(s["store_peak_rss"]) and _number(s["service_peak_rss"]) and _number(s["load"]["loader_peak_rss"])
+    mem = s["store_memory"]
+    assert _number(mem["total_graph_sz_mb"]) and _number(mem["store_used_mb"])
+    assert mem["amortized_node_attributes_by_label_sz_mb"].keys() >= {"PetitionMatter", "HandlingStep"}
     assert [v[3] for v in run.verdicts(result)], "a verdict per target"
 
     [saved] = (tmp_path / "results").glob("*.json")
     assert json.loads(saved.read_text())["scales"][0]["rows"] == s["rows"]
     if with_doc:
         doc = (tmp_path / "benchmarks.md").read_text()
-        assert "## SF 0.0005" in doc and "| P4 traces/s" in doc
+        assert "## SF 0.0005" in doc and "| P4 traces/s" in doc and "| store memory after the load, by part |" in doc
         assert (tmp_path / "latency.png").stat().st_size > 0
 
 
@@ -84,6 +87,7 @@ def test_the_harness_runs_against_a_neo4j_protocol_server_when_neo4j_uri_is_set(
     assert s["raw_load"]["store_forks"] is None, "a remote store's forks are not the harness's to count"
     assert _number(s["throughput"]["1"]["traces_per_s"])
     assert s["store_peak_rss"] is None, "a remote store's memory is not the harness's to read"
+    assert s["store_memory"] is None
     [saved] = (tmp_path / "results").glob("*-neo4j.json")
     assert json.loads(saved.read_text())["scales"][0]["store"] == s["store"]
 
@@ -113,3 +117,17 @@ def test_p2_times_both_sides_matter_by_matter_alternating_which_goes_first() -> 
 
     assert calls == [("raw", "m1"), ("gql", "m1"), ("gql", "m2"), ("raw", "m2"), ("raw", "m3"), ("gql", "m3")]
     assert raw_ms == pytest.approx([2.0, 2.0, 2.0]) and gql_ms == pytest.approx([5.0, 5.0, 5.0])
+
+
+def test_the_store_memory_reply_is_read_by_part() -> None:
+    run = _harness()
+    reply = [b"total_graph_sz_mb", 307, b"label_matrices_sz_mb", 12, b"relation_matrices_sz_mb", 68,
+             b"amortized_node_attributes_by_label_sz_mb", [b"PetitionMatter", 54, b"HandlingStep", 57, b"Item", 0],
+             b"amortized_edge_attributes_by_type_sz_mb", [b"HOLDS", 1], b"indices_sz_mb", 92]
+    mem = run.graph_memory(reply)
+    assert mem == {"total_graph_sz_mb": 307, "label_matrices_sz_mb": 12, "relation_matrices_sz_mb": 68,
+                   "amortized_node_attributes_by_label_sz_mb": {"PetitionMatter": 54, "HandlingStep": 57, "Item": 0},
+                   "amortized_edge_attributes_by_type_sz_mb": {"HOLDS": 1}, "indices_sz_mb": 92}
+    line = run.memory_parts(mem | {"store_used_mb": 430})
+    assert line.startswith("node properties 111 (HandlingStep 57, PetitionMatter 54); indexes 92;")
+    assert line.endswith("graph 307 MiB of the server's 430 MiB in use")
