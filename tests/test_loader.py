@@ -438,3 +438,21 @@ def test_an_input_changed_between_validation_and_writing_stops_the_load(tmp_path
     with pytest.raises(InputChanged, match="persons.csv line 2"):
         for _, rows in dataset.rows():
             list(rows)
+
+
+def test_an_input_changed_during_the_load_stops_it_with_the_file_and_line(store: GraphStore, settings: Settings,
+                                                                        tmp_path: Path) -> None:
+    # Validation passed; a file edited while the loader writes is caught when
+    # its rows are read again, and nothing of that kind is written.
+    from zeren.loaders.validate import InputChanged
+
+    folder = copy_mini(tmp_path)
+
+    def change_persons_once_writing_starts(kind_name: str, done: int, total: int) -> None:
+        if kind_name == "Territory" and done == 0:
+            edit(folder, "persons.csv", "张一,M,1963", "张一,M,old")
+
+    with pytest.raises(InputChanged, match="persons.csv line 2"):
+        load_path(folder, store, settings=settings, progress=change_persons_once_writing_starts)
+    assert store.read("MATCH (p:Person) RETURN count(p) AS n") == [{"n": 0}]
+
