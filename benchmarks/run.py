@@ -991,7 +991,9 @@ def render(result: dict[str, Any], notes: str, plot_name: str) -> str:
              "## Machine", "",
              f"- CPU: {m['cpu']}, {m['cores']} cores; memory {m['memory_gib']} GiB; {m['os']}; Python {m['python']}",
              "- packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v), "",
-             "## Commands", "", "```sh", "pip install -e '.[bench]'", result["command"], "```", "",
+             "## Commands", "", "```sh", "pip install -e '.[bench]'", result["command"],
+             *([f"python benchmarks/run.py --report {result['file']}"] if "--no-doc" in result["command"].split() else []),
+             "```", "",
              f"Data: `zeren generate --scale SF --out DIR --seed 1` (run by the harness when missing). "
              f"Sample: {result['args']['samples']} matters drawn with seed {result['args']['seed']}; "
              f"throughput: {result['args']['clients']} clients for {result['args']['duration']:g} s.", "",
