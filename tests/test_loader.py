@@ -455,4 +455,3 @@ def test_an_input_changed_during_the_load_stops_it_with_the_file_and_line(store:
     with pytest.raises(InputChanged, match="persons.csv line 2"):
         load_path(folder, store, settings=settings, progress=change_persons_once_writing_starts)
     assert store.read("MATCH (p:Person) RETURN count(p) AS n") == [{"n": 0}]
-
