@@ -151,7 +151,3 @@ class GraphStore(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def plain_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]], convert: Callable[[Any], Any]) -> list[Row]:
-    return [{c: convert(v) for c, v in zip(columns, r, strict=True)} for r in rows]

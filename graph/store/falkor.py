@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
 
 from falkordb import FalkorDB
@@ -23,6 +23,7 @@ from .base import (ConstraintViolation, Counters, GraphStore, QuerySyntaxError, 
                    ReadResult, Row, StoreError)
 
 
+T = TypeVar("T")
 _SCALARS = frozenset({str, int, float, bool, type(None), date, datetime})
 
 
@@ -111,6 +112,10 @@ def read_reply(reply: list[Any], graph: Graph) -> tuple[list[str], list[list[Any
     return columns, [[_cell(c, graph) for c in row] for row in reply[1]]
 
 
+def _dicts(columns: list[str], rows: list[list[Any]]) -> list[Row]:
+    return [dict(zip(columns, r, strict=True)) for r in rows]
+
+
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
@@ -190,52 +195,68 @@ class FalkorStore(GraphStore):
             raise StoreError(f"FalkorDB at {shown} is not reachable: {e}") from e
         return cls(client, graph_name, description=f"FalkorDB at {shown}", timeout_ms=timeout_ms)
 
-    def _run(self, query: str, params: Mapping[str, Any] | None, *, timeout_ms: int | None, ro: bool) -> Any:
-        """Send one query (a read: its columns and plain rows; a write: the
-        client's result); a read of a graph that does not exist yet (never
-        written, or cleared) creates it empty and runs again, so the query gets
-        its real answer: its columns, its syntax error or its refusal."""
+    def _run(self, send: Callable[[], T]) -> T:
+        """One round trip: ``send()``, its error translated. A read of a graph
+        that does not exist yet (never written, or cleared) creates it empty
+        and runs again, so the query gets its real answer: its columns, its
+        syntax error or its refusal."""
         self.round_trips.tick()
-        send = self._fetch if ro else self._send
         try:
-            return send(query, params, timeout_ms=timeout_ms)
+            return send()
         except ResponseError as e:
             if not _missing_graph(e):
                 raise _translate(e) from e
         self._create_empty_graph()
         try:
-            return send(query, params, timeout_ms=timeout_ms)
+            return send()
         except ResponseError as e:
             raise _translate(e) from e
 
-    def _send(self, query: str, params: Mapping[str, Any] | None, *, timeout_ms: int | None) -> Any:
+    def _send(self, query: str, params: Mapping[str, Any] | None) -> Any:
+        """A write, through the client (its result carries the counters)."""
         try:
-            return self._g.query(query, _params(params), timeout=timeout_ms or self._timeout_ms)
+            return self._g.query(query, _params(params), timeout=self._timeout_ms)
         except RedisConnectionError as e:
             raise StoreError(f"{self.description} is not reachable: {e}") from e
 
-    def _fetch(self, query: str, params: Mapping[str, Any] | None, *,
+    def _ro_command(self, query: str, params: Mapping[str, Any] | None, timeout_ms: int | None) -> tuple[Any, ...]:
+        """A read-only query (``GRAPH.RO_QUERY``: the server refuses writes), compact reply."""
+        return ("GRAPH.RO_QUERY", self._graph_name, _params_header(params) + query, "--compact", "timeout",
+                timeout_ms or self._timeout_ms)
+
+    def _fetch(self, query: str, params: Mapping[str, Any] | None,
                timeout_ms: int | None) -> tuple[list[str], list[list[Any]]]:
-        """A read-only query (``GRAPH.RO_QUERY``: the server refuses writes),
-        its reply converted in one pass (see ``read_reply``)."""
+        """One read, its reply converted in one pass (see ``read_reply``)."""
         try:
-            reply = self._g.execute_command("GRAPH.RO_QUERY", self._graph_name, _params_header(params) + query,
-                                            "--compact", "timeout", timeout_ms or self._timeout_ms)
+            reply = self._g.execute_command(*self._ro_command(query, params, timeout_ms))
         except RedisConnectionError as e:
             raise StoreError(f"{self.description} is not reachable: {e}") from e
         return read_reply(reply, self._g)
 
+    def _fetch_many(self, requests: Sequence[tuple[str, Mapping[str, Any] | None]]) -> list[tuple[list[str], list[list[Any]]]]:
+        """Several reads in one pipelined write; the first failed one's error is raised."""
+        pipe = self._db.connection.pipeline(transaction=False)
+        for query, params in requests:
+            pipe.execute_command(*self._ro_command(query, params, None))
+        try:
+            replies = pipe.execute(raise_on_error=False)
+        except RedisConnectionError as e:
+            raise StoreError(f"{self.description} is not reachable: {e}") from e
+        for reply in replies:
+            if isinstance(reply, ResponseError):
+                raise reply
+        return [read_reply(reply, self._g) for reply in replies]
+
     def _create_empty_graph(self) -> None:
         """FalkorDB creates a graph on its first (non read-only) query."""
         try:
-            self._send("RETURN 0", None, timeout_ms=None)
+            self._send("RETURN 0", None)
         except ResponseError as e:
             raise _translate(e) from e
 
     def read(self, query: str, params: Mapping[str, Any] | None = None, *,
              timeout_ms: int | None = None) -> list[Row]:
-        columns, rows = self._run(query, params, timeout_ms=timeout_ms, ro=True)
-        return [dict(zip(columns, r, strict=True)) for r in rows]
+        return _dicts(*self._run(lambda: self._fetch(query, params, timeout_ms)))
 
     def read_many(self, requests: Sequence[tuple[str, Mapping[str, Any] | None]]) -> list[list[Row]]:
         """The queries go to the server in one pipelined write (one round trip),
@@ -243,39 +264,15 @@ class FalkorStore(GraphStore):
         other. The first failed query's error is raised."""
         if len(requests) < 2:
             return super().read_many(requests)
-        self.round_trips.tick()
-        replies = self._pipelined(requests)
-        if any(isinstance(r, ResponseError) and _missing_graph(r) for r in replies):
-            self._create_empty_graph()
-            replies = self._pipelined(requests)
-        out: list[list[Row]] = []
-        for reply in replies:
-            if isinstance(reply, ResponseError):
-                raise _translate(reply) from reply
-            try:
-                columns, rows = read_reply(reply, self._g)
-            except ResponseError as e:
-                raise _translate(e) from e
-            out.append([dict(zip(columns, r, strict=True)) for r in rows])
-        return out
-
-    def _pipelined(self, requests: Sequence[tuple[str, Mapping[str, Any] | None]]) -> list[Any]:
-        pipe = self._db.connection.pipeline(transaction=False)
-        for query, params in requests:
-            pipe.execute_command("GRAPH.RO_QUERY", self._graph_name, _params_header(params) + query,
-                                 "--compact", "timeout", self._timeout_ms)
-        try:
-            return list(pipe.execute(raise_on_error=False))
-        except RedisConnectionError as e:
-            raise StoreError(f"{self.description} is not reachable: {e}") from e
+        return [_dicts(*answer) for answer in self._run(lambda: self._fetch_many(requests))]
 
     def read_only(self, query: str, params: Mapping[str, Any] | None = None, *,
                   timeout_ms: int, max_rows: int) -> ReadResult:
-        columns, rows = self._run(query, params, timeout_ms=timeout_ms, ro=True)
+        columns, rows = self._run(lambda: self._fetch(query, params, timeout_ms))
         return ReadResult(columns, rows[:max_rows], len(rows) > max_rows)
 
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> Counters:
-        res = self._run(query, params, timeout_ms=None, ro=False)
+        res = self._run(lambda: self._send(query, params))
         return Counters(
             nodes_created=int(res.nodes_created or 0),
             nodes_deleted=int(res.nodes_deleted or 0),
