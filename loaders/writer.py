@@ -2,10 +2,11 @@
 
 Labels, relationship types and property names come from ``zeren.graph.model``
 only, never from input text; values always travel as parameters, in batches
-(``UNWIND $rows AS row``). Every query is idempotent (MERGE on the key, SET of
-every field, removal of what the row no longer says), so a load stopped
-half-way converges when run again. The queries use only Cypher that FalkorDB
-and Neo4j both run.
+(``UNWIND $rows AS row``). A node already in the graph is merged (MERGE on the
+key, SET of every field, removal of what the row no longer says); one that is
+not is created with its fields, which leaves the same graph for less of the
+store's work. Either way a load stopped half-way converges when run again.
+The queries use only Cypher that FalkorDB and Neo4j both run.
 
 Graph shape:
 
@@ -33,7 +34,7 @@ from typing import Any
 
 from zeren.graph.confidential import Protector, digest_name, encrypted_name, has_pseudonym, pseudonym_name
 from zeren.graph.model import Field, NodeKind, RelKind, kind
-from zeren.graph.store.base import GraphStore, batched
+from zeren.graph.store.base import ConstraintViolation, GraphStore, batched
 
 from .readers import Kind, input_fields
 from .validate import existing_ids
@@ -96,14 +97,48 @@ def node_with_refs_query(name: str) -> str:
     of one query per ref, each finding the node again by its key (measured at
     SF 0.01: a quarter less store time for the handling steps' four refs). A
     ref without a value, or to no node, adds no relationship."""
+    return "\n".join([node_upsert_query(name), *_ref_clauses(name, "MERGE")])
+
+
+@cache
+def node_create_query(name: str) -> str:
+    """CREATE nodes of a kind that are not in the graph yet, every field in
+    the node's property map (a null value sets nothing), and the relationship
+    of each ref to another kind. The same graph as ``node_with_refs_query``
+    for a node that did not exist, without looking up the key per row or
+    updating the node just created: FalkorDB's CPU for a first load of
+    SF 0.01 fell from 44-54 s to 26-27 s."""
     k = kind(name)
     assert isinstance(k, NodeKind)
-    out = [node_upsert_query(name)]
+    props = ", ".join(f"{ident(p)}: {value}" for p, value in _create_properties(k))
+    return "\n".join([f"UNWIND $rows AS row\nCREATE (n:{ident(k.name)} {{{props}}})",
+                      *_ref_clauses(name, "CREATE")])
+
+
+def _create_properties(k: NodeKind) -> list[tuple[str, str]]:
+    """(property, value) of a new node: every field; a confidential one as its
+    ciphertext, digest and pseudonym, never as plain text."""
+    out: list[tuple[str, str]] = []
+    for f in k.fields:
+        if not f.confidential:
+            out.append((f.name, _value(f)))
+            continue
+        names = [encrypted_name(f.name), digest_name(f.name)] + ([pseudonym_name(f.name)] if has_pseudonym(f) else [])
+        out += [(n, f"row.{ident(n)}") for n in names]
+    return out
+
+
+def _ref_clauses(name: str, verb: str) -> list[str]:
+    """For each ref to another kind: find the target by its key and ``verb``
+    (MERGE or CREATE) the relationship when there is one."""
+    k = kind(name)
+    assert isinstance(k, NodeKind)
+    out = []
     for i, f in enumerate(f for f in k.refs if f.ref != k.name):
         t = f"t{i}"
         out.append(f"WITH n, row\nOPTIONAL MATCH ({t}:{ident(f.ref)} {{id: row.{ident(f.name)}}})\n"
-                   f"FOREACH (_ IN CASE WHEN {t} IS NULL THEN [] ELSE [1] END | MERGE (n)-[:{ident(f.rel)}]->({t}))")
-    return "\n".join(out)
+                   f"FOREACH (_ IN CASE WHEN {t} IS NULL THEN [] ELSE [1] END | {verb} (n)-[:{ident(f.rel)}]->({t}))")
+    return out
 
 
 @cache
@@ -164,7 +199,7 @@ def queries_for(k: Kind) -> list[str]:
     """Every query the writer sends for a kind (for review and tests)."""
     if isinstance(k, RelKind):
         return [stale_rel_query(k.name), merge_rel_query(k.name)]
-    out = [node_with_refs_query(k.name)]
+    out = [node_with_refs_query(k.name), node_create_query(k.name)]
     for f in k.refs:
         out.append(stale_ref_query(k.name, f.name))
         if f.ref == k.name:
@@ -249,15 +284,32 @@ class GraphWriter:
 
     def _node_batch(self, k: NodeKind, chunk: list[Mapping[str, Any]],
                     deferred: list[tuple[dict[str, Any], bool]]) -> int:
-        existed = existing_ids(self.store, k.name, [p[k.key] for p in chunk]) if k.refs else set()
-        for f in k.refs:
-            if f.ref != k.name:
-                self._delete_stale(k, f, chunk, existed)
-        created = self.store.write(node_with_refs_query(k.name), {"rows": chunk}).nodes_created
+        """Nodes already in the graph are merged (their stale references
+        deleted first); the others are created. Should another writer create
+        one of them after the look-up, the store's unique key refuses the
+        whole CREATE (nothing of it is written) and the batch's new nodes are
+        merged instead."""
+        existed = existing_ids(self.store, k.name, [p[k.key] for p in chunk])
+        new = [p for p in chunk if p[k.key] not in existed]
+        created = self._merge_nodes(k, [p for p in chunk if p[k.key] in existed], existed)
+        if new:
+            try:
+                created += self.store.write(node_create_query(k.name), {"rows": new}).nodes_created
+            except ConstraintViolation:
+                existed |= existing_ids(self.store, k.name, [p[k.key] for p in new])
+                created += self._merge_nodes(k, new, existed)
         own = _self_refs(k)
         if own:
             deferred += [({k.key: p[k.key], **{f.name: p[f.name] for f in own}}, p[k.key] in existed) for p in chunk]
         return created
+
+    def _merge_nodes(self, k: NodeKind, rows: list[Mapping[str, Any]], existed: set[str]) -> int:
+        if not rows:
+            return 0
+        for f in k.refs:
+            if f.ref != k.name:
+                self._delete_stale(k, f, rows, existed)
+        return self.store.write(node_with_refs_query(k.name), {"rows": rows}).nodes_created
 
     def _write_ref(self, k: NodeKind, f: Field, rows: Sequence[Mapping[str, Any]], existed: set[str]) -> None:
         """Delete the stale relationship of a ref, then MERGE the current one.

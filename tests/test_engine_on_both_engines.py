@@ -28,7 +28,10 @@ def _summary(ev: Evaluation) -> tuple[object, ...]:
     recs = sorted(str((r.measure, r.person and r.person.id, r.institution and r.institution.id, r.basis.article))
                   for r in ev.recommendations)
     gaps = sorted((g.what, g.reason) for g in ev.gaps)
-    return ev.rule_sets, findings, recs, gaps, sorted(str(m) for m in ev.recorded_measures)
+    # A map's key order is not defined in Cypher, and FalkorDB's depends on
+    # how the node was written (created with its properties, or merged and
+    # set): compare key by key.
+    return ev.rule_sets, findings, recs, gaps, sorted(str(sorted(m.items())) for m in ev.recorded_measures)
 
 
 def _ask(engine: Engine, how: str, key: str, as_of: str | None) -> Evaluation:

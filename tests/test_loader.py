@@ -18,13 +18,14 @@ from typing import Any
 import pytest
 
 from zeren.graph.confidential import Protector, load_or_create_key, normalise_identity
-from zeren.graph.model import NODES, RELS, kind, loadable_kinds
+from zeren.graph.model import NODES, RELS, NodeKind, kind, loadable_kinds
 from zeren.graph.settings import Settings
 from zeren.graph.store import GraphStore, open_store
 from zeren.loaders.load import cli_load, cli_sample, load_path
 from zeren.loaders.readers import Location, input_fields, read_source
 from zeren.loaders.validate import ErrorLog, convert_row
-from zeren.loaders.writer import ident, queries_for
+from zeren.loaders import writer as writer_module
+from zeren.loaders.writer import ident, node_create_query, node_with_refs_query, queries_for
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 PETITIONER = "刘某某, resident of 7 Jiefangbei Rd"
@@ -224,6 +225,83 @@ def test_an_interrupted_load_converges_to_a_clean_load(store: GraphStore, settin
         assert snapshot(store, mask_ciphertext=True) == snapshot(clean, mask_ciphertext=True)
     unfinished = store.read("MATCH (r:LoadRecord) WHERE r.finished_at IS NULL RETURN count(r) AS n")
     assert unfinished == [{"n": 1}]
+
+
+class WriteLog:
+    """Wraps a store's ``write`` and keeps the text of every write query sent."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.queries: list[str] = []
+        self._write = store.write
+
+    def __call__(self, query: str, params: dict[str, Any] | None = None) -> Any:
+        self.queries.append(query)
+        return self._write(query, params)
+
+
+def test_new_nodes_are_created_and_nodes_already_in_the_graph_merged(store: GraphStore, settings: Settings,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    log = WriteLog(store)
+    monkeypatch.setattr(store, "write", log)
+    kinds = {r.kind.name for r in read_source(MINI) if isinstance(r.kind, NodeKind)}
+    load_path(MINI, store, settings=settings)
+    first = set(log.queries)
+    assert {node_create_query(k) for k in kinds} <= first
+    assert not {node_with_refs_query(k) for k in kinds} & first
+    log.queries.clear()
+    load_path(MINI, store, settings=settings)
+    second = set(log.queries)
+    assert {node_with_refs_query(k) for k in kinds} <= second
+    assert not {node_create_query(k) for k in kinds} & second
+
+
+def test_creating_and_merging_write_the_same_graph(store: GraphStore, settings: Settings,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every node merged, as if each were already in the graph, gives the
+    graph that creating the new ones gives: same properties, same references."""
+    load_path(MINI, store, settings=settings)
+    created = snapshot(store, mask_ciphertext=True)
+    with other_graph(settings, "merged") as merged:
+        log = WriteLog(merged)
+        monkeypatch.setattr(writer_module, "node_create_query", writer_module.node_with_refs_query)
+        monkeypatch.setattr(merged, "write", log)
+        load_path(MINI, merged, settings=settings)
+        assert snapshot(merged, mask_ciphertext=True) == created
+    assert not any(q.lstrip().startswith("UNWIND $rows AS row\nCREATE") for q in log.queries)
+
+
+def test_a_node_another_writer_created_after_the_look_up_is_merged_not_doubled(
+        any_store: GraphStore, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The look-up said the matters were new, but they were in the graph by
+    the time of the write: the key's unique constraint refuses the CREATE,
+    nothing of it is kept, and the batch is merged instead."""
+    load_path(MINI, any_store, settings=settings)
+    links = "MATCH (m:PetitionMatter)-[r]->(t) RETURN m.id AS m, type(r) AS r, t.id AS t ORDER BY m, r, t"
+    links_before = any_store.read(links)
+    changed = copy_mini(tmp_path)
+    edit(changed, "matters.csv", 'Residents say the ""renovation"" stalled, again', "Renovation resumed")
+    real = writer_module.existing_ids
+    looked_up: list[str] = []
+
+    def first_matter_look_up_blind(store: GraphStore | None, label: str, ids: Any, chunk: int = 10_000) -> set[str]:
+        found = real(store, label, ids, chunk)
+        if label == "PetitionMatter":
+            looked_up.append(label)
+            if len(looked_up) == 1:
+                assert found, "the matters should be in the graph already"
+                return set()
+        return found
+
+    log = WriteLog(any_store)
+    monkeypatch.setattr(any_store, "write", log)
+    monkeypatch.setattr(writer_module, "existing_ids", first_matter_look_up_blind)
+    summary = load_path(changed, any_store, settings=settings)
+    assert node_create_query("PetitionMatter") in log.queries  # tried, and refused
+    assert len(looked_up) == 2  # looked up again before merging
+    assert any_store.read("MATCH (m:PetitionMatter) RETURN count(m) AS n") == [{"n": 3}]
+    assert node(any_store, "PetitionMatter", "M-1")["summary"] == "Renovation resumed"
+    assert any_store.read(links) == links_before
+    assert next(k for k in summary.kinds if k.kind == "PetitionMatter").created == 0
 
 
 def test_a_parent_written_in_a_later_batch_than_its_child_is_still_linked(store: GraphStore,
