@@ -37,7 +37,6 @@ from zeren.graph.model import Field, NodeKind, RelKind, kind
 from zeren.graph.store.base import ConstraintViolation, GraphStore, batched
 
 from .readers import Kind, input_fields
-from .validate import existing_ids
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 BatchCallback = Callable[[str, int], None]
@@ -195,11 +194,32 @@ def merge_rel_query(name: str) -> str:
             + _set_clauses("r", r.fields))
 
 
+@cache
+def stored_refs_query(name: str) -> str:
+    """The key of each of the given nodes already in the graph, with the
+    stored value of each of its references to another kind."""
+    k = kind(name)
+    assert isinstance(k, NodeKind)
+    key = ident(k.key)
+    refs = "".join(f", n.{ident(f.name)} AS {ident(f.name)}" for f in k.refs if f.ref != k.name)
+    return f"MATCH (n:{ident(k.name)}) WHERE n.{key} IN $ids RETURN n.{key} AS {key}{refs}"
+
+
+def stored_refs(store: GraphStore, k: NodeKind, ids: Iterable[str], chunk: int = 10_000) -> dict[str, dict[str, Any]]:
+    """{key: {ref field: stored target id}} for the nodes among ``ids`` already in the graph."""
+    found: dict[str, dict[str, Any]] = {}
+    keys = sorted(set(ids))
+    for i in range(0, len(keys), chunk):
+        for r in store.read(stored_refs_query(k.name), {"ids": keys[i:i + chunk]}):
+            found[r[k.key]] = r
+    return found
+
+
 def queries_for(k: Kind) -> list[str]:
     """Every query the writer sends for a kind (for review and tests)."""
     if isinstance(k, RelKind):
         return [stale_rel_query(k.name), merge_rel_query(k.name)]
-    out = [node_with_refs_query(k.name), node_create_query(k.name)]
+    out = [stored_refs_query(k.name), node_with_refs_query(k.name), node_create_query(k.name)]
     for f in k.refs:
         out.append(stale_ref_query(k.name, f.name))
         if f.ref == k.name:
@@ -284,48 +304,56 @@ class GraphWriter:
 
     def _node_batch(self, k: NodeKind, chunk: list[Mapping[str, Any]],
                     deferred: list[tuple[dict[str, Any], bool]]) -> int:
-        """Nodes already in the graph are merged (their stale references
+        """Nodes already in the graph are merged (their moved references
         deleted first); the others are created. Should another writer create
         one of them after the look-up, the store's unique key refuses the
         whole CREATE (nothing of it is written) and the batch's new nodes are
         merged instead."""
-        existed = existing_ids(self.store, k.name, [p[k.key] for p in chunk])
-        new = [p for p in chunk if p[k.key] not in existed]
-        created = self._merge_nodes(k, [p for p in chunk if p[k.key] in existed], existed)
+        stored = stored_refs(self.store, k, [p[k.key] for p in chunk])
+        new = [p for p in chunk if p[k.key] not in stored]
+        created = self._merge_nodes(k, [p for p in chunk if p[k.key] in stored], stored)
         if new:
             try:
                 created += self.store.write(node_create_query(k.name), {"rows": new}).nodes_created
             except ConstraintViolation:
-                existed |= existing_ids(self.store, k.name, [p[k.key] for p in new])
-                created += self._merge_nodes(k, new, existed)
+                stored.update(stored_refs(self.store, k, [p[k.key] for p in new]))
+                created += self._merge_nodes(k, new, stored)
         own = _self_refs(k)
         if own:
-            deferred += [({k.key: p[k.key], **{f.name: p[f.name] for f in own}}, p[k.key] in existed) for p in chunk]
+            deferred += [({k.key: p[k.key], **{f.name: p[f.name] for f in own}}, p[k.key] in stored) for p in chunk]
         return created
 
-    def _merge_nodes(self, k: NodeKind, rows: list[Mapping[str, Any]], existed: set[str]) -> int:
+    def _merge_nodes(self, k: NodeKind, rows: list[Mapping[str, Any]], stored: dict[str, dict[str, Any]]) -> int:
+        """MERGE nodes that are, or may be, in the graph. The relationship of a
+        reference to another kind is written in the same query as the
+        property that holds its target's id, so where the stored property
+        already says what the row says, the relationship does too and there is
+        nothing stale to delete; only the references that moved get the
+        deletion query."""
         if not rows:
             return 0
         for f in k.refs:
             if f.ref != k.name:
-                self._delete_stale(k, f, rows, existed)
+                moved = [p for p in rows if p[k.key] in stored and stored[p[k.key]].get(f.name) != p[f.name]]
+                self._delete_stale(k, f, moved)
         return self.store.write(node_with_refs_query(k.name), {"rows": rows}).nodes_created
 
     def _write_ref(self, k: NodeKind, f: Field, rows: Sequence[Mapping[str, Any]], existed: set[str]) -> None:
-        """Delete the stale relationship of a ref, then MERGE the current one.
-        Only nodes that existed before this load can hold a stale one; only
-        rows with a value get one."""
-        self._delete_stale(k, f, rows, existed)
+        """Delete the stale relationship of a same-kind ref, then MERGE the
+        current one. Only nodes that existed before this load can hold a stale
+        one. (The property is written with the node, the relationship here,
+        later: a load stopped in between leaves them apart, so every existing
+        node is checked.) Only rows with a value get a relationship."""
+        self._delete_stale(k, f, [p for p in rows if p[k.key] in existed])
         key = k.key
         current = [{key: p[key], f.name: p[f.name]} for p in rows if p[f.name] is not None]
         for part in batched(current, self.batch_size):
             self.store.write(merge_ref_query(k.name, f.name), {"rows": part})
 
-    def _delete_stale(self, k: NodeKind, f: Field, rows: Sequence[Mapping[str, Any]], existed: set[str]) -> None:
-        """Delete the relationship of a ref that no longer points where the row
-        says (only nodes that existed before this load can hold one)."""
+    def _delete_stale(self, k: NodeKind, f: Field, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Delete the relationship of a ref that no longer points where the row says."""
         key = k.key
-        stale_rows = [{key: p[key], f.name: p[f.name]} for p in rows if p[key] in existed]
+        stale_rows = [{key: p[key], f.name: p[f.name]} for p in rows]
         for part in batched(stale_rows, self.batch_size):
             self.store.write(stale_ref_query(k.name, f.name), {"rows": part})
 

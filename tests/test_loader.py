@@ -25,7 +25,7 @@ from zeren.loaders.load import cli_load, cli_sample, load_path
 from zeren.loaders.readers import Location, input_fields, read_source
 from zeren.loaders.validate import ErrorLog, convert_row
 from zeren.loaders import writer as writer_module
-from zeren.loaders.writer import ident, node_create_query, node_with_refs_query, queries_for
+from zeren.loaders.writer import ident, node_create_query, node_with_refs_query, queries_for, stale_ref_query
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 PETITIONER = "刘某某, resident of 7 Jiefangbei Rd"
@@ -280,21 +280,21 @@ def test_a_node_another_writer_created_after_the_look_up_is_merged_not_doubled(
     links_before = any_store.read(links)
     changed = copy_mini(tmp_path)
     edit(changed, "matters.csv", 'Residents say the ""renovation"" stalled, again', "Renovation resumed")
-    real = writer_module.existing_ids
+    real = writer_module.stored_refs
     looked_up: list[str] = []
 
-    def first_matter_look_up_blind(store: GraphStore | None, label: str, ids: Any, chunk: int = 10_000) -> set[str]:
-        found = real(store, label, ids, chunk)
-        if label == "PetitionMatter":
-            looked_up.append(label)
+    def first_matter_look_up_blind(store: GraphStore, k: NodeKind, ids: Any) -> dict[str, dict[str, Any]]:
+        found = real(store, k, ids)
+        if k.name == "PetitionMatter":
+            looked_up.append(k.name)
             if len(looked_up) == 1:
                 assert found, "the matters should be in the graph already"
-                return set()
+                return {}
         return found
 
     log = WriteLog(any_store)
     monkeypatch.setattr(any_store, "write", log)
-    monkeypatch.setattr(writer_module, "existing_ids", first_matter_look_up_blind)
+    monkeypatch.setattr(writer_module, "stored_refs", first_matter_look_up_blind)
     summary = load_path(changed, any_store, settings=settings)
     assert node_create_query("PetitionMatter") in log.queries  # tried, and refused
     assert len(looked_up) == 2  # looked up again before merging
@@ -302,6 +302,34 @@ def test_a_node_another_writer_created_after_the_look_up_is_merged_not_doubled(
     assert node(any_store, "PetitionMatter", "M-1")["summary"] == "Renovation resumed"
     assert any_store.read(links) == links_before
     assert next(k for k in summary.kinds if k.kind == "PetitionMatter").created == 0
+
+
+def test_a_reload_deletes_only_the_references_that_moved(store: GraphStore, settings: Settings, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reference whose stored target id is the row's keeps its relationship
+    without a deletion query; one that moved gets the query, for its row only."""
+    load_path(MINI, store, settings=settings)
+    sent: list[tuple[str, dict[str, Any]]] = []
+    write = store.write
+
+    def logged(query: str, params: dict[str, Any] | None = None) -> Any:
+        sent.append((query, params or {}))
+        return write(query, params)
+
+    monkeypatch.setattr(store, "write", logged)
+    other_kind_refs = [(k.name, f.name) for k in NODES.values() for f in k.refs if f.ref != k.name]
+    deletions = {stale_ref_query(k, f) for k, f in other_kind_refs}
+    load_path(MINI, store, settings=settings)
+    assert not [q for q, _ in sent if q in deletions]
+    sent.clear()
+    changed = copy_mini(tmp_path)
+    edit(changed, "tenures.csv", "H-6,PER-4,P-YZH-STAFF", "H-6,PER-1,P-YZH-STAFF")  # a relationship kind: no ref
+    edit(changed, "posts.csv", "P-YZH-STAFF,科员,STAFF,YZ-HOUSING", "P-YZH-STAFF,科员,STAFF,YZ-XFB")
+    load_path(changed, store, settings=settings)
+    sent_deletions = [(q, p["rows"]) for q, p in sent if q in deletions]
+    assert sent_deletions == [(stale_ref_query("Post", "institution"),
+                               [{"id": "P-YZH-STAFF", "institution": "YZ-XFB"}])]
+    assert targets(store, "Post", "P-YZH-STAFF", "POST_AT") == ["YZ-XFB"]
 
 
 def test_a_parent_written_in_a_later_batch_than_its_child_is_still_linked(store: GraphStore,
@@ -427,8 +455,8 @@ def test_writer_cypher_names_come_from_the_model_only() -> None:
     names |= {f.name for k in loadable_kinds() for f in input_fields(k)}
     names |= {f.rel for k in NODES.values() for f in k.refs if f.rel}
     for k in loadable_kinds():
-        for q in queries_for(k):
-            assert "$rows" in q and "UNWIND" in q
+        for q in queries_for(k):  # the rows, or the ids looked up, as parameters
+            assert ("$rows" in q and "UNWIND" in q) or ("$ids" in q and "RETURN" in q), q
     with pytest.raises(ValueError):
         ident("Person) DETACH DELETE (n")
     assert all(ident(n) == n for n in names)
