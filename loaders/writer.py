@@ -195,31 +195,60 @@ def merge_rel_query(name: str) -> str:
 
 
 @cache
-def stored_refs_query(name: str) -> str:
-    """The key of each of the given nodes already in the graph, with the
-    stored value of each of its references to another kind."""
+def stored_nodes_query(name: str) -> str:
+    """The key and every property of each of the given nodes already in the graph."""
     k = kind(name)
     assert isinstance(k, NodeKind)
     key = ident(k.key)
-    refs = "".join(f", n.{ident(f.name)} AS {ident(f.name)}" for f in k.refs if f.ref != k.name)
-    return f"MATCH (n:{ident(k.name)}) WHERE n.{key} IN $ids RETURN n.{key} AS {key}{refs}"
+    return f"MATCH (n:{ident(k.name)}) WHERE n.{key} IN $ids RETURN n.{key} AS key, properties(n) AS node"
 
 
-def stored_refs(store: GraphStore, k: NodeKind, ids: Iterable[str], chunk: int = 10_000) -> dict[str, dict[str, Any]]:
-    """{key: {ref field: stored target id}} for the nodes among ``ids`` already in the graph."""
+def stored_nodes(store: GraphStore, k: NodeKind, ids: Iterable[str], chunk: int = 10_000) -> dict[str, dict[str, Any]]:
+    """{key: properties} of the nodes among ``ids`` already in the graph."""
     found: dict[str, dict[str, Any]] = {}
     keys = sorted(set(ids))
     for i in range(0, len(keys), chunk):
-        for r in store.read(stored_refs_query(k.name), {"ids": keys[i:i + chunk]}):
-            found[r[k.key]] = r
+        for r in store.read(stored_nodes_query(k.name), {"ids": keys[i:i + chunk]}):
+            found[r["key"]] = r["node"]
     return found
+
+
+def holds_row(k: NodeKind, node: Mapping[str, Any], row: Mapping[str, Any]) -> bool:
+    """Whether a stored node already holds exactly what merging ``row`` (its
+    parameters, from ``prepare_row``) would write: the same properties, no
+    more and no fewer; a confidential field by its digest and pseudonym (the
+    ciphertext is kept when the digest is unchanged, and is present exactly
+    when the digest is)."""
+    expected: set[str] = set()
+    for f in k.fields:
+        if f.confidential:
+            dig = digest_name(f.name)
+            names = [dig] + ([pseudonym_name(f.name)] if has_pseudonym(f) else [])
+            for n in names:
+                if row[n] is not None:
+                    expected.add(n)
+                    if node.get(n) != row[n]:
+                        return False
+            if row[dig] is not None:
+                expected.add(encrypted_name(f.name))
+            continue
+        v = row[f.name]
+        if v is None:
+            continue
+        expected.add(f.name)
+        stored = node.get(f.name)
+        if f.type == "date" and isinstance(stored, date):
+            stored = stored.isoformat()
+        if type(stored) is not type(v) or stored != v:
+            return False
+    return set(node) == expected
 
 
 def queries_for(k: Kind) -> list[str]:
     """Every query the writer sends for a kind (for review and tests)."""
     if isinstance(k, RelKind):
         return [stale_rel_query(k.name), merge_rel_query(k.name)]
-    out = [stored_refs_query(k.name), node_with_refs_query(k.name), node_create_query(k.name)]
+    out = [stored_nodes_query(k.name), node_with_refs_query(k.name), node_create_query(k.name)]
     for f in k.refs:
         out.append(stale_ref_query(k.name, f.name))
         if f.ref == k.name:
@@ -304,19 +333,20 @@ class GraphWriter:
 
     def _node_batch(self, k: NodeKind, chunk: list[Mapping[str, Any]],
                     deferred: list[tuple[dict[str, Any], bool]]) -> int:
-        """Nodes already in the graph are merged (their moved references
-        deleted first); the others are created. Should another writer create
-        one of them after the look-up, the store's unique key refuses the
-        whole CREATE (nothing of it is written) and the batch's new nodes are
-        merged instead."""
-        stored = stored_refs(self.store, k, [p[k.key] for p in chunk])
+        """Nodes not in the graph are created; nodes in it that do not hold
+        their row yet are merged (their moved references deleted first); the
+        others are left as they are. Should another writer create one of the
+        new ones after the look-up, the store's unique key refuses the whole
+        CREATE (nothing of it is written) and those rows are merged instead."""
+        stored = stored_nodes(self.store, k, [p[k.key] for p in chunk])
         new = [p for p in chunk if p[k.key] not in stored]
-        created = self._merge_nodes(k, [p for p in chunk if p[k.key] in stored], stored)
+        changed = [p for p in chunk if p[k.key] in stored and not holds_row(k, stored[p[k.key]], p)]
+        created = self._merge_nodes(k, changed, stored)
         if new:
             try:
                 created += self.store.write(node_create_query(k.name), {"rows": new}).nodes_created
             except ConstraintViolation:
-                stored.update(stored_refs(self.store, k, [p[k.key] for p in new]))
+                stored.update(stored_nodes(self.store, k, [p[k.key] for p in new]))
                 created += self._merge_nodes(k, new, stored)
         own = _self_refs(k)
         if own:

@@ -25,7 +25,8 @@ from zeren.loaders.load import cli_load, cli_sample, load_path
 from zeren.loaders.readers import Location, input_fields, read_source
 from zeren.loaders.validate import ErrorLog, convert_row
 from zeren.loaders import writer as writer_module
-from zeren.loaders.writer import ident, node_create_query, node_with_refs_query, queries_for, stale_ref_query
+from zeren.loaders.writer import (holds_row, ident, node_create_query, node_with_refs_query, prepare_row, queries_for,
+                                  stale_ref_query, stored_nodes)
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 PETITIONER = "刘某某, resident of 7 Jiefangbei Rd"
@@ -239,20 +240,51 @@ class WriteLog:
         return self._write(query, params)
 
 
-def test_new_nodes_are_created_and_nodes_already_in_the_graph_merged(store: GraphStore, settings: Settings,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    log = WriteLog(store)
-    monkeypatch.setattr(store, "write", log)
+def test_new_nodes_are_created_changed_ones_merged_and_the_others_left_alone(
+        store: GraphStore, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[tuple[str, dict[str, Any]]] = []
+    write = store.write
+
+    def logged(query: str, params: dict[str, Any] | None = None) -> Any:
+        sent.append((query, params or {}))
+        return write(query, params)
+
+    monkeypatch.setattr(store, "write", logged)
     kinds = {r.kind.name for r in read_source(MINI) if isinstance(r.kind, NodeKind)}
+    creates = {node_create_query(k): k for k in kinds}
+    merges = {node_with_refs_query(k): k for k in kinds}
     load_path(MINI, store, settings=settings)
-    first = set(log.queries)
-    assert {node_create_query(k) for k in kinds} <= first
-    assert not {node_with_refs_query(k) for k in kinds} & first
-    log.queries.clear()
+    assert {creates[q] for q, _ in sent if q in creates} == kinds
+    assert not [q for q, _ in sent if q in merges]
+    sent.clear()
     load_path(MINI, store, settings=settings)
-    second = set(log.queries)
-    assert {node_with_refs_query(k) for k in kinds} <= second
-    assert not {node_create_query(k) for k in kinds} & second
+    assert not [q for q, _ in sent if q in creates or q in merges]  # every node already holds its row
+    sent.clear()
+    changed = copy_mini(tmp_path)
+    edit(changed, "matters.csv", 'Residents say the ""renovation"" stalled, again', "Renovation resumed")
+    load_path(changed, store, settings=settings)
+    assert [(merges[q], [r["id"] for r in p["rows"]]) for q, p in sent if q in merges] == [("PetitionMatter", ["M-1"])]
+    assert not [q for q, _ in sent if q in creates]
+    assert node(store, "PetitionMatter", "M-1")["summary"] == "Renovation resumed"
+
+
+def test_a_node_holds_its_row_only_when_every_property_matches(store: GraphStore, settings: Settings) -> None:
+    load_path(MINI, store, settings=settings)
+    k = NODES["PetitionMatter"]
+    typed = next(row for stem, row in typed_rows(MINI) if stem == k.file and row["id"] == "M-1")
+    row = prepare_row(k, typed, Protector.from_settings(settings))
+    node = stored_nodes(store, k, ["M-1", "M-404"])
+    assert list(node) == ["M-1"]
+    held = node["M-1"]
+    assert isinstance(held["received_on"], date) and holds_row(k, held, row)
+    assert not holds_row(k, held, {**row, "received_on": "2018-05-11"})
+    assert not holds_row(k, held, {**row, "headcount": row["headcount"] + 1})
+    assert not holds_row(k, held, {**row, "headcount": float(row["headcount"])})  # same number, other type
+    assert not holds_row(k, held, {**row, "closed_on": None})  # a field to remove
+    assert not holds_row(k, {**held, "petitioner": "刘某某"}, row)  # plain text where none belongs
+    assert not holds_row(k, {key: v for key, v in held.items() if key != "petitioner_enc"}, row)
+    other = prepare_row(k, {**typed, "petitioner": "周某"}, Protector.from_settings(settings))
+    assert not holds_row(k, held, other)
 
 
 def test_creating_and_merging_write_the_same_graph(store: GraphStore, settings: Settings,
@@ -280,7 +312,7 @@ def test_a_node_another_writer_created_after_the_look_up_is_merged_not_doubled(
     links_before = any_store.read(links)
     changed = copy_mini(tmp_path)
     edit(changed, "matters.csv", 'Residents say the ""renovation"" stalled, again', "Renovation resumed")
-    real = writer_module.stored_refs
+    real = writer_module.stored_nodes
     looked_up: list[str] = []
 
     def first_matter_look_up_blind(store: GraphStore, k: NodeKind, ids: Any) -> dict[str, dict[str, Any]]:
@@ -294,7 +326,7 @@ def test_a_node_another_writer_created_after_the_look_up_is_merged_not_doubled(
 
     log = WriteLog(any_store)
     monkeypatch.setattr(any_store, "write", log)
-    monkeypatch.setattr(writer_module, "stored_refs", first_matter_look_up_blind)
+    monkeypatch.setattr(writer_module, "stored_nodes", first_matter_look_up_blind)
     summary = load_path(changed, any_store, settings=settings)
     assert node_create_query("PetitionMatter") in log.queries  # tried, and refused
     assert len(looked_up) == 2  # looked up again before merging
