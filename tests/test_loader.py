@@ -229,27 +229,26 @@ def test_an_interrupted_load_converges_to_a_clean_load(store: GraphStore, settin
 
 
 class WriteLog:
-    """Wraps a store's ``write`` and keeps the text of every write query sent."""
+    """Wraps a store's ``write`` and keeps every write query sent, with its parameters."""
 
     def __init__(self, store: GraphStore) -> None:
-        self.queries: list[str] = []
+        self.sent: list[tuple[str, dict[str, Any]]] = []
         self._write = store.write
 
     def __call__(self, query: str, params: dict[str, Any] | None = None) -> Any:
-        self.queries.append(query)
+        self.sent.append((query, params or {}))
         return self._write(query, params)
+
+    @property
+    def queries(self) -> list[str]:
+        return [q for q, _ in self.sent]
 
 
 def test_new_nodes_are_created_changed_ones_merged_and_the_others_left_alone(
         store: GraphStore, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    sent: list[tuple[str, dict[str, Any]]] = []
-    write = store.write
-
-    def logged(query: str, params: dict[str, Any] | None = None) -> Any:
-        sent.append((query, params or {}))
-        return write(query, params)
-
-    monkeypatch.setattr(store, "write", logged)
+    log = WriteLog(store)
+    sent = log.sent
+    monkeypatch.setattr(store, "write", log)
     kinds = {r.kind.name for r in read_source(MINI) if isinstance(r.kind, NodeKind)}
     creates = {node_create_query(k): k for k in kinds}
     merges = {node_with_refs_query(k): k for k in kinds}
@@ -341,14 +340,9 @@ def test_a_reload_deletes_only_the_references_that_moved(store: GraphStore, sett
     """A reference whose stored target id is the row's keeps its relationship
     without a deletion query; one that moved gets the query, for its row only."""
     load_path(MINI, store, settings=settings)
-    sent: list[tuple[str, dict[str, Any]]] = []
-    write = store.write
-
-    def logged(query: str, params: dict[str, Any] | None = None) -> Any:
-        sent.append((query, params or {}))
-        return write(query, params)
-
-    monkeypatch.setattr(store, "write", logged)
+    log = WriteLog(store)
+    sent = log.sent
+    monkeypatch.setattr(store, "write", log)
     other_kind_refs = [(k.name, f.name) for k in NODES.values() for f in k.refs if f.ref != k.name]
     deletions = {stale_ref_query(k, f) for k, f in other_kind_refs}
     load_path(MINI, store, settings=settings)
