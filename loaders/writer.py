@@ -3,9 +3,10 @@
 Labels, relationship types and property names come from ``zeren.graph.model``
 only, never from input text; values always travel as parameters, in batches
 (``UNWIND $rows AS row``). A node already in the graph is merged (MERGE on the
-key, SET of every field, removal of what the row no longer says); one that is
-not is created with its fields, which leaves the same graph for less of the
-store's work. Either way a load stopped half-way converges when run again.
+key, SET of every field, removal of what the row no longer says) unless it
+already holds exactly what its row says; one that is not in the graph is
+created with its fields, which leaves the same graph for less of the store's
+work. Either way a load stopped half-way converges when run again.
 The queries use only Cypher that FalkorDB and Neo4j both run.
 
 Graph shape:
