@@ -488,6 +488,17 @@ def test_writer_cypher_names_come_from_the_model_only() -> None:
     assert all(ident(n) == n for n in names)
 
 
+def test_every_reference_to_another_kind_points_to_a_kind_written_before() -> None:
+    """The writer relies on it: a node's reference relationship is written
+    with the node, so its target must exist by then; a node that holds its
+    row is then not written again."""
+    order = [k.name for k in loadable_kinds()]
+    assert all(f.ref in order for k in loadable_kinds() if isinstance(k, NodeKind) for f in k.refs)
+    forward = [(k.name, f.name) for k in loadable_kinds() if isinstance(k, NodeKind)
+               for f in k.refs if f.ref != k.name and order.index(f.ref or "") > order.index(k.name)]
+    assert forward == []
+
+
 def test_reference_relationship_types_do_not_clash() -> None:
     """The writer deletes a stale reference by its type from its kind: that
     needs one type per ref of a kind, and none shared with a relationship kind."""
