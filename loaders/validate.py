@@ -385,15 +385,18 @@ def _chunks(values: Iterable[str], size: int) -> Iterator[list[str]]:
         yield batch
 
 
+def look_up(store: GraphStore, query: str, ids: Iterable[str], chunk: int = 10_000) -> Iterator[dict[str, Any]]:
+    """The rows of a read query taking ``$ids``, run over the distinct ids in chunks."""
+    for part in _chunks(sorted(set(ids)), chunk):
+        yield from store.read(query, {"ids": part})
+
+
 def existing_ids(store: GraphStore | None, label: str, ids: Iterable[str], chunk: int = 10_000) -> set[str]:
     """The ids among ``ids`` of nodes ``label`` (a kind of the model) already in the graph."""
-    found: set[str] = set()
     if store is None:
-        return found
+        return set()
     query = f"MATCH (n:{kind(label).name}) WHERE n.id IN $ids RETURN n.id AS id"
-    for part in _chunks(sorted(set(ids)), chunk):
-        found.update(r["id"] for r in store.read(query, {"ids": part}))
-    return found
+    return {r["id"] for r in look_up(store, query, ids, chunk)}
 
 
 # --------------------------------------------------------------------------- checks across rows
@@ -604,4 +607,4 @@ def validation_errors(path: Path | str, store: GraphStore | None = None, *, max_
 
 
 __all__ = ["Dataset", "ErrorLog", "InputChanged", "Invalid", "Kind", "ValidationFailed", "convert", "convert_row",
-           "existing_ids", "validate_source", "validation_errors"]
+           "existing_ids", "look_up", "validate_source", "validation_errors"]

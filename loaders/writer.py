@@ -38,6 +38,7 @@ from zeren.graph.model import Field, NodeKind, RelKind, kind
 from zeren.graph.store.base import ConstraintViolation, GraphStore, batched
 
 from .readers import Kind, input_fields
+from .validate import look_up
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 BatchCallback = Callable[[str, int], None]
@@ -115,6 +116,12 @@ def node_create_query(name: str) -> str:
                       *_ref_clauses(name, "CREATE")])
 
 
+def _stored_names(f: Field) -> list[str]:
+    """The properties a confidential field is stored as: ciphertext, digest
+    and, for identities, pseudonym (never the field itself)."""
+    return [encrypted_name(f.name), digest_name(f.name)] + ([pseudonym_name(f.name)] if has_pseudonym(f) else [])
+
+
 def _create_properties(k: NodeKind) -> list[tuple[str, str]]:
     """(property, value) of a new node: every field; a confidential one as its
     ciphertext, digest and pseudonym, never as plain text."""
@@ -123,8 +130,7 @@ def _create_properties(k: NodeKind) -> list[tuple[str, str]]:
         if not f.confidential:
             out.append((f.name, _value(f)))
             continue
-        names = [encrypted_name(f.name), digest_name(f.name)] + ([pseudonym_name(f.name)] if has_pseudonym(f) else [])
-        out += [(n, f"row.{ident(n)}") for n in names]
+        out += [(n, f"row.{ident(n)}") for n in _stored_names(f)]
     return out
 
 
@@ -206,12 +212,7 @@ def stored_nodes_query(name: str) -> str:
 
 def stored_nodes(store: GraphStore, k: NodeKind, ids: Iterable[str], chunk: int = 10_000) -> dict[str, dict[str, Any]]:
     """{key: properties} of the nodes among ``ids`` already in the graph."""
-    found: dict[str, dict[str, Any]] = {}
-    keys = sorted(set(ids))
-    for i in range(0, len(keys), chunk):
-        for r in store.read(stored_nodes_query(k.name), {"ids": keys[i:i + chunk]}):
-            found[r["key"]] = r["node"]
-    return found
+    return {r["key"]: r["node"] for r in look_up(store, stored_nodes_query(k.name), ids, chunk)}
 
 
 def holds_row(k: NodeKind, node: Mapping[str, Any], row: Mapping[str, Any]) -> bool:
@@ -223,15 +224,14 @@ def holds_row(k: NodeKind, node: Mapping[str, Any], row: Mapping[str, Any]) -> b
     expected: set[str] = set()
     for f in k.fields:
         if f.confidential:
-            dig = digest_name(f.name)
-            names = [dig] + ([pseudonym_name(f.name)] if has_pseudonym(f) else [])
-            for n in names:
+            enc, *compared = _stored_names(f)  # the ciphertext is randomised: compared by its digest
+            for n in compared:
                 if row[n] is not None:
                     expected.add(n)
                     if node.get(n) != row[n]:
                         return False
-            if row[dig] is not None:
-                expected.add(encrypted_name(f.name))
+            if row[digest_name(f.name)] is not None:
+                expected.add(enc)
             continue
         v = row[f.name]
         if v is None:
@@ -279,9 +279,8 @@ def prepare_row(k: Kind, row: Mapping[str, Any], protector: Protector | None) ->
 
 
 def _protected(f: Field, v: str | None, protector: Protector | None) -> dict[str, Any]:
-    names = [encrypted_name(f.name), digest_name(f.name)] + ([pseudonym_name(f.name)] if has_pseudonym(f) else [])
     if v is None:
-        return dict.fromkeys(names)
+        return dict.fromkeys(_stored_names(f))
     if protector is None:
         raise ProtectorMissing(f"a value for the confidential field {f.name} needs a protector")
     out = {encrypted_name(f.name): protector.encrypt(v), digest_name(f.name): protector.digest(v)}
