@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     query_memory_mb: int = Field(2048, ge=16, description="memory cap of one query (embedded store)")
     resultset_size: int = Field(1_000_000, ge=1000, description="row ceiling of one result (embedded store)")
     max_queued_queries: int = Field(256, ge=1)
+    store_query_threads: int = Field(1, ge=1, le=256,
+                                     description="threads one query may use in the embedded store's matrix "
+                                                 "engine (FalkorDB's OMP_THREAD_COUNT)")
     batch_size: int = Field(10_000, ge=1, le=100_000, description="rows per UNWIND batch when loading")
     secret_key: str | None = Field(None, description="key protecting petitioner identity (Fernet, base64); "
                                                      "default: generated once into the data folder")

@@ -198,19 +198,33 @@ def test_closing_the_owner_ends_the_server(own_dir: Path) -> None:
 
 def test_the_guards_are_set_on_the_server(own_dir: Path) -> None:
     s = open_store(settings_for(own_dir, query_timeout_ms=1234, max_timeout_ms=56_789, query_memory_mb=64,
-                                resultset_size=4321, max_queued_queries=17))
+                                resultset_size=4321, max_queued_queries=17, store_query_threads=3))
     try:
         info = state(own_dir)
         client = ServerInfo(info["pid"], info["socket"], info["password"]).client()
         got = {name: client.connection.execute_command("GRAPH.CONFIG", "GET", name)
                for name in ("TIMEOUT_DEFAULT", "TIMEOUT_MAX", "QUERY_MEM_CAPACITY", "RESULTSET_SIZE",
-                            "MAX_QUEUED_QUERIES")}
+                            "MAX_QUEUED_QUERIES", "OMP_THREAD_COUNT")}
         client.connection.close()
     finally:
         s.close()
     assert {k: int(v[1]) for k, v in got.items()} == {
         "TIMEOUT_DEFAULT": 1234, "TIMEOUT_MAX": 56_789, "QUERY_MEM_CAPACITY": 64 * 1024 * 1024,
-        "RESULTSET_SIZE": 4321, "MAX_QUEUED_QUERIES": 17}
+        "RESULTSET_SIZE": 4321, "MAX_QUEUED_QUERIES": 17, "OMP_THREAD_COUNT": 3}
+
+
+def test_one_query_uses_one_matrix_thread_by_default(own_dir: Path) -> None:
+    # The store crashed under concurrent traces inside a parallel matrix
+    # product (FalkorDB's default is a thread per core).
+    s = open_store(settings_for(own_dir))
+    try:
+        info = state(own_dir)
+        client = ServerInfo(info["pid"], info["socket"], info["password"]).client()
+        got = client.connection.execute_command("GRAPH.CONFIG", "GET", "OMP_THREAD_COUNT")
+        client.connection.close()
+    finally:
+        s.close()
+    assert int(got[1]) == 1
 
 
 def test_a_default_timeout_above_the_maximum_is_refused_before_starting(own_dir: Path) -> None:

@@ -51,6 +51,10 @@ class Guards:
     query_memory_mb: int
     resultset_size: int
     max_queued_queries: int
+    # Threads one query may use in the matrix engine (OpenMP). One by default:
+    # the store crashed under concurrent traces inside a parallel matrix
+    # product, and one thread cost no throughput (docs/benchmarks.md, change 18).
+    query_threads: int = 1
 
     def __post_init__(self) -> None:
         # FalkorDB refuses to load with a default above the ceiling, and every
@@ -180,7 +184,7 @@ class EmbeddedServer:
                 "protected-mode yes",
                 f"loadmodule {module} TIMEOUT_DEFAULT {g.timeout_default_ms} TIMEOUT_MAX {g.timeout_max_ms} "
                 f"QUERY_MEM_CAPACITY {g.query_memory_mb * 1024 * 1024} RESULTSET_SIZE {g.resultset_size} "
-                f"MAX_QUEUED_QUERIES {g.max_queued_queries}",
+                f"MAX_QUEUED_QUERIES {g.max_queued_queries} OMP_THREAD_COUNT {g.query_threads}",
                 "",
             ]),
         )
