@@ -82,10 +82,6 @@ def settings_for(data_dir: Path, **guards: int) -> Settings:
     return Settings(graph="embedded", data_dir=data_dir, graph_name="g", **guards)
 
 
-def guards_of(s: Settings) -> Guards:
-    return Guards(s.query_timeout_ms, s.max_timeout_ms, s.query_memory_mb, s.resultset_size, s.max_queued_queries)
-
-
 @pytest.fixture
 def own_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
@@ -178,7 +174,7 @@ def test_a_second_open_on_the_same_folder_reuses_the_running_server(owner: Graph
 
 def test_a_server_started_elsewhere_is_not_stopped_by_a_reuser(owner: GraphStore, own_dir: Path) -> None:
     pid = state(own_dir)["pid"]
-    reuser = EmbeddedServer(own_dir, guards_of(settings_for(own_dir)))
+    reuser = EmbeddedServer(own_dir, Guards.of(settings_for(own_dir)))
     assert reuser.start().pid == pid
     assert reuser.owned is False
     reuser.stop()

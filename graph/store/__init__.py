@@ -18,8 +18,7 @@ def open_store(settings: Settings | None = None) -> GraphStore:
         from .embedded import EmbeddedServer, Guards
         from .falkor import FalkorStore
 
-        server = EmbeddedServer(s.data_dir, Guards(s.query_timeout_ms, s.max_timeout_ms, s.query_memory_mb,
-                                                   s.resultset_size, s.max_queued_queries, s.store_query_threads))
+        server = EmbeddedServer(s.data_dir, Guards.of(s))
         info = server.start()
         return FalkorStore(info.client(), s.graph_name, timeout_ms=s.query_timeout_ms, on_close=server.stop,
                            description=f"embedded FalkorDB in {server.root}")

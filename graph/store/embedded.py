@@ -27,6 +27,8 @@ from pathlib import Path
 
 from falkordb import FalkorDB
 
+from zeren.graph.settings import Settings
+
 from .base import StoreError
 
 _SOCKET_MAX = 100  # sun_path is 108 bytes on Linux
@@ -51,10 +53,17 @@ class Guards:
     query_memory_mb: int
     resultset_size: int
     max_queued_queries: int
-    # Threads one query may use in the matrix engine (OpenMP). One by default:
-    # the store crashed under concurrent traces inside a parallel matrix
-    # product, and one thread cost no throughput (docs/benchmarks.md, change 18).
-    query_threads: int = 1
+    # Threads one query may use in the matrix engine (OpenMP); the settings
+    # default to one: the store crashed under concurrent traces inside a
+    # parallel matrix product, and one thread cost no throughput
+    # (docs/benchmarks.md, change 18).
+    query_threads: int
+
+    @classmethod
+    def of(cls, s: Settings) -> Guards:
+        """The guards the settings ask for."""
+        return cls(s.query_timeout_ms, s.max_timeout_ms, s.query_memory_mb, s.resultset_size,
+                   s.max_queued_queries, s.store_query_threads)
 
     def __post_init__(self) -> None:
         # FalkorDB refuses to load with a default above the ceiling, and every
