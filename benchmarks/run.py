@@ -1114,13 +1114,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                               "scales": []}
     if any(n < 1 for n in args.load_repeats):
         raise SystemExit("--load-repeats: every N must be at least 1")
-    for i, scale in enumerate(sorted(args.scales)):
-        result["scales"].append(run_scale(scale, args, load_repeats(args.load_repeats, i)))
-    result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     out_dir = Path(args.results)
     out_dir.mkdir(parents=True, exist_ok=True)
     name = f"{started.strftime('%Y%m%dT%H%M%S')}-{'neo4j' if os.environ.get('NEO4J_URI') else 'falkordb'}.json"
     result["file"] = f"benchmarks/results/{name}"
+    for i, scale in enumerate(sorted(args.scales)):
+        result["scales"].append(run_scale(scale, args, load_repeats(args.load_repeats, i)))
+        # Written after every scale, so a long run that is stopped keeps the scales it finished
+        # (a file without "finished" is such a partial run).
+        (out_dir / name).write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+    result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     (out_dir / name).write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
     log(f"results in {out_dir / name}")
     if not args.no_doc:
