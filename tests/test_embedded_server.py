@@ -8,15 +8,20 @@ import json
 import os
 import socket
 import stat
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from redis.exceptions import ResponseError
 
 from zeren.graph.settings import Settings
 from zeren.graph.store import GraphStore, QueryTimeout, StoreError, open_store
 from zeren.graph.store.embedded import EmbeddedServer, Guards, ServerInfo
+from zeren.graph.store.falkor import FalkorStore
 
 PROC = Path("/proc")
 needs_proc = pytest.mark.skipif(not (PROC / "self" / "fd").is_dir(), reason="needs Linux /proc")
@@ -233,3 +238,87 @@ def test_a_timeout_above_the_maximum_is_an_error_not_a_timeout(store: GraphStore
     with pytest.raises(StoreError, match="TIMEOUT_MAX") as raised:
         store.read_only("RETURN 1", timeout_ms=settings.max_timeout_ms + 1, max_rows=1)
     assert not isinstance(raised.value, QueryTimeout)
+
+
+# -- a busy server ---------------------------------------------------------------
+#
+# The server refuses commands with BUSY while its main thread is held longer
+# than its busy-reply-threshold: FalkorDB does so while it prepares a fork for
+# the append-only file's rewrite of a large graph (a benchmark load at SF 0.3
+# stopped on "BUSY preparing to fork"). A script that spins on the main thread
+# holds it the same way, on demand (the time it reads advances only while the
+# server serves others, so the threshold is lowered first).
+
+_SPIN = ("local t0 = redis.call('TIME') local s0 = t0[1] * 1000000 + t0[2] "
+         "while true do local t = redis.call('TIME') "
+         "if t[1] * 1000000 + t[2] - s0 > tonumber(ARGV[1]) then break end end return 1")
+
+
+@contextmanager
+def held_main_thread(data_dir: Path, seconds: float) -> Iterator[None]:
+    """The server's main thread held for ``seconds``, refusing others with BUSY
+    (the threshold lowered to 100 ms for the test) once the body starts."""
+    info = state(data_dir)
+    spinner = ServerInfo(info["pid"], info["socket"], info["password"]).client()
+    probe = ServerInfo(info["pid"], info["socket"], info["password"]).client()
+    spinner.connection.execute_command("CONFIG", "SET", "busy-reply-threshold", "100")
+    spin = threading.Thread(target=lambda: spinner.connection.eval(_SPIN, 0, int(seconds * 1e6)))
+    spin.start()
+    try:
+        time.sleep(0.3)
+        with pytest.raises(ResponseError, match="^BUSY"):  # the window is real
+            probe.connection.ping()
+        yield
+    finally:
+        spin.join(timeout=10)
+        if spin.is_alive():  # never left spinning past the test
+            probe.connection.execute_command("SCRIPT", "KILL")
+            spin.join()
+        spinner.connection.close()
+        probe.connection.close()
+
+
+def test_commands_wait_instead_of_being_refused_busy_for_as_long_as_a_query_may_run(own_dir: Path) -> None:
+    s = open_store(settings_for(own_dir, max_timeout_ms=45_000))
+    try:
+        info = state(own_dir)
+        client = ServerInfo(info["pid"], info["socket"], info["password"]).client()
+        got = client.connection.execute_command("CONFIG", "GET", "busy-reply-threshold")
+        client.connection.close()
+    finally:
+        s.close()
+    assert int(got[1]) == 45_000
+
+
+def test_a_write_refused_as_busy_is_sent_again_and_applied_once(owner: GraphStore, own_dir: Path) -> None:
+    assert isinstance(owner, FalkorStore)
+    owner.write("RETURN 0")
+    with held_main_thread(own_dir, 1.2):
+        counters = owner.write("CREATE (:Probe {n: 1})")
+    assert counters.nodes_created == 1
+    assert owner.busy_waits > 0
+    assert owner.read("MATCH (p:Probe) RETURN count(p) AS n") == [{"n": 1}]
+
+
+def test_reads_refused_as_busy_are_sent_again_one_by_one_and_pipelined(owner: GraphStore, own_dir: Path) -> None:
+    assert isinstance(owner, FalkorStore)
+    owner.write("CREATE (:Probe {n: 7})")
+    with held_main_thread(own_dir, 1.2):
+        one = owner.read("MATCH (p:Probe) RETURN p.n AS n")
+        waits = owner.busy_waits
+        many = owner.read_many([("RETURN 1 AS a", None), ("MATCH (p:Probe) RETURN p.n AS n", None)])
+    assert one == [{"n": 7}]
+    assert waits > 0
+    assert many == [[{"a": 1}], [{"n": 7}]]
+
+
+def test_a_server_busy_past_the_query_timeout_is_a_clear_error(own_dir: Path) -> None:
+    s = open_store(settings_for(own_dir, query_timeout_ms=300))
+    try:
+        s.write("RETURN 0")
+        with held_main_thread(own_dir, 2.0):
+            with pytest.raises(StoreError, match="stayed busy") as raised:
+                s.read("RETURN 1 AS a")
+            assert not isinstance(raised.value, QueryTimeout)
+    finally:
+        s.close()

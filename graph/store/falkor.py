@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, TypeVar
@@ -143,6 +144,12 @@ _WRITE_REFUSED = re.compile(r"read-only|read only", re.I)
 _CONSTRAINT = re.compile(r"constraint|unique", re.I)
 
 
+def _busy(e: ResponseError) -> bool:
+    """The server refused the command unrun: its main thread is held (a fork
+    being prepared, a long script)."""
+    return str(e).startswith("BUSY")
+
+
 def _missing_graph(e: ResponseError) -> bool:
     """FalkorDB's answer to a read-only query on a graph key that does not exist."""
     return "empty key" in str(e).lower()
@@ -150,6 +157,8 @@ def _missing_graph(e: ResponseError) -> bool:
 
 def _translate(e: ResponseError) -> StoreError:
     msg = str(e)
+    if _busy(e):
+        return StoreError(f"the store stayed busy for longer than the query timeout and refused the query: {msg}")
     if "TIMEOUT_MAX" in msg:
         # Not a timeout: the timeout asked for is above the server's ceiling.
         return StoreError(f"the query's timeout is above the server's ceiling (TIMEOUT_MAX): {msg}")
@@ -176,6 +185,8 @@ class FalkorStore(GraphStore):
         self._timeout_ms = timeout_ms
         self._on_close = on_close
         self.description = description
+        # Commands the server refused with BUSY and that were sent again.
+        self.busy_waits = 0
 
     @classmethod
     def from_url(cls, url: str, graph_name: str, *, timeout_ms: int) -> FalkorStore:
@@ -202,15 +213,38 @@ class FalkorStore(GraphStore):
         syntax error or its refusal."""
         self.round_trips.tick()
         try:
-            return send()
+            return self._unless_busy(send)
         except ResponseError as e:
             if not _missing_graph(e):
                 raise _translate(e) from e
         self._create_empty_graph()
         try:
-            return send()
+            return self._unless_busy(send)
         except ResponseError as e:
             raise _translate(e) from e
+
+    def _unless_busy(self, send: Callable[[], T]) -> T:
+        """``send()``, sent again while the server answers ``BUSY``.
+
+        The server refuses a command with ``BUSY`` when its main thread has
+        been held longer than its ``busy-reply-threshold``. FalkorDB 4.16 does
+        so while it prepares a fork (an append-only file rewrite of a large
+        graph waits for the running write to finish): seen at SF 0.3 in the
+        benchmarks, where a load stopped on ``BUSY preparing to fork``. A
+        refused command has not run, so sending it again is safe for writes
+        too. It is sent again for as long as the store's query timeout, then
+        the refusal is the error (docs/benchmarks.md, change 19)."""
+        deadline = time.monotonic() + self._timeout_ms / 1000
+        pause = 0.01
+        while True:
+            try:
+                return send()
+            except ResponseError as e:
+                if not _busy(e) or time.monotonic() + pause > deadline:
+                    raise
+            self.busy_waits += 1
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
 
     def _send(self, query: str, params: Mapping[str, Any] | None) -> Any:
         """A write, through the client (its result carries the counters)."""
