@@ -214,18 +214,23 @@ def test_the_guards_are_set_on_the_server(own_dir: Path) -> None:
         "RESULTSET_SIZE": 4321, "MAX_QUEUED_QUERIES": 17, "OMP_THREAD_COUNT": 3}
 
 
-def test_one_query_uses_one_matrix_thread_by_default(own_dir: Path) -> None:
-    # The store crashed under concurrent traces inside a parallel matrix
-    # product (FalkorDB's default is a thread per core).
-    s = open_store(settings_for(own_dir))
+def setting_of_a_new_server(data_dir: Path, command: str, name: str, **guards: int) -> Any:
+    """One setting (``CONFIG GET`` or ``GRAPH.CONFIG GET``) of a server started by opening the store."""
+    s = open_store(settings_for(data_dir, **guards))
     try:
-        info = state(own_dir)
+        info = state(data_dir)
         client = ServerInfo(info["pid"], info["socket"], info["password"]).client()
-        got = client.connection.execute_command("GRAPH.CONFIG", "GET", "OMP_THREAD_COUNT")
+        got = client.connection.execute_command(command, "GET", name)
         client.connection.close()
     finally:
         s.close()
-    assert int(got[1]) == 1
+    return got[1]
+
+
+def test_one_query_uses_one_matrix_thread_by_default(own_dir: Path) -> None:
+    # The store crashed under concurrent traces inside a parallel matrix
+    # product (FalkorDB's default is a thread per core).
+    assert int(setting_of_a_new_server(own_dir, "GRAPH.CONFIG", "OMP_THREAD_COUNT")) == 1
 
 
 def test_a_default_timeout_above_the_maximum_is_refused_before_starting(own_dir: Path) -> None:
@@ -279,15 +284,7 @@ def held_main_thread(data_dir: Path, seconds: float) -> Iterator[None]:
 
 
 def test_commands_wait_instead_of_being_refused_busy_for_as_long_as_a_query_may_run(own_dir: Path) -> None:
-    s = open_store(settings_for(own_dir, max_timeout_ms=45_000))
-    try:
-        info = state(own_dir)
-        client = ServerInfo(info["pid"], info["socket"], info["password"]).client()
-        got = client.connection.execute_command("CONFIG", "GET", "busy-reply-threshold")
-        client.connection.close()
-    finally:
-        s.close()
-    assert int(got[1]) == 45_000
+    assert int(setting_of_a_new_server(own_dir, "CONFIG", "busy-reply-threshold", max_timeout_ms=45_000)) == 45_000
 
 
 def test_a_write_refused_as_busy_is_sent_again_and_applied_once(owner: GraphStore, own_dir: Path) -> None:
