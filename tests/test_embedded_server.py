@@ -309,6 +309,21 @@ def test_reads_refused_as_busy_are_sent_again_one_by_one_and_pipelined(owner: Gr
     assert many == [[{"a": 1}], [{"n": 7}]]
 
 
+def test_schema_set_up_and_clearing_refused_as_busy_are_sent_again(owner: GraphStore, own_dir: Path) -> None:
+    assert isinstance(owner, FalkorStore)
+    owner.write("CREATE (:Probe {n: 1})")
+    with held_main_thread(own_dir, 1.2):
+        owner.ensure_unique("Probe", "n")
+    assert owner.busy_waits > 0
+    with pytest.raises(StoreError):  # the constraint is in force
+        owner.write("CREATE (:Probe {n: 1})")
+    waits = owner.busy_waits
+    with held_main_thread(own_dir, 1.2):
+        owner.clear()
+    assert owner.busy_waits > waits
+    assert owner.read("MATCH (p:Probe) RETURN count(p) AS n") == [{"n": 0}]
+
+
 def test_a_server_busy_past_the_query_timeout_is_a_clear_error(own_dir: Path) -> None:
     s = open_store(settings_for(own_dir, query_timeout_ms=300))
     try:

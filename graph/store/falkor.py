@@ -317,7 +317,7 @@ class FalkorStore(GraphStore):
 
     def _index(self, query: str) -> None:
         try:
-            self._g.query(query)
+            self._unless_busy(lambda: self._g.query(query))
         except ResponseError as e:
             if "already indexed" not in str(e):
                 raise _translate(e) from e
@@ -331,8 +331,8 @@ class FalkorStore(GraphStore):
     def ensure_unique(self, label: str, prop: str) -> None:
         self.ensure_index(label, prop)
         try:
-            self._db.connection.execute_command(
-                "GRAPH.CONSTRAINT", "CREATE", self._graph_name, "UNIQUE", "NODE", label, "PROPERTIES", "1", prop)
+            self._unless_busy(lambda: self._db.connection.execute_command(
+                "GRAPH.CONSTRAINT", "CREATE", self._graph_name, "UNIQUE", "NODE", label, "PROPERTIES", "1", prop))
         except ResponseError as e:
             if "already exists" not in str(e):
                 raise _translate(e) from e
@@ -345,7 +345,7 @@ class FalkorStore(GraphStore):
 
     def clear(self) -> None:
         try:
-            self._g.delete()
+            self._unless_busy(self._g.delete)
         except ResponseError as e:
             if "empty key" not in str(e).lower() and "invalid graph" not in str(e).lower():
                 raise _translate(e) from e
