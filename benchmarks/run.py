@@ -103,6 +103,32 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def connections_by_process(pids: list[int], port: int) -> list[int]:
+    """How many established TCP connections to ``port`` each process holds
+    (from /proc: the socket inodes of its descriptors against the kernel's
+    table), the processes holding none left out, most first."""
+    established: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            f = line.split()
+            if f[3] == "01" and int(f[1].rsplit(":", 1)[1], 16) == port:  # ESTABLISHED, server side
+                established.add(f[9])
+    counts = []
+    for pid in pids:
+        try:
+            links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+        except OSError:
+            continue
+        n = sum(1 for link in links if link.startswith("socket:[") and link[8:-1] in established)
+        if n:
+            counts.append(n)
+    return sorted(counts, reverse=True)
+
+
 def descendants(pid: int) -> list[int]:
     out: list[int] = []
     try:
@@ -686,7 +712,8 @@ def throughput(port: int, token: str, ids: list[str], clients: int, seconds: flo
                cpu_pids: dict[str, list[int]] | None = None) -> dict[str, Any]:
     """Traces per second with ``clients`` concurrent keep-alive connections (one
     thread each); with ``cpu_pids`` ({"store": [...], "service": [...], ...}),
-    also the CPU time each group of processes spent per trace."""
+    also the CPU time each group of processes spent per trace, and how the
+    connections fell on the service's processes (its workers)."""
     bodies = [trace_body(m) for m in ids]
     counts = [0] * clients
     errors: list[str] = []
@@ -716,6 +743,7 @@ def throughput(port: int, token: str, ids: list[str], clients: int, seconds: flo
     stop_at[0] = time.perf_counter() + seconds
     t0 = time.perf_counter()
     start.wait()
+    split = connections_by_process(groups.get("service", []), port)  # every client is connected by now
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - t0
@@ -727,7 +755,7 @@ def throughput(port: int, token: str, ids: list[str], clients: int, seconds: flo
         used = [(b - a) for a, b in zip(cpu0[g], (cpu_seconds(p) for p in pids)) if a is not None and b is not None]
         cpu_ms[g] = sum(used) * 1000 / n if used and n else None
     return {"traces": n, "seconds": elapsed, "traces_per_s": n / elapsed, "clients": clients,
-            "cpu_ms_per_trace": cpu_ms}
+            "cpu_ms_per_trace": cpu_ms, "connections_by_worker": split}
 
 
 # --------------------------------------------------------------------------- one scale
@@ -1023,8 +1051,11 @@ def render(result: dict[str, Any], notes: str, plot_name: str) -> str:
                   *([f"| P2 median of the ratio matter by matter | {s['trace_paired_ratio_median']:.2f} |"]
                     if "trace_paired_ratio_median" in s else [])]
         for w, tp in s["throughput"].items():
+            split = tp.get("connections_by_worker")
             lines.append(f"| P4 traces/s, {tp['clients']} clients, {w} worker{'s' if w != '1' else ''} | "
-                         f"**{tp['traces_per_s']:,.0f}** ({tp['traces']:,} in {tp['seconds']:.1f} s) |")
+                         f"**{tp['traces_per_s']:,.0f}** ({tp['traces']:,} in {tp['seconds']:.1f} s"
+                         + (f"; connections per worker {'/'.join(map(str, split))}" if split and w != "1" else "")
+                         + ") |")
             cpu = tp.get("cpu_ms_per_trace") or {}
             if cpu.get("service") is not None:
                 known = [v for v in cpu.values() if v is not None]

@@ -50,6 +50,7 @@ def test_the_harness_produces_every_figure_at_a_tiny_scale(tmp_path: Path) -> No
     assert set(s["throughput"]) == {"1", "2"}
     assert all(_number(t["traces_per_s"]) for t in s["throughput"].values())
     for t in s["throughput"].values():
+        assert sum(t["connections_by_worker"]) == t["clients"], "every client's connection is found on a worker"
         cpu = t["cpu_ms_per_trace"]
         assert _number(cpu["store"]) and _number(cpu["service"]) and cpu["clients"] is not None
     assert _number(s["store_peak_rss"]) and _number(s["service_peak_rss"]) and _number(s["load"]["loader_peak_rss"])
