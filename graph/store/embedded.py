@@ -188,10 +188,10 @@ class EmbeddedServer:
                 "appendonly yes",
                 "appendfsync everysec",
                 'save ""',
-                # A command that arrives while the main thread is held (FalkorDB
-                # prepares a fork for the append-only file's rewrite by waiting
-                # for the running write) waits instead of being refused with
-                # BUSY, for as long as a query may run (change 19).
+                # A command that arrives while the main thread is held (as while
+                # FalkorDB prepares a fork for the append-only file's rewrite
+                # under writes) waits instead of being refused with BUSY, for
+                # as long as a query may run (change 19).
                 f"busy-reply-threshold {g.timeout_max_ms}",
                 f"requirepass {password}",
                 f"logfile {self.root / 'server.log'}",

@@ -227,9 +227,9 @@ class FalkorStore(GraphStore):
         """``send()``, sent again while the server answers ``BUSY``.
 
         The server refuses a command with ``BUSY`` when its main thread has
-        been held longer than its ``busy-reply-threshold``. FalkorDB 4.16 does
-        so while it prepares a fork (an append-only file rewrite of a large
-        graph waits for the running write to finish): seen at SF 0.3 in the
+        been held longer than its ``busy-reply-threshold``. FalkorDB 4.16 holds
+        it while it prepares a fork (for the append-only file's rewrite), for
+        seconds on a large graph under writes: seen at SF 0.3 in the
         benchmarks, where a load stopped on ``BUSY preparing to fork``. A
         refused command has not run, so sending it again is safe for writes
         too. It is sent again for as long as the store's query timeout, then
