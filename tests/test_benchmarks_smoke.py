@@ -64,6 +64,7 @@ def test_the_harness_produces_every_figure_at_a_tiny_scale(tmp_path: Path) -> No
     if with_doc:
         doc = (tmp_path / "benchmarks.md").read_text()
         assert "## SF 0.0005" in doc and "| P4 traces/s" in doc and "| store memory after the load, by part |" in doc
+        assert "connections per worker" in doc, "the split of the 2-worker run is shown"
         assert (tmp_path / "latency.png").stat().st_size > 0
 
 
