@@ -327,10 +327,12 @@ def test_schema_set_up_and_clearing_refused_as_busy_are_sent_again(owner: GraphS
 def test_a_server_busy_past_the_query_timeout_is_a_clear_error(own_dir: Path) -> None:
     s = open_store(settings_for(own_dir, query_timeout_ms=300))
     try:
+        assert isinstance(s, FalkorStore)
         s.write("RETURN 0")
         with held_main_thread(own_dir, 2.0):
             with pytest.raises(StoreError, match="stayed busy") as raised:
                 s.read("RETURN 1 AS a")
             assert not isinstance(raised.value, QueryTimeout)
+            assert s.busy_waits > 0, "sent again within the timeout before giving up"
     finally:
         s.close()

@@ -284,7 +284,7 @@ class FalkorStore(GraphStore):
     def _create_empty_graph(self) -> None:
         """FalkorDB creates a graph on its first (non read-only) query."""
         try:
-            self._send("RETURN 0", None)
+            self._unless_busy(lambda: self._send("RETURN 0", None))
         except ResponseError as e:
             raise _translate(e) from e
 
