@@ -95,14 +95,25 @@ def schema() -> None:
 @app.command()
 def serve(graph: GraphOpt = None,
           host: Annotated[Optional[str], typer.Option(help="address to listen on (default 127.0.0.1)")] = None,
-          port: Annotated[Optional[int], typer.Option(help="port (default 8000)")] = None) -> None:
+          port: Annotated[Optional[int], typer.Option(help="port (default 8000; 0: any free one)")] = None,
+          workers: Annotated[Optional[int], typer.Option(
+              min=1, max=256, help="processes serving (default ZEREN_WORKERS or 1); with more than one, each "
+                                   "has a listening socket of its own (SO_REUSEPORT)")] = None,
+          log_level: Annotated[str, typer.Option(help="uvicorn's log level")] = "info",
+          access_log: Annotated[bool, typer.Option("--access-log/--no-access-log",
+                                                   help="log every request")] = True) -> None:
     """Serve the GraphQL and Cypher API over the configured store."""
+    settings = _settings(graph)
+    host, port, workers = host or settings.host, settings.port if port is None else port, workers or settings.workers
+    if workers > 1:
+        from zeren.api.workers import serve as serve_workers
+
+        raise typer.Exit(serve_workers(settings, host, port, workers, log_level=log_level, access_log=access_log))
     import uvicorn
 
     from zeren.api.app import create_app
 
-    settings = _settings(graph)
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=access_log)
 
 
 @app.command()

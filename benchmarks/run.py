@@ -15,11 +15,11 @@ is set):
   ratio loader ÷ raw;
 * P2 trace: the same sample of matters traced by the engine's named queries
   sent straight through the client (no engine, no HTTP) and by GraphQL over
-  HTTP (keep-alive) to a live uvicorn server, each matter by both one right
+  HTTP (keep-alive) to a live ``zeren serve``, each matter by both one right
   after the other: p50, p99, ratio of p50;
 * P3 scaling: trace p50 at the largest scale ÷ p50 at the smallest;
 * P4 throughput: traces/s with N concurrent keep-alive clients, for 1 and 2
-  uvicorn workers;
+  workers (``zeren serve --workers N``: a listening socket per worker);
 * P5 memory: peak resident memory of the store, the service and the loader.
 
 See ``benchmarks/README.md`` for the options and ``docs/benchmarks.md`` for
@@ -56,6 +56,7 @@ from zeren.graph.model import LOAD_ORDER, Field, NodeKind, RelKind, kind
 from zeren.graph.settings import Settings
 from zeren.loaders.readers import input_fields
 from zeren.loaders.writer import merge_ref_query, merge_rel_query, node_upsert_query
+from zeren.api.workers import connections_by_process
 from zeren.rules.facts import TERRITORY_ORGANS, MatterFacts, covers, nearest, of_kind
 
 HERE = Path(__file__).resolve().parent
@@ -101,32 +102,6 @@ def cpu_seconds(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def connections_by_process(pids: list[int], port: int) -> list[int]:
-    """How many established TCP connections to ``port`` each process holds
-    (from /proc: the socket inodes of its descriptors against the kernel's
-    table), the processes holding none left out, most first."""
-    established: set[str] = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            f = line.split()
-            if f[3] == "01" and int(f[1].rsplit(":", 1)[1], 16) == port:  # ESTABLISHED, server side
-                established.add(f[9])
-    counts = []
-    for pid in pids:
-        try:
-            links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
-        except OSError:
-            continue
-        n = sum(1 for link in links if link.startswith("socket:[") and link[8:-1] in established)
-        if n:
-            counts.append(n)
-    return sorted(counts, reverse=True)
 
 
 def descendants(pid: int) -> list[int]:
@@ -647,8 +622,8 @@ def free_port() -> int:
 def start_server(backend: Backend, graph: str, workers: int) -> Server:
     port = free_port()
     env = {**os.environ, **backend.env(graph)}
-    cmd = [sys.executable, "-m", "uvicorn", "zeren.api.app:create_app", "--factory", "--host", "127.0.0.1",
-           "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    cmd = [sys.executable, "-m", "zeren.api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+           "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -1115,7 +1090,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--duration", type=float, default=20.0, help="seconds of each throughput run")
-    p.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="uvicorn workers to try for P4")
+    p.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="service workers to try for P4 (zeren serve --workers)")
     p.add_argument("--load-repeats", type=int, nargs="+", default=[1], metavar="N",
                    help="P1: run the raw and the loader pair N times and take each side's median; one N per "
                         "scale in ascending order of scale (the last one holds for the scales after it)")

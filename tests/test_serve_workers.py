@@ -1,0 +1,162 @@
+"""``zeren serve --workers N``: a listening socket per worker, connections
+spread over the workers by the kernel, a dead worker replaced, a worker that
+cannot start stopping the service, and a clean stop."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from zeren.api.workers import connections_by_process, listening_sockets
+
+
+def test_listening_sockets_share_one_port_and_hold_it() -> None:
+    socks = listening_sockets("127.0.0.1", 0, 3)
+    try:
+        ports = {s.getsockname()[1] for s in socks}
+        assert len(ports) == 1
+        assert all(s.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) for s in socks)
+        port = ports.pop()
+        with socket.socket() as other, pytest.raises(OSError):  # a process without SO_REUSEPORT is kept out
+            other.bind(("127.0.0.1", port))
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            pass  # the backlog takes it
+    finally:
+        for s in socks:
+            s.close()
+
+
+@dataclass
+class Serving:
+    proc: subprocess.Popen[str]
+    lines: list[str] = field(default_factory=list)
+    port: int = 0
+
+    def wait_for(self, pattern: str, timeout: float = 60) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while time.monotonic() < deadline:
+            for line in self.lines[seen:]:
+                m = re.search(pattern, line)
+                if m:
+                    return m
+            seen = len(self.lines)
+            if self.proc.poll() is not None and seen == len(self.lines):
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"no line matching {pattern!r}; the output:\n" + "".join(self.lines))
+
+    def workers(self) -> list[int]:
+        kids = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+        return [int(k) for k in kids if "zeren.api.workers" in Path(f"/proc/{k}/cmdline").read_text()]
+
+
+@contextmanager
+def serving(tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -> Iterator[Serving]:
+    cmd = [sys.executable, "-m", "zeren.api.cli", "serve", "--port", "0", "--no-access-log", "--log-level", "warning",
+           *extra]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "ZEREN_DATA_DIR": str(tmp_path / "data"), **(env or {})})
+    s = Serving(proc)
+
+    def drain() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            s.lines.append(line)
+
+    threading.Thread(target=drain, daemon=True).start()
+    try:
+        yield s
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def health(port: int) -> http.client.HTTPConnection:
+    """A keep-alive connection that has had one answer to GET /health (200, checked)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.request("GET", "/health")
+    r = c.getresponse()
+    body = json.loads(r.read())
+    assert r.status == 200 and body["store_up"] is True, body
+    return c
+
+
+@pytest.mark.slow
+def test_connections_spread_over_workers_a_dead_one_is_replaced_and_sigterm_stops_all(tmp_path: Path) -> None:
+    with serving(tmp_path, "--workers", "2") as s:
+        port = int(s.wait_for(r"serving http://127\.0\.0\.1:(\d+) with 2 workers").group(1))
+        s.wait_for(r"all 2 workers ready")
+        first = s.workers()
+        assert len(first) == 2
+        # The embedded store was started once, by the supervisor, for both workers.
+        state = tmp_path / "data" / "falkordb" / "server.json"
+        store_pid = json.loads(state.read_text())["pid"]
+        assert Path(f"/proc/{store_pid}/status").read_text().split("PPid:")[1].split()[0] == str(s.proc.pid)
+
+        # 32 keep-alive connections opened one after another: with one socket per
+        # worker both workers hold some (all 32 on one: a chance of 2 in 2**32).
+        conns = [health(port) for _ in range(32)]
+        split = connections_by_process(first, port)
+        assert len(split) == 2 and sum(split) == 32, split
+        for c in conns:
+            c.close()
+
+        # A worker killed outright is replaced, and the service keeps answering.
+        os.kill(first[0], signal.SIGKILL)
+        s.wait_for(r"worker \d \(pid \d+\) ready")
+        now = s.workers()
+        assert len(now) == 2 and first[0] not in now and first[1] in now
+        conns = [health(port) for _ in range(32)]
+        assert len(connections_by_process(now, port)) == 2
+        for c in conns:
+            c.close()
+
+        s.proc.send_signal(signal.SIGTERM)
+        assert s.proc.wait(timeout=60) == 0
+        for pid in now:
+            assert not Path(f"/proc/{pid}").exists()
+        assert not state.exists()  # the embedded store was stopped with the service
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+@pytest.mark.slow
+def test_a_worker_that_cannot_start_stops_the_service_with_its_reason(tmp_path: Path) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        dead = closed.getsockname()[1]  # bound, never listening: connections are refused
+        with serving(tmp_path, "--workers", "2", "--graph", f"falkordb://127.0.0.1:{dead}") as s:
+            code = s.proc.wait(timeout=60)
+            s.wait_for(r"before it was ready; stopping")
+    assert code == 3  # uvicorn's start-up failure, passed on
+    out = "".join(s.lines)
+    assert f"FalkorDB at falkordb://127.0.0.1:{dead} is not reachable" in out
+
+
+def test_serve_reports_an_address_it_cannot_take(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = subprocess.run([sys.executable, "-m", "zeren.api.cli", "serve", "--workers", "2", "--port", str(port)],
+                           capture_output=True, text=True, timeout=60,
+                           env={**os.environ, "ZEREN_DATA_DIR": str(tmp_path / "data")})
+    assert r.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in r.stderr
+    assert not (tmp_path / "data" / "falkordb").exists()  # nothing was started for it
