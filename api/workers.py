@@ -170,8 +170,11 @@ class Supervisor:
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, pass_fds=(w.sock.fileno(), wr), process_group=0)
         os.close(wr)
         assert proc.stdin is not None
-        proc.stdin.write(self.settings.model_dump_json().encode())
-        proc.stdin.close()
+        try:
+            proc.stdin.write(self.settings.model_dump_json().encode())
+            proc.stdin.close()
+        except BrokenPipeError:  # it exited at once: the watch loop sees it, not ready, and stops
+            pass
         w.proc, w.ready_fd, w.ready = proc, r, False
 
     def _watch(self, workers: list[Worker]) -> int:
