@@ -104,6 +104,13 @@ def serve(graph: GraphOpt = None,
                                                    help="log every request")] = True) -> None:
     """Serve the GraphQL and Cypher API over the configured store."""
     settings = _settings(graph)
+    _serve(settings, host, port, workers, log_level=log_level, access_log=access_log)
+
+
+def _serve(settings, host: str | None, port: int | None, workers: int | None,  # type: ignore[no-untyped-def]
+           log_level: str = "info", access_log: bool = True) -> None:
+    """Serve the app: in this process with one worker, under the supervisor of
+    ``zeren.api.workers`` (a listening socket per worker) with more."""
     host, port, workers = host or settings.host, settings.port if port is None else port, workers or settings.workers
     if workers > 1:
         from zeren.api.workers import serve as serve_workers
@@ -119,6 +126,8 @@ def serve(graph: GraphOpt = None,
 @app.command()
 def demo(host: Annotated[Optional[str], typer.Option(help="address to listen on (default 127.0.0.1)")] = None,
          port: Annotated[Optional[int], typer.Option(help="port (default 8000)")] = None,
+         workers: Annotated[Optional[int], typer.Option(min=1, max=256, help="processes serving (as for "
+                                                                            "'zeren serve')")] = None,
          serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="serve after loading")] = True) -> None:
     """Set up the embedded store, load the regulations and the sample data, issue demo tokens and serve."""
     from zeren.api.security import ROLES, TokenStore
@@ -140,11 +149,7 @@ def demo(host: Annotated[Optional[str], typer.Option(help="address to listen on 
     typer.echo(f"GraphiQL: http://{host}:{port}/graphiql?token={issued['investigator']}")
     typer.echo(f"Cypher:   POST http://{host}:{port}/cypher with the analyst token")
     if serve_api:
-        import uvicorn
-
-        from zeren.api.app import create_app
-
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        _serve(settings, host, port, workers)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -588,7 +588,7 @@ def check_trace(status: int, body: bytes) -> int:
 
 @dataclass
 class Server:
-    proc: subprocess.Popen[bytes]
+    proc: subprocess.Popen[str]
     port: int
     workers: int
 
@@ -620,28 +620,39 @@ def free_port() -> int:
 
 
 def start_server(backend: Backend, graph: str, workers: int) -> Server:
+    """``zeren serve`` on a free port, once it answers ``/health`` and, with
+    several workers, once the supervisor says every worker is ready. Its
+    output is read all along (a pipe left unread would stop it once full)."""
     port = free_port()
     env = {**os.environ, **backend.env(graph)}
     cmd = [sys.executable, "-m", "zeren.api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
            "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+
+    def drain() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.append(line)
+
+    threading.Thread(target=drain, daemon=True).start()
+    ready = f"all {workers} workers ready"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"the server exited: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+            time.sleep(0.2)  # the rest of its output
+            raise RuntimeError(f"the server exited: {''.join(lines)[-2000:]}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
                 s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                if b" 200 " in s.recv(1024):
+                if b" 200 " in s.recv(1024) and (workers == 1 or any(ready in line for line in lines)):
                     break
         except OSError:
             pass
         time.sleep(0.1)
     else:
         proc.kill()
-        raise RuntimeError("the server did not answer within 60 s")
-    if workers > 1:
-        time.sleep(2.0)  # every worker up
+        raise RuntimeError(f"the server did not answer within 60 s: {''.join(lines)[-2000:]}")
     return Server(proc, port, workers)
 
 
