@@ -6,7 +6,7 @@ on the date of the act."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from .facts import FailureFacts, Involvement, Props, Seat
@@ -58,7 +58,10 @@ class AccountContext:
         return out
 
     def finding(self, kind: str, rule: str, chain: Chain, **kw: object) -> Finding:
-        return Finding(kind=kind, rule=rule, basis=self.app.cite(rule), chain=chain, as_of=self.as_of, **kw)  # type: ignore[arg-type]
+        """A finding about the failure: the rule sets binding the failure's unit
+        (in force in its territory on the act date) decide, whatever the matter."""
+        return Finding(kind=kind, rule=rule, basis=self.app.cite(rule), chain=chain, as_of=self.as_of,  # type: ignore[arg-type]
+                       rule_sets=tuple(self.app.ids), **kw)
 
 
 def _seat_finding(ctx: AccountContext, kind: str, rule: str, seat: Seat, note: str,
@@ -181,8 +184,7 @@ class Exemption:
         why = self.reason(ctx, f)
         if why is None:
             return None
-        return Finding(kind="EXEMPT", rule=self.key, basis=ctx.app.cite(self.key), chain=f.chain, as_of=f.as_of,
-                       person=f.person, post=f.post, institution=f.institution, territory=f.territory,
+        return replace(f, kind="EXEMPT", rule=self.key, basis=ctx.app.cite(self.key),
                        note=f"would bear {f.kind} under {f.basis.label()}; {why}",
                        exception=f"{self.label} (exception to {f.rule})",
                        not_formalised=EXEMPTION_JUDGEMENT.get(self.key, ""))

@@ -111,13 +111,17 @@ class Engine:
         return ev
 
     def _standing(self, facts: Any, on: date) -> Evaluation:
-        app = applicable([t["id"] for t in facts.chain], on, self.registry)
+        # Every rule set in force for some institution the matter reaches, and
+        # for each territory of those institutions the sets that bind it.
+        app = applicable(facts.territories(), on, self.registry)
         ev = Evaluation(subject=f"matter {facts.matter['id']}", as_of=on, rule_sets=[])
         if isinstance(app, NoRuleSet):
             ev.gaps.append(Gap("applicable rules", app.reason))
             return ev
         ev.rule_sets = app.ids
-        ctx = standing.StandingContext(facts, app, on)
+        rules = {t: a for t, chain in facts.territory_chains.items()
+                 if isinstance(a := applicable(chain, on, self.registry), Applicable)}
+        ctx = standing.StandingContext(facts, app, on, rules)
         _split(standing.book.evaluate(ctx, app), ev)
         ev.gaps.extend(standing.unattributed_case_holding(ctx))
         return ev
@@ -148,10 +152,10 @@ class Engine:
             f"failure item {facts.failure.get('item')}",
             f"the applicable text names no such failure; it falls under the catch-all {item.label()} "
             "(not formalised: whether it is 'other dereliction' is for the deciding organ)", item)])
-        classification = Finding(kind="FAILURE", rule="FAILURE", basis=item, as_of=act,
-                                 chain=accountability.AccountContext(facts, app, act).base_chain(),
-                                 institution=None, note=f"{facts.failure.get('scope')} responsibility, gravity "
-                                                        f"{facts.failure.get('gravity')}")
+        classification = Finding(kind="FAILURE", rule="FAILURE", basis=item, as_of=act, chain=ctx.base_chain(),
+                                 institution=None, rule_sets=tuple(app.ids),
+                                 note=f"{facts.failure.get('scope')} responsibility, gravity "
+                                      f"{facts.failure.get('gravity')}")
         ev.findings.append(classification)
         _split(accountability.allocate(ctx), ev)
         ev.recommendations = measures.recommend(ctx, [f for f in ev.findings if f.kind != "FAILURE"],

@@ -68,6 +68,14 @@ class MatterFacts:
     vertical: dict[str, list[VerticalPath]] = field(default_factory=dict)  # institution id -> paths up
     steps: list[dict[str, Props | None]] = field(default_factory=list)
     case_holders: list[dict[str, Props | None]] = field(default_factory=list)
+    # territory id -> its id and its ancestors' (nearest first), for every
+    # territory of an institution the rules may reach: the rule sets that bind
+    # an institution are those of its own territory (Chongqing art. 2).
+    territory_chains: dict[str, list[str]] = field(default_factory=dict)
+
+    def territories(self) -> set[str]:
+        """The codes of every territory on the chains held."""
+        return {c for chain in self.territory_chains.values() for c in chain}
 
 
 @dataclass
@@ -148,6 +156,8 @@ def fetch_matter(store: GraphStore, matter_id: str, as_of: date | None,
     for r in inst_rows:
         institutions[r["territory"]].append(r["institution"])
     facts = MatterFacts(matter, chain, institutions)
+    ids = [t["id"] for t in chain]
+    facts.territory_chains = {t: ids[i:] for i, t in enumerate(ids)}
     # Only the teams the rules reach are read: the nearest party committee and
     # government, the competent departments and the departments above them in
     # a vertical line (not every organ on the chain of territories).
@@ -161,16 +171,38 @@ def fetch_matter(store: GraphStore, matter_id: str, as_of: date | None,
     for paths in facts.vertical.values():
         for p in paths:
             team_ids.update(n["id"] for n in p.nodes)
-    facts.teams = fetch_teams(store, sorted(team_ids), as_of)
     facts.steps, facts.case_holders = steps, case_holders
+    # Institutions off the matter's chain of territories (a department up a
+    # vertical line, a unit elsewhere that took a step, a case-holder's unit):
+    # their territories' chains are read with the teams, in the same round trip.
+    reached = [n for paths in facts.vertical.values() for p in paths for n in p.nodes]
+    reached += [s["institution"] for s in steps if s.get("institution")]
+    reached += [h["institution"] for h in case_holders if h.get("institution")]
+    elsewhere = sorted({str(i["territory"]) for i in reached if i.get("territory")} - set(facts.territory_chains))
+    team_rows, chain_rows = queries.run_many(store, [
+        teams_query(sorted(team_ids), as_of),
+        ("territory_chains", {"territories": elsewhere}),
+    ])
+    facts.teams = teams_from_rows(sorted(team_ids), team_rows)
+    for r in chain_rows:
+        facts.territory_chains.setdefault(r["territory"], []).append(r["ancestor"])
     return facts, as_of
 
 
+def teams_query(institution_ids: list[str], as_of: date) -> tuple[str, Props]:
+    return "teams_as_of", {"institutions": institution_ids, "as_of": as_of.isoformat()}
+
+
 def fetch_teams(store: GraphStore, institution_ids: list[str], as_of: date) -> dict[str, list[Seat]]:
-    teams: dict[str, list[Seat]] = {i: [] for i in institution_ids}
     if not institution_ids:
-        return teams
-    for r in queries.run(store, "teams_as_of", {"institutions": institution_ids, "as_of": as_of.isoformat()}):
+        return {}
+    name, params = teams_query(institution_ids, as_of)
+    return teams_from_rows(institution_ids, queries.run(store, name, params))
+
+
+def teams_from_rows(institution_ids: list[str], rows: list[Props]) -> dict[str, list[Seat]]:
+    teams: dict[str, list[Seat]] = {i: [] for i in institution_ids}
+    for r in rows:
         teams[r["institution"]].append(Seat(r["post"], r["person"], r["tenure"], r["divisions"] or []))
     for seats in teams.values():
         seats.sort(key=lambda s: (s.post.get("rank") or 99, s.post["id"]))

@@ -79,6 +79,10 @@ class Finding:
     note: str = ""
     exception: str = ""  # label of the exception that changed the base rule, if any
     not_formalised: str = ""  # what is left to human judgement
+    # The rule sets in force for the institution (and post) the finding is
+    # about, base first: its basis is cited from the most specific one stating
+    # the rule. A matter reaching organs of two jurisdictions is traced under both.
+    rule_sets: tuple[str, ...] = ()
 
     def key(self) -> tuple[str, str, str, str]:
         return (self.kind, self.person.id if self.person else "", self.post.id if self.post else "",
@@ -88,6 +92,7 @@ class Finding:
         d = asdict(self)
         d["basis"] = self.basis.as_dict()
         d["as_of"] = self.as_of.isoformat()
+        d["rule_sets"] = list(self.rule_sets)
         d["chain"] = {"nodes": [asdict(n) for n in self.chain.nodes],
                       "relationships": [{"type": r.type, "start": r.start, "end": r.end, "props": dict(r.props)}
                                         for r in self.chain.relationships]}

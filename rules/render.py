@@ -41,7 +41,7 @@ def render(ev: Evaluation, *, show_chain: bool = True) -> Group:
             note += f"\nchain: {f.chain.text()}"
         t.add_row(_kind(f.kind), f.person.name if f.person else "", f.post.name if f.post else "",
                   f.institution.name if f.institution else (f.territory.name if f.territory else ""),
-                  f"{f.basis.label_zh()}\n{f.basis.label()}", note.strip())
+                  f"{f.basis.label_zh()}\n{f.basis.label()}\nrules: {' + '.join(f.rule_sets)}", note.strip())
     parts: list[object] = [head, t]
     if ev.gaps:
         g = Table(title="Cannot be determined 无法认定", expand=True)

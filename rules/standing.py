@@ -3,21 +3,26 @@ management, responsibility by level; whoever is in charge is responsible"."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
 from .facts import MatterFacts, Props, Seat, covers, nearest, of_kind
 from .findings import Chain, Finding, Gap, Ref
-from .rulesets import Applicable
+from .rulesets import Applicable, Provision
 from .units import RuleBook
 
 
 @dataclass
 class StandingContext:
+    """``app``: every rule set in force on the date for some institution the
+    matter reaches (which rules exist at all); ``rules``: territory id -> the
+    rule sets binding that territory's institutions (which one a finding cites)."""
+
     facts: MatterFacts
     app: Applicable
     as_of: date
+    rules: Mapping[str, Applicable] = field(default_factory=dict)
 
     @property
     def matter(self) -> Props:
@@ -44,8 +49,23 @@ class StandingContext:
     def organs(self, territory_id: str, kind: str) -> list[Props]:
         return [i for i in self.facts.institutions.get(territory_id, []) if i.get("kind") == kind]
 
-    def finding(self, kind: str, rule: str, chain: Chain, **kw: object) -> Finding:
-        return Finding(kind=kind, rule=rule, basis=self.app.cite(rule), chain=chain, as_of=self.as_of, **kw)  # type: ignore[arg-type]
+    def rules_at(self, inst: Props | None) -> Applicable:
+        """The rule sets binding an institution: those in force on the as-of
+        date in its own territory (national art. 2, Chongqing art. 2 "本细则所称
+        党政机关，包括全市党的机关…"), not those of the matter's territory. An
+        institution of unknown territory is taken to be the matter's."""
+        territory = (inst or {}).get("territory") or self.home["id"]
+        return self.rules.get(str(territory)) or self.rules.get(self.home["id"]) or self.app
+
+    def finding(self, kind: str, rule: str, chain: Chain, *, about: Props | None, **kw: object) -> Finding:
+        """A finding about institution ``about`` (or a post or person of it),
+        citing the rule sets that bind it."""
+        rules = self.rules_at(about)
+        return Finding(kind=kind, rule=rule, basis=rules.cite(rule), chain=chain, as_of=self.as_of,  # type: ignore[arg-type]
+                       rule_sets=tuple(rules.ids), **kw)
+
+    def cite(self, rule: str, about: Props | None) -> Provision:
+        return self.rules_at(about).cite(rule)
 
 
 def _t(t: Props) -> Ref:
@@ -89,10 +109,11 @@ def _team_findings(ctx: StandingContext, inst: Props, base: Chain, *, rule_overa
     head = principal(seats)
     if head is None or head.person is None:
         yield Gap(f"principal of {inst.get('name')}",
-                  f"no principal post held on {ctx.as_of.isoformat()} in the data", ctx.app.cite(rule_overall))
+                  f"no principal post held on {ctx.as_of.isoformat()} in the data", ctx.cite(rule_overall, inst))
     else:
-        yield ctx.finding("OVERALL", rule_overall, seat_chain(inst_chain, head), person=_person(head.person),
-                          post=_post(head.post), institution=_i(inst), territory=_t(ctx.home))
+        yield ctx.finding("OVERALL", rule_overall, seat_chain(inst_chain, head), about=inst,
+                          person=_person(head.person), post=_post(head.post), institution=_i(inst),
+                          territory=_t(ctx.home))
     covered = False
     for s in seats:
         if s is head or s.person is None:
@@ -104,13 +125,13 @@ def _team_findings(ctx: StandingContext, inst: Props, base: Chain, *, rule_overa
         c = seat_chain(inst_chain, s)
         c = c.step(Ref("Division", div["id"], ", ".join(div.get("subjects") or []) or str(div.get("institution"))),
                    "DIVISION_OF", reverse=True, valid_from=div.get("valid_from"), valid_to=div.get("valid_to"))
-        yield ctx.finding("MAIN_LEADERSHIP", "MAIN_LEADERSHIP", c, person=_person(s.person), post=_post(s.post),
-                          institution=_i(inst), territory=_t(ctx.home),
+        yield ctx.finding("MAIN_LEADERSHIP", "MAIN_LEADERSHIP", c, about=inst, person=_person(s.person),
+                          post=_post(s.post), institution=_i(inst), territory=_t(ctx.home),
                           note="directly in-charge leader (直接主管的负责人) by division of duties")
     if not covered:
         yield Gap(f"directly in-charge leader in {inst.get('name')}",
                   f"no team member's division of duties valid on {ctx.as_of.isoformat()} covers "
-                  f"{ctx.subject}", ctx.app.cite("MAIN_LEADERSHIP"))
+                  f"{ctx.subject}", ctx.cite("MAIN_LEADERSHIP", inst))
 
 
 def territorial_organs(ctx: StandingContext, kind: str) -> tuple[int, list[Props]]:
@@ -142,11 +163,11 @@ def subject_responsibility(ctx: StandingContext) -> Iterator[Finding | Gap]:
         depth, organs = territorial_organs(ctx, kind)
         if not organs:
             yield Gap(f"{kind} of {ctx.home.get('name')}", "no such organ for this territory or above in the data",
-                      ctx.app.cite("SUBJECT"))
+                      ctx.cite("SUBJECT", None))
         for o in organs:
             t = ctx.facts.chain[depth]
             yield ctx.finding("SUBJECT", "SUBJECT", ctx.to_territory(depth).step(_i(o), "IN_TERRITORY", reverse=True),
-                              institution=_i(o), territory=_t(t), note=_level_note(ctx, depth, kind))
+                              about=o, institution=_i(o), territory=_t(t), note=_level_note(ctx, depth, kind))
 
 
 @book.rule("OVERALL")
@@ -186,14 +207,14 @@ def competent_department(ctx: StandingContext) -> Iterator[Finding | Gap]:
     if not depts:
         yield Gap("competent working department",
                   f"no working department's remit covers {ctx.subject} in "
-                  f"{ctx.home.get('name')} or any level above it", ctx.app.cite("COMPETENT"))
+                  f"{ctx.home.get('name')} or any level above it", ctx.cite("COMPETENT", None))
         return
     for d in depts:
         base = ctx.to_territory(depth).step(_i(d), "IN_TERRITORY", reverse=True, remit=ctx.subject)
         note = "" if depth == 0 else (f"no competent department at {ctx.home.get('name')}; "
                                       f"nearest level up: {ctx.facts.chain[depth].get('name')}")
-        yield ctx.finding("COMPETENT", "COMPETENT", base, institution=_i(d), territory=_t(ctx.facts.chain[depth]),
-                          note=note)
+        yield ctx.finding("COMPETENT", "COMPETENT", base, about=d, institution=_i(d),
+                          territory=_t(ctx.facts.chain[depth]), note=note)
         yield from _team_findings(ctx, d, base, rule_overall="OVERALL", covered_by={d["id"]})
 
 
@@ -223,10 +244,10 @@ def litigation_route(ctx: StandingContext) -> Iterator[Finding | Gap]:
             for o in organs:
                 yield ctx.finding("LITIGATION_ROUTE", "LITIGATION_ROUTE",
                                   ctx.to_territory(depth).step(_i(o), "IN_TERRITORY", reverse=True),
-                                  institution=_i(o), territory=_t(t), not_formalised=LITIGATION_NOTE)
+                                  about=o, institution=_i(o), territory=_t(t), not_formalised=LITIGATION_NOTE)
             return
     yield Gap("court or procuratorate", "none in the data for this territory or above",
-              ctx.app.cite("LITIGATION_ROUTE"))
+              ctx.cite("LITIGATION_ROUTE", None))
 
 
 @book.rule("SYSTEM")
@@ -248,11 +269,11 @@ def vertical_line(ctx: StandingContext) -> Iterator[Finding | Gap]:
             for n, link in zip(path.nodes[1:], path.links, strict=True):
                 c = c.step(_i(n), "VERTICAL_LINE", system=link.get("system"),
                            valid_from=link.get("valid_from"), valid_to=link.get("valid_to"))
-            yield ctx.finding("SYSTEM", "SYSTEM", c, institution=_i(upper),
+            yield ctx.finding("SYSTEM", "SYSTEM", c, about=upper, institution=_i(upper),
                               note=f"level {len(path.links)} above {d.get('name')} in the {upper.get('system') or ''} system")
             head = principal(ctx.facts.teams.get(upper["id"], []))
             if head and head.person:
-                yield ctx.finding("OVERALL", "OVERALL", seat_chain(c, head), person=_person(head.person),
+                yield ctx.finding("OVERALL", "OVERALL", seat_chain(c, head), about=upper, person=_person(head.person),
                                   post=_post(head.post), institution=_i(upper), note="overall responsibility for the system")
 
 
@@ -272,10 +293,10 @@ def petition_department(ctx: StandingContext) -> Iterator[Finding | Gap]:
                            if s["institution"] and s["institution"]["id"] == d["id"]})
             yield ctx.finding("COORDINATION", "COORDINATION",
                               ctx.to_territory(depth).step(_i(d), "IN_TERRITORY", reverse=True),
-                              institution=_i(d), territory=_t(t),
+                              about=d, institution=_i(d), territory=_t(t),
                               note=("steps taken: " + ", ".join(acts)) if acts else "no handling step recorded")
         return
-    yield Gap("petition department", "none in the data for this territory or above", ctx.app.cite("COORDINATION"))
+    yield Gap("petition department", "none in the data for this territory or above", ctx.cite("COORDINATION", None))
 
 
 @book.rule("HANDLING")
@@ -298,7 +319,7 @@ def handling_staff(ctx: StandingContext) -> Iterator[Finding | Gap]:
         c = Chain().step(ctx.matter_ref()).step(Ref("HandlingStep", step["id"], str(step["kind"])), "STEP_OF",
                                                 reverse=True)
         c = c.step(_person(staff), "BY_STAFF", on=step.get("on")).step(_i(inst), "BY_INSTITUTION", reverse=False)
-        yield ctx.finding("HANDLING", "HANDLING", c, person=_person(staff), institution=_i(inst),
+        yield ctx.finding("HANDLING", "HANDLING", c, about=inst, person=_person(staff), institution=_i(inst),
                           note="handled: " + ", ".join(kinds))
 
 
@@ -306,17 +327,19 @@ def handling_staff(ctx: StandingContext) -> Iterator[Finding | Gap]:
 def case_holding(ctx: StandingContext) -> Iterator[Finding | Gap]:
     """Chongqing art. 7 (二): leaders "协调处理疑难复杂信访问题，对重要信访事项、信访突出问题实行包案处理".
 
-    The leader holding the matter on the as-of date answers for it.
+    The leader holding the matter on the as-of date answers for it, where the
+    rules binding the institution of the post held for it state case-holding.
     Not formalised: the text lists case-holding among leaders' duties and names
     no kind of responsibility for it; zeren shows the case-holder as answering
     for the matter, with that duty as the basis."""
-    for h in ctx.facts.case_holders:
-        holding, person = h["holding"] or {}, h["person"]
-        if not person or not _within(holding, ctx.as_of):
+    for h in _holdings(ctx):
+        person, holding, inst = h["person"], h["holding"] or {}, h.get("institution")
+        if not ctx.rules_at(inst).has("CASE_HOLDING"):
+            yield _unattributed(h, ctx.rules_at(inst))
             continue
         c = Chain().step(ctx.matter_ref()).step(_person(person), "HOLDS_CASE", reverse=True,
                                                 valid_from=holding.get("valid_from"), valid_to=holding.get("valid_to"))
-        yield ctx.finding("CASE_HOLDING", "CASE_HOLDING", c, person=_person(person),
+        yield ctx.finding("CASE_HOLDING", "CASE_HOLDING", c, about=inst, person=_person(person),
                           post=_post(h["post"]) if h.get("post") else None,
                           not_formalised=("not formalised: Chongqing art. 7 (二) states case-holding as a leader's "
                                           "duty and names no kind of responsibility; the case-holder is shown as "
@@ -327,11 +350,20 @@ def _within(p: Props, on: date) -> bool:
     return (p.get("valid_from") is None or p["valid_from"] <= on) and (p.get("valid_to") is None or p["valid_to"] >= on)
 
 
+def _holdings(ctx: StandingContext) -> list[dict[str, Props | None]]:
+    """Case-holdings valid on the as-of date, with the leader named."""
+    return [h for h in ctx.facts.case_holders if h.get("person") and _within(h["holding"] or {}, ctx.as_of)]
+
+
+def _unattributed(h: dict[str, Props | None], rules: Applicable) -> Gap:
+    return Gap(f"case-holding by {(h['person'] or {}).get('name')}",
+               "recorded, but the applicable rules (" + ", ".join(rules.ids) +
+               ") state no case-holding responsibility; Chongqing art. 7 (二) applies only in Chongqing from 2017-05-23")
+
+
 def unattributed_case_holding(ctx: StandingContext) -> list[Gap]:
-    """A case-holding recorded where the applicable rules state no case-holding responsibility."""
+    """A case-holding recorded where no rule set in force for the matter states
+    case-holding responsibility (the rule above does not run)."""
     if ctx.app.has("CASE_HOLDING"):
         return []
-    return [Gap(f"case-holding by {h['person'].get('name')}",
-                "recorded, but the applicable rules (" + ", ".join(ctx.app.ids) +
-                ") state no case-holding responsibility; Chongqing art. 7 (二) applies only in Chongqing from 2017-05-23")
-            for h in ctx.facts.case_holders if h.get("person") and _within(h["holding"] or {}, ctx.as_of)]
+    return [_unattributed(h, ctx.rules_at(h.get("institution"))) for h in _holdings(ctx)]

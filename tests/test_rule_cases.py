@@ -13,8 +13,9 @@ ask            : {"trace": M, "failure"?: F, "as_of"?: D} | {"account": F, "as_o
 expect         : rule_sets, findings, absent, gaps, no_gaps, recommendations,
                  recommendations_absent, added, removed, honours, raises, measures
 A finding pattern matches on kind, person, post, institution, rule, basis
-("DOC:article:paragraph:item", empty parts for none), note_contains,
-exception_contains, chain (node ids that must appear in order).
+("DOC:article:paragraph:item", empty parts for none), rule_sets (the rule
+sets in force for the institution the finding is about, base first),
+note_contains, exception_contains, chain (node ids that must appear in order).
 """
 
 from __future__ import annotations
@@ -84,6 +85,8 @@ def _matches(f: Finding | Recommendation, pat: dict[str, Any]) -> bool:
         if k == "exception_contains" and v not in (getattr(f, "exception", "") or ""):
             return False
         if k == "options" and sorted(getattr(f, "options", [])) != sorted(v):
+            return False
+        if k == "rule_sets" and list(getattr(f, "rule_sets", ())) != v:
             return False
         if k == "chain":
             ids = [n.id for n in f.chain.nodes]  # type: ignore[union-attr]

@@ -130,6 +130,9 @@ class Finding:
     note: str
     exception: str = strawberry.field(description="the labelled exception that changed the base rule, if any")
     not_formalised: str = strawberry.field(description="what is left to human judgement, if anything")
+    rule_sets: list[str] = strawberry.field(
+        description="rule sets in force, on the date, for the institution (and post) the finding is about, base "
+                    "first; the basis is cited from the most specific that states the rule")
     record: strawberry.Private[FindingRecord]
 
     @strawberry.field(description="The nodes and relationships, in order, through which the finding came.")
@@ -144,7 +147,7 @@ class Finding:
             kind=ResponsibilityKind[f.kind], kind_label=kl, rule=f.rule, person=NodeRef.of(f.person),  # type: ignore[misc]
             post=NodeRef.of(f.post), institution=NodeRef.of(f.institution), territory=NodeRef.of(f.territory),
             basis=Provision.of(f.basis), as_of=f.as_of, note=f.note, exception=f.exception,
-            not_formalised=f.not_formalised, record=f)
+            not_formalised=f.not_formalised, rule_sets=list(f.rule_sets), record=f)
 
 
 @strawberry.type(description="Something that cannot be determined, and why (never a guess).")
@@ -209,7 +212,8 @@ class Measure:
 class Evaluation:
     subject: str
     as_of: dt.date
-    rule_sets: list[str] = strawberry.field(description="rule sets applied, base first (empty: none held applies)")
+    rule_sets: list[str] = strawberry.field(description="rule sets applied to some finding, base first (empty: none "
+                                                        "held applies); each finding's ruleSets says which applied to it")
     findings: list[Finding]
     gaps: list[Gap]
     recommendations: list[Recommendation]
