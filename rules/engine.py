@@ -13,7 +13,7 @@ from zeren.graph.store.base import GraphStore
 
 from . import accountability, measures, standing
 from .facts import FailureFacts, NotFound, fetch_failure, fetch_matter
-from .findings import Evaluation, Finding, Gap, Recommendation
+from .findings import Evaluation, Finding, Gap, JudgedOn, Recommendation
 from .rulesets import REGISTRY, Applicable, NoRuleSet, Provision, RuleSet, applicable
 
 __all__ = ["Engine", "EngineError", "NotFound", "Change", "parse_as_of"]
@@ -106,7 +106,8 @@ class Engine:
             ev.gaps.extend(acc.gaps)
             ev.recommendations = acc.recommendations
             ev.recorded_measures = acc.recorded_measures
-            ev.rule_sets = sorted(set(ev.rule_sets) | set(acc.rule_sets))
+            ev.rule_sets = list(dict.fromkeys([*ev.rule_sets, *acc.rule_sets]))
+            ev.judged_on.extend(acc.judged_on)
             ev.subject += f", failure {failure_id}"
         return ev
 
@@ -114,7 +115,15 @@ class Engine:
         # Every rule set in force for some institution the matter reaches, and
         # for each territory of those institutions the sets that bind it.
         app = applicable(facts.territories(), on, self.registry)
-        ev = Evaluation(subject=f"matter {facts.matter['id']}", as_of=on, rule_sets=[])
+        received = facts.matter["received_on"]
+        ev = Evaluation(subject=f"matter {facts.matter['id']}", as_of=on, rule_sets=[], judged_on=[JudgedOn(
+            "STANDING", on, "posts, divisions of duties, vertical lines, case-holding and handling steps on this date"
+                            + (" (the date the matter was received)" if on == received else ""))])
+        if on < received:
+            ev.gaps.append(Gap("the matter on the as-of date",
+                               f"{on.isoformat()} is before the matter was received ({received.isoformat()}): "
+                               "no handling step counts yet; the findings are who bore standing responsibility "
+                               "in its territory and subject on that date"))
         if isinstance(app, NoRuleSet):
             ev.gaps.append(Gap("applicable rules", app.reason))
             return ev
@@ -135,12 +144,15 @@ class Engine:
         """Accountability for failure F: the allocation of art. 11 ¶2 among the
         people who held the posts on the act date, exemptions, and the measures
         that follow as of ``as_of`` (default: today's record)."""
-        on = parse_as_of(as_of, self.today)
+        on = parse_as_of(as_of, self.today) or self.today or date.today()
         facts = facts or self._failure_facts(failure_id)
         act = facts.failure["act_date"]
         ev = Evaluation(subject=f"failure {failure_id}", as_of=act, rule_sets=[],
-                        recorded_measures=[_with_status(m, on or self.today or date.today())
-                                           for m in facts.measures])
+                        recorded_measures=[_with_status(m, on) for m in facts.measures], judged_on=[
+                            JudgedOn("ACCOUNTABILITY", act, "the date of the act: the rule sets, the posts and "
+                                                            "their holders"),
+                            JudgedOn("MEASURES", on, "measures decided and rectified by this date"
+                                                     + (" (today)" if as_of is None else ""))])
         app = applicable([t["id"] for t in facts.chain], act, self.registry)
         if isinstance(app, NoRuleSet):
             ev.gaps.append(Gap("applicable rules", app.reason))
@@ -158,8 +170,11 @@ class Engine:
                                       f"{facts.failure.get('gravity')}")
         ev.findings.append(classification)
         _split(accountability.allocate(ctx), ev)
-        ev.recommendations = measures.recommend(ctx, [f for f in ev.findings if f.kind != "FAILURE"],
-                                                on or self.today or date.today())
+        if on < act:
+            ev.gaps.append(Gap("measures", f"{on.isoformat()} is before the act ({act.isoformat()}): on that date "
+                                           "there was no failure to hold to account, so no measure follows yet"))
+            return ev
+        ev.recommendations = measures.recommend(ctx, [f for f in ev.findings if f.kind != "FAILURE"], on)
         return ev
 
     # ------------------------------------------------------------------ records

@@ -135,6 +135,18 @@ class Recommendation:
         return d
 
 
+@dataclass(frozen=True)
+class JudgedOn:
+    """The date one part of an evaluation is judged on, and what that part is."""
+
+    part: str  # STANDING, ACCOUNTABILITY or MEASURES
+    on: date
+    what: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"part": self.part, "on": self.on.isoformat(), "what": self.what}
+
+
 @dataclass
 class Evaluation:
     """The answer for a matter (standing responsibility) and, when a failure is
@@ -147,9 +159,11 @@ class Evaluation:
     gaps: list[Gap] = field(default_factory=list)
     recommendations: list[Recommendation] = field(default_factory=list)
     recorded_measures: list[dict[str, Any]] = field(default_factory=list)
+    judged_on: list[JudgedOn] = field(default_factory=list)  # the date each part is judged on
 
     def as_dict(self) -> dict[str, Any]:
         return {"subject": self.subject, "as_of": self.as_of.isoformat(), "rule_sets": self.rule_sets,
+                "judged_on": [j.as_dict() for j in self.judged_on],
                 "findings": [f.as_dict() for f in self.findings], "gaps": [g.as_dict() for g in self.gaps],
                 "recommendations": [r.as_dict() for r in self.recommendations],
                 "recorded_measures": [_jsonable(m) for m in self.recorded_measures]}

@@ -23,13 +23,20 @@ TERRITORY_LEVEL_ORGANS = {"PARTY_COMMITTEE", "GOVERNMENT", "PEOPLES_CONGRESS", "
 class Rectification:
     """Status of a measure's rectification on a date."""
 
-    status: str  # NO_DEADLINE, PENDING, RECTIFIED, RECTIFIED_LATE, NOT_RECTIFIED_BY_DEADLINE
+    status: str  # NOT_YET_DECIDED, NO_DEADLINE, PENDING, RECTIFIED, RECTIFIED_LATE, NOT_RECTIFIED_BY_DEADLINE
     deadline: date | None
     rectified_on: date | None
 
 
+def decided_by(m: Props, on: date) -> bool:
+    """A recorded measure counts as taken on ``on`` only when decided by then."""
+    return m.get("decided_on") is not None and m["decided_on"] <= on
+
+
 def rectification(m: Props, on: date) -> Rectification:
     deadline, done = m.get("deadline"), m.get("rectified_on")
+    if not decided_by(m, on):
+        return Rectification("NOT_YET_DECIDED", deadline, None)
     if done is not None and done > on:
         done = None  # not yet done on the evaluation date
     if deadline is None:
@@ -51,7 +58,7 @@ def ladder(ctx: AccountContext, person_id: str, on: date) -> tuple[str, str, lis
     gravity = ctx.failure.get("gravity")
     step, key, why = {"MINOR": ("NOTICE", "NOTICE", []), "SERIOUS": ("ADMONISHMENT", "ADMONISHMENT", []),
                       "ESPECIALLY_SERIOUS": ("ORGANISATIONAL", "ORGANISATIONAL", [])}[str(gravity)]
-    mine = [m for m in ctx.facts.measures if m.get("person") == person_id and m.get("decided_on") <= on]
+    mine = [m for m in ctx.facts.measures if m.get("person") == person_id and decided_by(m, on)]
     late_escalates = ctx.app.stated_by("ADMONISHMENT").notice_escalates_when_late
     for m in mine:
         r = rectification(m, on)
@@ -107,7 +114,8 @@ def recommend(ctx: AccountContext, findings: list[Finding], on: date) -> list[Re
         post = posts.get(fd.post.id) if fd.post else None
         organ, organ_note = deciding_organ(ctx, post or ({"role": "STAFF"} if fd.kind == "DIRECT" else None))
         reason = _reason(ctx, step, why, on)
-        taken = [m for m in ctx.facts.measures if m.get("person") == fd.person.id and _level_of(m["kind"]) >= LEVEL[step]]
+        taken = [m for m in ctx.facts.measures if m.get("person") == fd.person.id and decided_by(m, on)
+                 and _level_of(m["kind"]) >= LEVEL[step]]
         if taken:
             reason += f"; already taken: {', '.join(m['kind'] + ' on ' + m['decided_on'].isoformat() for m in taken)}"
         out.append(Recommendation(
@@ -124,7 +132,9 @@ def recommend(ctx: AccountContext, findings: list[Finding], on: date) -> list[Re
         if f.get("suspected_crime"):
             out.append(Recommendation("LEGAL_REFERRAL", app.cite("CRIME"), "suspected crime: handled under the law",
                                       person=fd.person))
-    any_admonishment |= any(m["kind"] == "ADMONISHMENT" for m in ctx.facts.measures)
+    # Art. 14's loss of honours follows an admonishment: one recommended on the
+    # evidence of ``on``, or one recorded and decided by then (not a later one).
+    any_admonishment |= any(m["kind"] == "ADMONISHMENT" and decided_by(m, on) for m in ctx.facts.measures)
     if any_admonishment:
         out.extend(_honours(ctx))
     if app.has("INSTITUTION_MEASURES"):

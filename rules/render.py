@@ -8,7 +8,7 @@ from rich.text import Text
 
 from zeren.graph.model import ENUMS
 
-from .findings import Evaluation
+from .findings import Evaluation, JudgedOn
 
 
 def _label(enum: str, code: str) -> str:
@@ -25,9 +25,17 @@ def _kind(code: str) -> str:
     return _label("ResponsibilityKind", code)
 
 
+PARTS = {"STANDING": "责任内容 standing responsibility as of", "ACCOUNTABILITY": "责任追究 accountability on",
+         "MEASURES": "追责方式 measures as of"}
+
+
 def render(ev: Evaluation, *, show_chain: bool = True) -> Group:
-    head = Text.assemble((f"{ev.subject}", "bold"), f"  as of {ev.as_of.isoformat()}  rules: ",
-                         (", ".join(ev.rule_sets) or "none", "cyan"))
+    head = Text.assemble((f"{ev.subject}", "bold"), "  rules: ", (", ".join(ev.rule_sets) or "none", "cyan"))
+    # Each part is judged on its own date: standing responsibility on the
+    # as-of date, accountability on the act date, measures on the as-of date or today.
+    for j in ev.judged_on or [JudgedOn("STANDING", ev.as_of, "as of")]:
+        head.append(f"\n  {PARTS.get(j.part, j.part)} {j.on.isoformat()}: ")
+        head.append(j.what, "dim")
     t = Table(title="Findings 责任认定", show_lines=show_chain, expand=True)
     for col in ("责任 responsibility", "人员 person", "职务 post", "机关单位 institution", "依据 basis", "说明 note"):
         t.add_column(col, overflow="fold")

@@ -36,6 +36,11 @@ class StandingContext:
     def home(self) -> Props:
         return self.facts.chain[0]
 
+    @property
+    def steps(self) -> list[dict[str, Props | None]]:
+        """The handling steps taken on or before the as-of date: a later step had not happened yet."""
+        return [s for s in self.facts.steps if s["step"] and s["step"]["on"] <= self.as_of]
+
     def matter_ref(self) -> Ref:
         return Ref("PetitionMatter", self.matter["id"], self.matter.get("title", ""))
 
@@ -289,7 +294,7 @@ def petition_department(ctx: StandingContext) -> Iterator[Finding | Gap]:
         if not depts:
             continue
         for d in depts:
-            acts = sorted({str(s["step"]["kind"]) for s in ctx.facts.steps
+            acts = sorted({str(s["step"]["kind"]) for s in ctx.steps
                            if s["institution"] and s["institution"]["id"] == d["id"]})
             yield ctx.finding("COORDINATION", "COORDINATION",
                               ctx.to_territory(depth).step(_i(d), "IN_TERRITORY", reverse=True),
@@ -306,7 +311,7 @@ def handling_staff(ctx: StandingContext) -> Iterator[Finding | Gap]:
 
     Each staff member recorded on a handling step, with the unit and step."""
     seen: set[tuple[str, str]] = set()
-    for s in ctx.facts.steps:
+    for s in ctx.steps:
         staff, inst, step = s["staff"], s["institution"], s["step"]
         if not staff or not inst or not step:
             continue
@@ -314,7 +319,7 @@ def handling_staff(ctx: StandingContext) -> Iterator[Finding | Gap]:
         if key in seen:
             continue
         seen.add(key)
-        kinds = sorted({str(x["step"]["kind"]) for x in ctx.facts.steps
+        kinds = sorted({str(x["step"]["kind"]) for x in ctx.steps
                         if x["staff"] and x["staff"]["id"] == staff["id"]})
         c = Chain().step(ctx.matter_ref()).step(Ref("HandlingStep", step["id"], str(step["kind"])), "STEP_OF",
                                                 reverse=True)

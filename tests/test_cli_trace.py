@@ -4,6 +4,7 @@ English labels, or as JSON, and refuses bad input with a clear message."""
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -54,3 +55,29 @@ def test_trace_as_json_carries_basis_text_and_chain(world_env: dict[str, str]) -
 def test_trace_refuses_bad_input_with_a_clear_message(world_env: dict[str, str], args: list[str], needle: str) -> None:
     r = CliRunner().invoke(app, args, env=world_env)
     assert r.exit_code == 2 and needle in r.output
+
+
+def test_the_header_of_a_failure_trace_shows_the_date_each_part_is_judged_on(world_env: dict[str, str]) -> None:
+    r = CliRunner().invoke(app, ["trace", "M-LAND", "--failure", "F-COLL", "--as-of", "2019-09-02"], env=world_env)
+    assert r.exit_code == 0, r.output
+    head = r.output.split("Findings")[0]
+    assert "standing responsibility as of 2019-09-02" in head
+    assert "accountability on 2019-03-01" in head, "the failure is judged on its act date"
+    assert "measures as of 2019-09-02" in head
+
+
+def test_the_table_says_which_rule_sets_applied_to_each_finding(world_env: dict[str, str]) -> None:
+    r = CliRunner().invoke(app, ["trace", "M-TAX"], env=world_env)
+    assert r.exit_code == 0, r.output
+    rows = re.split(r"\n[├└]", r.output.split("Findings")[1])
+    national = [b for b in rows if re.search(r"│ 国家税务总局\s+│", b)]  # the national department, not its branches
+    assert national and all("rules: CN-2016\n" in _column(b, 4) + "\n" and "national measures art." in _column(b, 4)
+                            for b in national), national
+    district = next(b for b in rows if "国家税务总局重庆市渝中区税务局" in b)
+    assert "rules: CN-2016 + CQ-2017" in _column(district, 4) and "Chongqing rules art." in _column(district, 4)
+
+
+def _column(row: str, n: int) -> str:
+    """The text of column ``n`` of a table row printed over several lines."""
+    cells = [line.split("│")[n + 1].strip() for line in row.splitlines() if line.count("│") > n + 1]
+    return "\n".join(c for c in cells if c)

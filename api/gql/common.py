@@ -197,7 +197,8 @@ class Measure:
     deadline: dt.date | None
     rectified_on: dt.date | None
     rectification: str = strawberry.field(
-        description="NO_DEADLINE, PENDING, RECTIFIED, RECTIFIED_LATE or NOT_RECTIFIED_BY_DEADLINE on the evaluation date")
+        description="NOT_YET_DECIDED (decided after the evaluation date: not yet taken), NO_DEADLINE, PENDING, "
+                    "RECTIFIED, RECTIFIED_LATE or NOT_RECTIFIED_BY_DEADLINE on the evaluation date")
     failure: strawberry.ID | None
 
     @staticmethod
@@ -206,6 +207,15 @@ class Measure:
                        person=m.get("person"), institution=m.get("institution"), decided_by=m.get("decided_by"),
                        decided_on=m["decided_on"], deadline=m.get("deadline"), rectified_on=m.get("rectified_on"),
                        rectification=m.get("rectification", ""), failure=m.get("failure"))
+
+
+@strawberry.type(description="The date one part of an evaluation is judged on.")
+class JudgedOn:
+    part: str = strawberry.field(description="STANDING (standing responsibility, on the as-of date), ACCOUNTABILITY "
+                                             "(the allocation, on the act date) or MEASURES (measures decided and "
+                                             "rectified, on the as-of date or today)")
+    on: dt.date
+    what: str
 
 
 @strawberry.type(description="The engine's answer for a matter or a failure on a date.")
@@ -218,10 +228,12 @@ class Evaluation:
     gaps: list[Gap]
     recommendations: list[Recommendation]
     recorded_measures: list[Measure]
+    judged_on: list[JudgedOn] = strawberry.field(description="the date each part of the answer is judged on")
 
     @staticmethod
     def of(ev: EvaluationRecord) -> Evaluation:
         return Evaluation(subject=ev.subject, as_of=ev.as_of, rule_sets=list(ev.rule_sets),
+                          judged_on=[JudgedOn(part=j.part, on=j.on, what=j.what) for j in ev.judged_on],
                           findings=[Finding.of(f) for f in ev.findings], gaps=[Gap.of(g) for g in ev.gaps],
                           recommendations=[Recommendation.of(r) for r in ev.recommendations],
                           recorded_measures=[Measure.of(m) for m in ev.recorded_measures])
