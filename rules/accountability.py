@@ -135,14 +135,30 @@ def collective(ctx: AccountContext) -> Iterator[Finding | Gap]:
     leaders = list(_leaders(ctx, "MAIN_LEADERSHIP", "COLLECTIVE_ALLOCATION"))
     yield from leaders
     leader_ids = {f.person.id for f in leaders if isinstance(f, Finding) and f.person}
+    members = {s.person["id"] for s in ctx.facts.unit_team if s.person}
     seen: set[str] = set()
     for inv in [*ctx.facts.participants, *[i for i in ctx.facts.involved if i.link.get("role") == "PARTICIPANT"]]:
         pid = inv.person["id"]
         if pid in leader_ids or pid in seen or inv.link.get("stance") == "ABSENT":
             continue
         seen.add(pid)
+        if pid not in members:
+            yield _not_a_member(ctx, inv)
+            continue
         yield _involvement_finding(ctx, "IMPORTANT_LEADERSHIP", "COLLECTIVE_ALLOCATION", inv,
                                    "other team member who took part in the decision or work")
+
+
+def _not_a_member(ctx: AccountContext, inv: Involvement) -> Gap:
+    """Art. 11 ¶2 "参与决策和工作的班子其他成员承担重要领导责任": the clause reaches the
+    other members of the leadership team, not everyone who took part."""
+    unit = ctx.unit.get("name")
+    return Gap(f"leadership responsibility of {inv.person.get('name')} ({inv.person['id']})",
+               f"took part in the decision or work, but held no post in the leadership team of {unit} on "
+               f"{ctx.as_of.isoformat()}: art. 11 ¶2 gives important leadership responsibility to the other "
+               "members of the team (班子其他成员) who took part, so none follows from this clause; a failure record "
+               "of individual responsibility can name them as the staff member in charge",
+               ctx.app.cite("COLLECTIVE_ALLOCATION"))
 
 
 @book.rule("INDIVIDUAL_ALLOCATION")
