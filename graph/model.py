@@ -411,7 +411,8 @@ NODES: dict[str, NodeKind] = {
                 _f("reported_on", "date", "date reported", "发现日期"),
                 _f("acts", "text", "what was done or omitted", "失职失责行为", required=True, max_length=4000),
                 _f("disciplinary", "bool", "warrants party or government discipline", "应当给予党纪政纪处分"),
-                _f("suspected_crime", "bool", "suspected crime", "涉嫌违法犯罪"),
+                _f("suspected_crime", "bool", "a suspected crime, without saying who is suspected (say it per person "
+                   "on failure_people)", "涉嫌违法犯罪（未指明何人）"),
             ),
         ),
         NodeKind(
@@ -522,7 +523,9 @@ RELS: dict[str, RelKind] = {
             (_e("role", "InvolvementRole", "role", "角色", required=True),
              _f("post", "string", "post held at the act (key)", "行为时职务", max_length=64),
              _e("stance", "Stance", "stance towards the wrong decision or act (art. 11 ¶2)", "对错误决策或者行为的态度"),
-             _f("due_diligence", "bool", "performed duties diligently (Chongqing 尽职免责)", "已尽职")),
+             _f("due_diligence", "bool", "performed duties diligently (Chongqing 尽职免责)", "已尽职"),
+             _f("suspected_crime", "bool", "this person is suspected of a crime: handled under the law (art. 12 ¶2)",
+                "本人涉嫌违法犯罪")),
         ),
     ]
 }

@@ -415,7 +415,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "decision_participants": ("id", "person", "decision", "stance", "post"),
     "failures": ("id", "item", "scope", "gravity", "unit", "matter", "decision", "act_date", "reported_on", "acts",
                  "disciplinary", "suspected_crime"),
-    "failure_people": ("id", "person", "failure", "role", "post", "stance", "due_diligence"),
+    "failure_people": ("id", "person", "failure", "role", "post", "stance", "due_diligence", "suspected_crime"),
     "measures": ("id", "kind", "failure", "person", "post", "institution", "decided_by", "decided_on", "deadline",
                  "rectified_on"),
 }
@@ -1039,13 +1039,18 @@ class MatterWriter:
         gravity = _pick(rng, GRAVITY)
         disciplinary = rng.random() < DISCIPLINARY[gravity]
         crime = gravity == "ESPECIALLY_SERIOUS" and rng.random() < 0.12
+        # Art. 12 ¶2 is about the person suspected: the first person named who
+        # did not oppose the wrong decision (the staff member, for an individual failure).
+        suspect = next(((person, post) for person, post, _, stance in involved if stance != "OPPOSED_OVERRULED"),
+                       None) if crime else None
         fid = f"{mid}-F1"
         self.sink.write("failures", (fid, item, scope, gravity, inst_id(fu.code, fslot), mid, did, iso(act),
                                      iso(reported), f"{ITEM_ZH[item]}（{title}）",
-                                     "true" if disciplinary else "false", "true" if crime else "false"))
+                                     "true" if disciplinary else "false", "true" if suspect else "false"))
         for k, (person, post, role, stance) in enumerate(involved, 1):
             diligent = ("true" if rng.random() < 0.2 else "false") if cq and role == "STAFF_IN_CHARGE" else ""
-            self.sink.write("failure_people", (f"{fid}-I{k}", person, fid, role, post, stance, diligent))
+            suspected = "true" if suspect and suspect[0] == person else ""
+            self.sink.write("failure_people", (f"{fid}-I{k}", person, fid, role, post, stance, diligent, suspected))
         targets = [(fu, involved[0][1], involved[0][0])] if scope == "INDIVIDUAL" else []
         principal = fu.principal(fslot)
         if scope == "COLLECTIVE":
@@ -1053,7 +1058,7 @@ class MatterWriter:
         leader = fu.in_charge.get((fslot, subject))
         if leader and rng.random() < (0.15 if scope == "COLLECTIVE" else 0.02):
             targets.append((fu, leader, fu.holder(leader, act)))
-        Measures(self.sink, rng, fid, fu, fslot, reported).write(gravity, targets, disciplinary, crime,
+        Measures(self.sink, rng, fid, fu, fslot, reported).write(gravity, targets, disciplinary, suspect,
                                                                 cq and scope == "COLLECTIVE")
 
 
@@ -1065,8 +1070,9 @@ class Measures:
         self.decided = reported + rng.randint(10, 60)
         self.k = 0
 
-    def write(self, gravity: str, targets: list[tuple[Unit, str, str]], disciplinary: bool, crime: bool,
-              against_institution: bool) -> None:
+    def write(self, gravity: str, targets: list[tuple[Unit, str, str]], disciplinary: bool,
+              suspect: tuple[str, str] | None, against_institution: bool) -> None:
+        """``suspect``: the (person, post) suspected of a crime, referred to be handled under the law."""
         if self.decided > END:
             return
         for i, (unit, post, person) in enumerate(targets):
@@ -1075,8 +1081,8 @@ class Measures:
         unit, post, person = targets[0]
         if disciplinary:
             self._person("DISCIPLINARY_SANCTION", unit, post, person, self.decided)
-        if crime:
-            self._person("LEGAL_REFERRAL", unit, post, person, self.decided)
+        if suspect:
+            self._person("LEGAL_REFERRAL", unit, suspect[1], suspect[0], self.decided)
         if against_institution and self.rng.random() < 0.15:
             kind = "WRITTEN_SELF_EXAMINATION" if gravity == "MINOR" else "CIRCULATED_CRITICISM"
             self._institution(kind, self.decided)

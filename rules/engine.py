@@ -175,6 +175,8 @@ class Engine:
                                            "there was no failure to hold to account, so no measure follows yet"))
             return ev
         ev.recommendations = measures.recommend(ctx, [f for f in ev.findings if f.kind != "FAILURE"], on)
+        if measures.unnamed_suspicion(ctx):
+            ev.gaps.append(Gap("who is suspected of a crime", measures.UNNAMED_SUSPICION, app.cite("CRIME")))
         return ev
 
     # ------------------------------------------------------------------ records

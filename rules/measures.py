@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .accountability import AccountContext
-from .facts import Props
+from .facts import Involvement, Props
 from .findings import Finding, Recommendation, Ref
 from .rulesets import Applicable, Provision
 
@@ -129,17 +129,47 @@ def recommend(ctx: AccountContext, findings: list[Finding], on: date) -> list[Re
                                       "the failure warrants party or government discipline (may be combined, art. 12 ¶1)",
                                       person=fd.person, decided_by=organ if general else None,
                                       decided_by_basis=app.cite("DECIDING_ORGAN") if general else None))
-        if f.get("suspected_crime"):
-            out.append(Recommendation("LEGAL_REFERRAL", app.cite("CRIME"), "suspected crime: handled under the law",
-                                      person=fd.person))
     # Art. 14's loss of honours follows an admonishment: one recommended on the
     # evidence of ``on``, or one recorded and decided by then (not a later one).
     any_admonishment |= any(m["kind"] == "ADMONISHMENT" and decided_by(m, on) for m in ctx.facts.measures)
+    out.extend(_referrals(ctx))
     if any_admonishment:
         out.extend(_honours(ctx))
     if app.has("INSTITUTION_MEASURES"):
         out.extend(_institution_measures(ctx))
     return out
+
+
+def suspects(ctx: AccountContext) -> list[Involvement]:
+    """The people the failure record names as suspected of a crime, once each."""
+    out: dict[str, Involvement] = {}
+    for i in ctx.facts.involved:
+        if i.link.get("suspected_crime") is True:
+            out.setdefault(i.person["id"], i)
+    return list(out.values())
+
+
+def unnamed_suspicion(ctx: AccountContext) -> bool:
+    """The failure is flagged as a suspected crime, but no one is named as suspected (older records)."""
+    return bool(ctx.failure.get("suspected_crime")) and not suspects(ctx)
+
+
+UNNAMED_SUSPICION = ("the failure record flags a suspected crime (涉嫌违法犯罪) but does not say who is suspected; "
+                     "art. 12 ¶2 is about the person suspected, so no one is referred by name")
+
+
+def _referrals(ctx: AccountContext) -> list[Recommendation]:
+    """Art. 12 ¶2: "涉嫌违法犯罪的，按照国家有关法律规定处理" — about the person suspected:
+    only the people recorded as suspected are referred, not every leader who
+    bears responsibility for the failure."""
+    basis = ctx.app.cite("CRIME")
+    if unnamed_suspicion(ctx):
+        return [Recommendation("LEGAL_REFERRAL", basis, UNNAMED_SUSPICION, not_formalised=(
+            "not formalised: who is suspected is for the investigating and judicial organs; record it per person "
+            "(failure_people.suspected_crime)"))]
+    return [Recommendation("LEGAL_REFERRAL", basis, "recorded as suspected of a crime (涉嫌违法犯罪): handled under "
+                                                    "the law", person=Ref("Person", i.person["id"], i.person.get("name", "")))
+            for i in suspects(ctx)]
 
 
 LADDER_NOTE = ("; not formalised: the ladder uses the rule set in force on the act date, and escalation for an "

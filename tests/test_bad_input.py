@@ -161,6 +161,10 @@ CASES = [
          ("persons.csv line 2", "field 'birth_year'", "value 'nineteen'", "not an integer")),
     Case("a boolean that is not one", lambda f: edit(f, "failure_people.csv", "P-YZH-STAFF,false", "P-YZH-STAFF,yes"),
          ("failure_people.csv line 3", "field 'due_diligence'", "use true or false")),
+    Case("a person's suspicion of a crime that is not a boolean", lambda f: write(f, "failure_people.csv", (
+        "id,person,failure,role,post,due_diligence,suspected_crime\nFP-1,PER-6,F-1,PARTICIPANT,P-YZH-DEP,,\n"
+        "FP-2,PER-4,F-2,STAFF_IN_CHARGE,P-YZH-STAFF,false,suspected\n")),
+        ("failure_people.csv line 3", "field 'suspected_crime'", "value 'suspected'", "use true or false")),
     Case("an impossible date", lambda f: edit(f, "tenures.csv", "H-3,PER-2,P-YZ-VICE1,2017-03-01",
                                               "H-3,PER-2,P-YZ-VICE1,2017-02-30"),
          ("tenures.csv line 4", "field 'valid_from'", "'2017-02-30'", "not a valid date")),

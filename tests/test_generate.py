@@ -416,3 +416,13 @@ def test_the_loader_loads_a_generated_country_without_validation_errors(tmp_path
     assert {kind(k.kind).file: k.rows for k in summary.kinds} == counts
     people = store.read("MATCH (:Person)-[h:HOLDS]->(:Post) RETURN count(h) AS n")
     assert people[0]["n"] == counts["tenures"]
+
+
+def test_a_suspected_crime_names_the_person_suspected_and_only_that_person_is_referred(rows: Rows) -> None:
+    """Art. 12 ¶2 is about the person suspected: the failure's flag follows the person's, and the
+    referral under the law is of that person."""
+    suspected = {(r["failure"], r["person"]) for r in rows["failure_people"] if r["suspected_crime"] == "true"}
+    assert suspected, "some failures are suspected crimes"
+    assert {f for f, _ in suspected} == {r["id"] for r in rows["failures"] if r["suspected_crime"] == "true"}
+    referred = {(r["failure"], r["person"]) for r in rows["measures"] if r["kind"] == "LEGAL_REFERRAL"}
+    assert referred and referred <= suspected

@@ -406,6 +406,9 @@ def test_failure_people(data, by_id) -> None:
     for p in data["failure_people"]:
         f = by_id["failures"][p["failure"]]
         assert _holds(data, p["person"], p["post"], _d(f["act_date"])), p["id"]
+    # The suspected crime of F-CQ-010 is recorded on the person suspected (art. 12 ¶2).
+    assert [(p["failure"], p["person"]) for p in data["failure_people"] if p["suspected_crime"] == "true"] == [
+        ("F-CQ-010", "PER-0091")]
 
 
 def test_measures(data, by_id) -> None:
