@@ -409,6 +409,8 @@ NODES: dict[str, NodeKind] = {
                 _ref("decision", "Decision", "BY_DECISION", "team decision at fault (collective)", "相关决策"),
                 _f("act_date", "date", "date of the act or omission", "行为发生日期", required=True),
                 _f("reported_on", "date", "date reported", "发现日期"),
+                _f("found_in_petition_work", "bool", "found in daily petition work (Chongqing art. 17 ¶2); empty: "
+                   "taken as found there when the failure is recorded on a petition matter", "在日常信访工作中发现"),
                 _f("acts", "text", "what was done or omitted", "失职失责行为", required=True, max_length=4000),
                 _f("disciplinary", "bool", "warrants party or government discipline", "应当给予党纪政纪处分"),
                 _f("suspected_crime", "bool", "a suspected crime, without saying who is suspected (say it per person "

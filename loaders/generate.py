@@ -413,8 +413,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "steps": ("id", "matter", "kind", "institution", "staff", "to_institution", "on", "due", "note"),
     "decisions": ("id", "title", "team", "on", "matter"),
     "decision_participants": ("id", "person", "decision", "stance", "post"),
-    "failures": ("id", "item", "scope", "gravity", "unit", "matter", "decision", "act_date", "reported_on", "acts",
-                 "disciplinary", "suspected_crime"),
+    "failures": ("id", "item", "scope", "gravity", "unit", "matter", "decision", "act_date", "reported_on",
+                 "found_in_petition_work", "acts", "disciplinary", "suspected_crime"),
     "failure_people": ("id", "person", "failure", "role", "post", "stance", "due_diligence", "suspected_crime"),
     "measures": ("id", "kind", "failure", "person", "post", "institution", "decided_by", "decided_on", "deadline",
                  "rectified_on"),
@@ -1044,8 +1044,9 @@ class MatterWriter:
         suspect = next(((person, post) for person, post, _, stance in involved if stance != "OPPOSED_OVERRULED"),
                        None) if crime else None
         fid = f"{mid}-F1"
+        # Every generated failure comes from handling its matter: found in daily petition work.
         self.sink.write("failures", (fid, item, scope, gravity, inst_id(fu.code, fslot), mid, did, iso(act),
-                                     iso(reported), f"{ITEM_ZH[item]}（{title}）",
+                                     iso(reported), "true", f"{ITEM_ZH[item]}（{title}）",
                                      "true" if disciplinary else "false", "true" if suspect else "false"))
         for k, (person, post, role, stance) in enumerate(involved, 1):
             diligent = ("true" if rng.random() < 0.2 else "false") if cq and role == "STAFF_IN_CHARGE" else ""

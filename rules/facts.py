@@ -98,7 +98,7 @@ class FailureFacts:
     participants: list[Involvement]
     unit_team: list[Seat]
     measures: list[Props]  # recorded for this failure
-    organs: dict[str, list[Props]]  # territory id -> organs (for the deciding organ and honours)
+    organs: dict[str, list[Props]]  # territory id -> organs (the deciding organ, the petition department)
     vertical: list[VerticalPath]
     parent: Props | None = None  # the unit's parent organ
 
@@ -225,7 +225,8 @@ def fetch_failure(store: GraphStore, failure_id: str, act_date: date | None = No
         (involved if p["source"] == "INVOLVED" else participants).append(
             Involvement(p["person"], p["link"], p["source"], p.get("post")))
     organs_rows = queries.run(store, "institutions_in", {
-        "territories": [t["id"] for t in chain], "kinds": ["PARTY_COMMITTEE", "GOVERNMENT"], "subject": None})
+        "territories": [t["id"] for t in chain], "kinds": ["PARTY_COMMITTEE", "GOVERNMENT", "PETITION_DEPARTMENT"],
+        "subject": None})
     organs: dict[str, list[Props]] = {t["id"]: [] for t in chain}
     for o in organs_rows:
         organs[o["territory"]].append(o["institution"])

@@ -124,6 +124,8 @@ class Recommendation:
     decided_by: Ref | None = None
     decided_by_basis: Provision | None = None
     not_formalised: str = ""
+    proposed_by: Ref | None = None  # the petition department that investigates and proposes (Chongqing 17 ¶2)
+    proposed_by_basis: Provision | None = None
 
     def key(self) -> tuple[str, str, str]:
         return (self.measure, self.person.id if self.person else "", self.institution.id if self.institution else "")
@@ -132,6 +134,7 @@ class Recommendation:
         d = asdict(self)
         d["basis"] = self.basis.as_dict()
         d["decided_by_basis"] = self.decided_by_basis.as_dict() if self.decided_by_basis else None
+        d["proposed_by_basis"] = self.proposed_by_basis.as_dict() if self.proposed_by_basis else None
         return d
 
 

@@ -137,6 +137,84 @@ def recommend(ctx: AccountContext, findings: list[Finding], on: date) -> list[Re
         out.extend(_honours(ctx))
     if app.has("INSTITUTION_MEASURES"):
         out.extend(_institution_measures(ctx))
+    _name_the_proposer(ctx, out)
+    if app.has("PERSONNEL_USE"):
+        out.extend(_circulation(ctx, [r for r in out if r.measure in LEVEL and r.person]))
+    return out
+
+
+# Measures the organ with management authority decides on a proposal (Chongqing art. 17).
+PROPOSED = {*LEVEL, "DISCIPLINARY_SANCTION", "WRITTEN_SELF_EXAMINATION", "CIRCULATED_CRITICISM"}
+
+# Recommendations that are not a MeasureKind of the model: a group of measures, a step that follows.
+GROUPS = {"ORGANISATIONAL": ("organisational adjustment or handling (art. 15)", "组织调整或者组织处理"),
+          "PERSONNEL_CIRCULATION": ("circulated to the organisation and personnel departments at the same level "
+                                    "(Chongqing art. 18)", "向同级组织、人事部门通报")}
+
+
+def found_in_petition_work(ctx: AccountContext) -> tuple[bool, str]:
+    """Whether the failure was found in daily petition work (Chongqing art. 17
+    ¶2 "在日常信访工作中发现"), and the note when it is not recorded but taken."""
+    recorded = ctx.failure.get("found_in_petition_work")
+    if recorded is not None:
+        return bool(recorded), ""
+    if ctx.facts.matter is None:
+        return False, ""
+    return True, ("not formalised: the failure record does not say how the failure was found; recorded on a "
+                  "petition matter, it is taken as found in daily petition work")
+
+
+def petition_department(ctx: AccountContext) -> Props | None:
+    """The petition department that investigates a failure of the unit: the
+    one of the unit's territory or the nearest level up; for a failure of that
+    petition department itself, the one of the level above.
+
+    Not formalised: Chongqing art. 17 ¶2 says "由信访部门…进行调查核实" without
+    saying which; zeren takes the one that coordinates the unit's region
+    (Chongqing art. 6 "协调、指导和监督本地区的信访工作"), and never the unit itself."""
+    for t in ctx.facts.chain:
+        found = [o for o in ctx.facts.organs.get(t["id"], [])
+                 if o.get("kind") == "PETITION_DEPARTMENT" and o["id"] != ctx.unit["id"]]
+        if found:
+            return found[0]
+    return None
+
+
+PROPOSER_NOTE = ("not formalised: which petition department investigates is not said by the text; zeren names the "
+                 "one of the unit's region (the level above for a petition department's own failure)")
+
+
+def _name_the_proposer(ctx: AccountContext, recs: list[Recommendation]) -> None:
+    """Chongqing art. 17 ¶2: "对在日常信访工作中发现的应当追究信访工作责任的情形，由信访部门按照
+    《信访条例》等规定进行调查核实，对需要实行信访工作责任追究的，向具有管理权限的党政机关提出建议" —
+    the petition department investigates and proposes; the organ with
+    management authority decides (art. 17 ¶1)."""
+    if not ctx.app.has("PROPOSAL"):
+        return
+    found, note = found_in_petition_work(ctx)
+    dept = petition_department(ctx) if found else None
+    if dept is None:
+        return
+    for r in recs:
+        if r.measure in PROPOSED:
+            r.proposed_by = Ref("Institution", dept["id"], dept.get("name", ""))
+            r.proposed_by_basis = ctx.app.cite("PROPOSAL")
+            r.not_formalised = "; ".join(x for x in (r.not_formalised, note, PROPOSER_NOTE) if x)
+
+
+def _circulation(ctx: AccountContext, person_recs: list[Recommendation]) -> list[Recommendation]:
+    """Chongqing art. 18: "有关责任追究情况应当向同级组织、人事部门通报，组织、人事部门应当将被追究信访工作
+    责任人员的有关情况，作为业绩评定、奖励处罚、选拔任用的重要依据" — what follows the decision."""
+    out = []
+    for r in person_recs:
+        level = f"at the level of {r.decided_by.name}" if r.decided_by else "at the level of the deciding organ"
+        out.append(Recommendation(
+            "PERSONNEL_CIRCULATION", ctx.app.cite("PERSONNEL_USE"),
+            f"once decided, the accountability of {r.person.name if r.person else ''} is circulated to the "
+            f"organisation and personnel departments {level} (同级组织、人事部门), which weigh it in performance "
+            "appraisal, rewards and penalties, selection and appointment",
+            person=r.person, decided_by=r.decided_by, decided_by_basis=ctx.app.cite("PERSONNEL_USE"),
+            not_formalised="not formalised: 同级 is read as the level of the organ that decides the measure"))
     return out
 
 

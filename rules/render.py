@@ -9,6 +9,7 @@ from rich.text import Text
 from zeren.graph.model import ENUMS
 
 from .findings import Evaluation, JudgedOn
+from .measures import GROUPS
 
 
 def _label(enum: str, code: str) -> str:
@@ -67,9 +68,13 @@ def render(ev: Evaluation, *, show_chain: bool = True) -> Group:
             whom = rec.person.name if rec.person else (rec.institution.name if rec.institution else
                                                        ", ".join(rec.options))
             measure = ("组织调整或组织处理 organisational: " + " / ".join(_label("MeasureKind", o) for o in rec.options)
-                       if rec.measure == "ORGANISATIONAL" else _label("MeasureKind", rec.measure))
+                       if rec.measure == "ORGANISATIONAL" else
+                       f"{GROUPS[rec.measure][1]} {GROUPS[rec.measure][0]}" if rec.measure in GROUPS else
+                       _label("MeasureKind", rec.measure))
+            proposed = (f"\nproposed by 提出建议: {rec.proposed_by.name} ({rec.proposed_by_basis.label()})"
+                        if rec.proposed_by and rec.proposed_by_basis else "")
             r.add_row(measure, whom, rec.basis.label(), rec.reason,
-                      (rec.decided_by.name if rec.decided_by else "") +
+                      (rec.decided_by.name if rec.decided_by else "") + proposed +
                       (f"\n{rec.not_formalised}" if rec.not_formalised else ""))
         parts.append(r)
     if ev.recorded_measures:

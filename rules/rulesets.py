@@ -115,7 +115,7 @@ NATIONAL = RuleSet(
         "DISSENT_EXEMPTION": _p(_CN, 11, 2), "MEASURE_FORMS": _p(_CN, 12, 1), "CRIME": _p(_CN, 12, 2),
         "NOTICE": _p(_CN, 13), "ADMONISHMENT": _p(_CN, 14), "HONOURS": _p(_CN, 14),
         "ORGANISATIONAL": _p(_CN, 15), "DISCIPLINE": _p(_CN, 16), "DECIDING_ORGAN": _p(_CN, 13),
-        "PROPOSAL": _p(_CN, 7), "PERSONNEL_RECORD": _p(_CN, 10, 2), "LOCAL_RULES": _p(_CN, 17, 1),
+        "PERSONNEL_RECORD": _p(_CN, 10, 2), "LOCAL_RULES": _p(_CN, 17, 1),
     },
     failure_items={"DECISION_ERROR": 1, "HANDLING_BREACH": 2, "MASS_DISCIPLINE": 3, "COLLECTIVE_INCIDENT": 4,
                    "PROPOSALS_NEGLECTED": 5, "OTHER": 6},

@@ -70,13 +70,15 @@ def _matches(f: Finding | Recommendation, pat: dict[str, Any]) -> bool:
             return False
         if k == "measure" and getattr(f, "measure", None) != v:
             return False
-        if k in ("person", "post", "institution", "decided_by"):
+        if k in ("person", "post", "institution", "decided_by", "proposed_by"):
             ref = getattr(f, k)
             if (ref.id if ref else None) != v:
                 return False
         if k == "rule" and getattr(f, "rule", None) != v:
             return False
         if k == "basis" and _basis(f.basis) != v:
+            return False
+        if k == "proposed_by_basis" and (_basis(f.proposed_by_basis) if f.proposed_by_basis else None) != v:  # type: ignore[union-attr]
             return False
         if k == "note_contains" and v not in (getattr(f, "note", "") or ""):
             return False
@@ -225,7 +227,7 @@ def test_every_deciding_article_is_exercised_by_some_case() -> None:
     deciding = {"SUBJECT", "OVERALL", "MAIN_LEADERSHIP", "COMPETENT", "SYSTEM", "COORDINATION", "LITIGATION_ROUTE",
                 "HANDLING", "CASE_HOLDING", "COLLECTIVE_ALLOCATION", "INDIVIDUAL_ALLOCATION", "DISSENT_EXEMPTION",
                 "DUE_DILIGENCE", "NOTICE", "ADMONISHMENT", "HONOURS", "ORGANISATIONAL", "DISCIPLINE", "CRIME",
-                "INSTITUTION_MEASURES", "FAILURE"}
+                "INSTITUTION_MEASURES", "FAILURE", "PROPOSAL", "PERSONNEL_USE"}
     texts = "".join(p.read_text(encoding="utf-8") for p in CASES)
     missing = [f"{rs.id} {key}" for rs in (NATIONAL, CHONGQING) for key, prov in rs.provisions.items()
                if key in deciding and prov not in cited

@@ -18,6 +18,7 @@ from zeren.rules.findings import Finding as FindingRecord
 from zeren.rules.findings import Gap as GapRecord
 from zeren.rules.findings import Recommendation as RecommendationRecord
 from zeren.rules.findings import Ref
+from zeren.rules.measures import GROUPS
 from zeren.rules.rulesets import Provision as ProvisionRecord
 
 
@@ -42,8 +43,7 @@ FailureItem = _enum("FailureItem")
 FailureScope = _enum("FailureScope")
 Gravity = _enum("Gravity")
 Stance = _enum("Stance")
-MeasureKind = _enum("MeasureKind", {"ORGANISATIONAL": ("organisational adjustment or handling (art. 15)",
-                                                       "组织调整或者组织处理")})
+MeasureKind = _enum("MeasureKind", GROUPS)
 
 
 @strawberry.type(description="A label in English and Chinese.")
@@ -173,17 +173,22 @@ class Recommendation:
     decided_by: NodeRef | None
     decided_by_basis: Provision | None
     not_formalised: str
+    proposed_by: NodeRef | None = strawberry.field(
+        description="the petition department that investigates and proposes the measure to the deciding organ "
+                    "(Chongqing art. 17 ¶2), for a failure found in daily petition work")
+    proposed_by_basis: Provision | None
 
     @staticmethod
     def of(r: RecommendationRecord) -> Recommendation:
-        ml = (Label(en="organisational adjustment or handling", zh="组织调整或者组织处理")
-              if r.measure == "ORGANISATIONAL" else label("MeasureKind", r.measure))
+        ml = Label(en=GROUPS[r.measure][0], zh=GROUPS[r.measure][1]) if r.measure in GROUPS else \
+            label("MeasureKind", r.measure)
         return Recommendation(measure=MeasureKind[r.measure], measure_label=ml,  # type: ignore[misc]
                               person=NodeRef.of(r.person), institution=NodeRef.of(r.institution),
                               options=list(r.options), basis=Provision.of(r.basis), reason=r.reason,
                               decided_by=NodeRef.of(r.decided_by),
                               decided_by_basis=Provision.of(r.decided_by_basis) if r.decided_by_basis else None,
-                              not_formalised=r.not_formalised)
+                              not_formalised=r.not_formalised, proposed_by=NodeRef.of(r.proposed_by),
+                              proposed_by_basis=Provision.of(r.proposed_by_basis) if r.proposed_by_basis else None)
 
 
 @strawberry.type(description="An accountability measure recorded in the graph, with its rectification status.")
