@@ -35,7 +35,7 @@ class AccountContext:
         return self.facts.matter.get("subject") if self.facts.matter else None
 
     def base_chain(self) -> Chain:
-        c = Chain().step(Ref("Failure", self.failure["id"], str(self.failure.get("item"))))
+        c = Chain().step(self.failure_ref())
         return c.step(Ref("Institution", self.unit["id"], self.unit.get("name", "")), "FAILURE_OF")
 
     def head(self) -> Seat | None:
@@ -61,7 +61,13 @@ class AccountContext:
         """A finding about the failure: the rule sets binding the failure's unit
         (in force in its territory on the act date) decide, whatever the matter."""
         return Finding(kind=kind, rule=rule, basis=self.app.cite(rule), chain=chain, as_of=self.as_of,  # type: ignore[arg-type]
-                       rule_sets=tuple(self.app.ids), **kw)
+                       rule_sets=tuple(self.app.ids), failure=self.failure_ref(), matter=self.matter_ref(), **kw)
+
+    def failure_ref(self) -> Ref:
+        return Ref("Failure", self.failure["id"], str(self.failure.get("item")))
+
+    def matter_ref(self) -> Ref | None:
+        return Ref.of("PetitionMatter", self.facts.matter)
 
 
 def _seat_finding(ctx: AccountContext, kind: str, rule: str, seat: Seat, note: str,
@@ -80,7 +86,7 @@ def _seat_finding(ctx: AccountContext, kind: str, rule: str, seat: Seat, note: s
 
 def _involvement_finding(ctx: AccountContext, kind: str, rule: str, inv: Involvement, note: str) -> Finding:
     rel = "INVOLVED_IN" if inv.source == "INVOLVED" else "PARTICIPATED_IN"
-    c = Chain().step(Ref("Failure", ctx.failure["id"], str(ctx.failure.get("item"))))
+    c = Chain().step(ctx.failure_ref())
     if inv.source == "PARTICIPATED" and ctx.facts.decision:
         c = c.step(Ref("Decision", ctx.facts.decision["id"], ctx.facts.decision.get("title", "")), "BY_DECISION")
     post = inv.post or ({"id": inv.link["post"], "title": inv.link["post"]} if inv.link.get("post") else None)

@@ -165,7 +165,8 @@ class Engine:
             f"the applicable text names no such failure; it falls under the catch-all {item.label()} "
             "(not formalised: whether it is 'other dereliction' is for the deciding organ)", item)])
         classification = Finding(kind="FAILURE", rule="FAILURE", basis=item, as_of=act, chain=ctx.base_chain(),
-                                 institution=None, rule_sets=tuple(app.ids),
+                                 institution=None, rule_sets=tuple(app.ids), failure=ctx.failure_ref(),
+                                 matter=ctx.matter_ref(),
                                  note=f"{facts.failure.get('scope')} responsibility, gravity "
                                       f"{facts.failure.get('gravity')}")
         ev.findings.append(classification)
@@ -209,8 +210,10 @@ class Engine:
 
     def honours_roll(self, year: int, territory: str | None = None) -> list[dict[str, Any]]:
         """Regions, departments and units that lose eligibility for comprehensive
-        honours in ``year`` (art. 14), from the admonishments and explicit
-        disqualifications decided that year; within ``territory`` and below if given."""
+        honours in ``year`` (art. 14 "本年度": the year of the admonishment), from
+        the admonishments and explicit disqualifications decided that year;
+        within ``territory`` and below if given. Each entry names its year and
+        the territory of the failure's unit (for a region, the region itself)."""
         rows = queries.run(self.store, "measures_in_year", {
             "from": f"{year:04d}-01-01", "to": f"{year:04d}-12-31",
             "kinds": ["ADMONISHMENT", "HONOURS_DISQUALIFICATION"]})
@@ -233,7 +236,7 @@ class Engine:
                 entries.append(("department", dept))
             for role, node in entries:
                 e = out.setdefault((role, node["id"]), {"role": role, "id": node["id"], "name": node.get("name"),
-                                                        "reasons": [], "basis": basis})
+                                                        "year": year, "territory": t, "reasons": [], "basis": basis})
                 e["reasons"].append(why)
         return sorted(out.values(), key=lambda e: (e["role"], e["id"]))
 

@@ -83,6 +83,8 @@ class Finding:
     # about, base first: its basis is cited from the most specific one stating
     # the rule. A matter reaching organs of two jurisdictions is traced under both.
     rule_sets: tuple[str, ...] = ()
+    failure: Ref | None = None  # the failure an accountability finding is about
+    matter: Ref | None = None  # the matter (of the failure)
 
     def key(self) -> tuple[str, str, str, str]:
         return (self.kind, self.person.id if self.person else "", self.post.id if self.post else "",
@@ -126,9 +128,13 @@ class Recommendation:
     not_formalised: str = ""
     proposed_by: Ref | None = None  # the petition department that investigates and proposes (Chongqing 17 ¶2)
     proposed_by_basis: Provision | None = None
+    territory: Ref | None = None  # the region (地区) a loss of honours eligibility is for
+    year: int | None = None  # the year (本年度) a loss of honours eligibility is for; None: not decided yet
+    failure: Ref | None = None  # the failure the recommendation follows from
 
-    def key(self) -> tuple[str, str, str]:
-        return (self.measure, self.person.id if self.person else "", self.institution.id if self.institution else "")
+    def key(self) -> tuple[str, str, str, str, str]:
+        return (self.measure, self.person.id if self.person else "", self.institution.id if self.institution else "",
+                self.territory.id if self.territory else "", str(self.year or ""))
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -103,7 +103,11 @@ def deciding_organ(ctx: AccountContext, post: Props | None) -> tuple[Ref | None,
 def recommend(ctx: AccountContext, findings: list[Finding], on: date) -> list[Recommendation]:
     out: list[Recommendation] = []
     app, f = ctx.app, ctx.failure
-    any_admonishment = False
+    # Art. 14's loss of honours is "本年度", the year of the admonishment it
+    # follows: of each recorded one decided by ``on``; None for one recommended
+    # and not yet decided.
+    honours_years: set[int | None] = {m["decided_on"].year for m in ctx.facts.measures
+                                      if m["kind"] == "ADMONISHMENT" and decided_by(m, on)}
     posts = {s.post["id"]: s.post for s in ctx.facts.unit_team}
     seen: set[str] = set()
     for fd in findings:
@@ -122,24 +126,26 @@ def recommend(ctx: AccountContext, findings: list[Finding], on: date) -> list[Re
             measure=step, basis=app.cite(key), reason=reason, person=fd.person,
             options=ORGANISATIONAL if step == "ORGANISATIONAL" else [step],
             decided_by=organ, decided_by_basis=_organ_basis(app, key), not_formalised=organ_note + LADDER_NOTE))
-        any_admonishment |= step == "ADMONISHMENT"
+        if step == "ADMONISHMENT" and not any(m["kind"] == "ADMONISHMENT" for m in taken):
+            honours_years.add(None)
         if f.get("disciplinary"):
             general = app.has("DECIDING_ORGAN")  # Chongqing art. 17 ¶1 covers every measure; art. 16 names no organ
             out.append(Recommendation("DISCIPLINARY_SANCTION", app.cite("DISCIPLINE"),
                                       "the failure warrants party or government discipline (may be combined, art. 12 ¶1)",
                                       person=fd.person, decided_by=organ if general else None,
                                       decided_by_basis=app.cite("DECIDING_ORGAN") if general else None))
-    # Art. 14's loss of honours follows an admonishment: one recommended on the
-    # evidence of ``on``, or one recorded and decided by then (not a later one).
-    any_admonishment |= any(m["kind"] == "ADMONISHMENT" and decided_by(m, on) for m in ctx.facts.measures)
     out.extend(_referrals(ctx))
-    if any_admonishment:
-        out.extend(_honours(ctx))
+    # The loss of honours follows an admonishment: one recommended on the
+    # evidence of ``on``, or one recorded and decided by then (not a later one).
+    for year in sorted(honours_years, key=lambda y: y or 9999):
+        out.extend(_honours(ctx, year))
     if app.has("INSTITUTION_MEASURES"):
         out.extend(_institution_measures(ctx))
     _name_the_proposer(ctx, out)
     if app.has("PERSONNEL_USE"):
         out.extend(_circulation(ctx, [r for r in out if r.measure in LEVEL and r.person]))
+    for r in out:
+        r.failure = ctx.failure_ref()
     return out
 
 
@@ -274,20 +280,23 @@ def _reason(ctx: AccountContext, step: str, why: list[Props], on: date) -> str:
             f"(gravity {gravity})")
 
 
-def _honours(ctx: AccountContext) -> list[Recommendation]:
-    """Art. 14: "取消该地区、部门和单位本年度评选综合性荣誉称号的资格"."""
+def _honours(ctx: AccountContext, year: int | None) -> list[Recommendation]:
+    """Art. 14: "进行诫勉…同时，取消该地区、部门和单位本年度评选综合性荣誉称号的资格" — for the
+    year of the admonishment (``None``: one recommended, not decided yet)."""
     basis = ctx.app.cite("HONOURS")
     unit = ctx.unit
+    when = f"for {year} (本年度), the year of the admonishment" if year else \
+        "for the year in which the recommended admonishment is decided (本年度)"
     role = "department" if unit.get("kind") in DEPARTMENT_KINDS else "unit"
-    out = [Recommendation("HONOURS_DISQUALIFICATION", basis, f"{role} of the failure; admonishment (art. 14)",
-                          institution=Ref("Institution", unit["id"], unit.get("name", "")))]
+    out = [Recommendation("HONOURS_DISQUALIFICATION", basis, f"{role} of the failure; admonishment (art. 14), {when}",
+                          institution=Ref("Institution", unit["id"], unit.get("name", "")), year=year)]
     dept = department_of(unit, ctx.facts.parent)
     if dept and dept["id"] != unit["id"]:
-        out.append(Recommendation("HONOURS_DISQUALIFICATION", basis, "department the unit belongs to (art. 14)",
-                                  institution=Ref("Institution", dept["id"], dept.get("name", ""))))
+        out.append(Recommendation("HONOURS_DISQUALIFICATION", basis, f"department the unit belongs to (art. 14), {when}",
+                                  institution=Ref("Institution", dept["id"], dept.get("name", "")), year=year))
     t = ctx.facts.territory
-    out.append(Recommendation("HONOURS_DISQUALIFICATION", basis, f"region: {t.get('name')} (art. 14)",
-                              institution=None, options=[f"Territory:{t['id']}"]))
+    out.append(Recommendation("HONOURS_DISQUALIFICATION", basis, f"region: {t.get('name')} (art. 14), {when}",
+                              territory=Ref("Territory", t["id"], t.get("name", "")), year=year))
     return out
 
 

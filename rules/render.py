@@ -65,12 +65,14 @@ def render(ev: Evaluation, *, show_chain: bool = True) -> Group:
         for col in ("方式 measure", "对象 whom", "依据 basis", "理由 reason", "决定机关 decided by"):
             r.add_column(col, overflow="fold")
         for rec in ev.recommendations:
-            whom = rec.person.name if rec.person else (rec.institution.name if rec.institution else
-                                                       ", ".join(rec.options))
+            whom = (rec.person.name if rec.person else rec.institution.name if rec.institution else
+                    f"{rec.territory.name} ({rec.territory.id})" if rec.territory else ", ".join(rec.options))
             measure = ("组织调整或组织处理 organisational: " + " / ".join(_label("MeasureKind", o) for o in rec.options)
                        if rec.measure == "ORGANISATIONAL" else
                        f"{GROUPS[rec.measure][1]} {GROUPS[rec.measure][0]}" if rec.measure in GROUPS else
                        _label("MeasureKind", rec.measure))
+            if rec.measure == "HONOURS_DISQUALIFICATION":
+                measure += f" ({rec.year})" if rec.year else " (the year the admonishment is decided)"
             proposed = (f"\nproposed by 提出建议: {rec.proposed_by.name} ({rec.proposed_by_basis.label()})"
                         if rec.proposed_by and rec.proposed_by_basis else "")
             r.add_row(measure, whom, rec.basis.label(), rec.reason,

@@ -67,7 +67,7 @@ class StandingContext:
         citing the rule sets that bind it."""
         rules = self.rules_at(about)
         return Finding(kind=kind, rule=rule, basis=rules.cite(rule), chain=chain, as_of=self.as_of,  # type: ignore[arg-type]
-                       rule_sets=tuple(rules.ids), **kw)
+                       rule_sets=tuple(rules.ids), matter=self.matter_ref(), **kw)
 
     def cite(self, rule: str, about: Props | None) -> Provision:
         return self.rules_at(about).cite(rule)

@@ -39,7 +39,9 @@ def extra_matters(n: int = 60) -> dict[str, list[dict[str, object]]]:
                       "on": f"2021-{i % 12 + 1:02d}-{i % 27 + 1:02d}", "to_institution": "YZ-GOV"})
     return {"matters": matters, "steps": steps,
             "failures": [{"id": "F-X000", "item": "HANDLING_BREACH", "scope": "INDIVIDUAL", "gravity": "MINOR",
-                          "unit": "YZ-PET", "matter": "M-X000", "act_date": "2021-01-05", "acts": "逾期未转送"}]}
+                          "unit": "YZ-PET", "matter": "M-X000", "act_date": "2021-01-05", "acts": "逾期未转送"}],
+            "measures": [{"id": "AM-X000", "kind": "ADMONISHMENT", "failure": "F-X000", "person": "PER-YZPET",
+                          "post": "P-YZPET-HEAD", "decided_by": "YZ-PC", "decided_on": "2021-03-01"}]}
 
 
 @dataclass

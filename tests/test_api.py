@@ -218,6 +218,46 @@ def test_honours_provision_and_counterfactual(client: httpx.Client, live: Live) 
     assert honours["data"]["honoursDisqualified"] == []
 
 
+def test_an_answer_says_which_rule_sets_applied_to_which_finding(client: httpx.Client, live: Live) -> None:
+    q = """{ matter(id: "M-TAX") { responsibility { ruleSets judgedOn { part on }
+             findings { kind institution { id } ruleSets basis { document article paragraph } matter { id } } } } }"""
+    resp = gql(client, live, "investigator", q)["data"]["matter"]["responsibility"]
+    assert resp["ruleSets"] == ["CN-2016", "CQ-2017"] and resp["judgedOn"] == [{"part": "STANDING", "on": "2020-10-10"}]
+    by = {(f["kind"], f["institution"]["id"]): f for f in resp["findings"] if f["institution"]}
+    top = by[("SYSTEM", "N-TAX")]
+    assert top["ruleSets"] == ["CN-2016"] and top["basis"] == {"document": "CN-2016", "article": 5, "paragraph": 2}
+    assert by[("COMPETENT", "YZ-TAX")]["ruleSets"] == ["CN-2016", "CQ-2017"]
+    assert all(f["matter"] == {"id": "M-TAX"} for f in resp["findings"])
+
+
+def test_accountability_shows_its_dates_proposer_circulation_and_the_year_and_region_of_honours(
+        client: httpx.Client, live: Live) -> None:
+    q = """{ failure(id: "F-COLL", asOf: "2019-09-02") { judgedOn { part on }
+             findings { kind person { id } failure { id } matter { id } }
+             recommendations { measure person { id } proposedBy { id } proposedByBasis { label } territory { id name }
+                               year failure { id } } } }"""
+    ev = gql(client, live, "investigator", q)["data"]["failure"]
+    assert ev["judgedOn"] == [{"part": "ACCOUNTABILITY", "on": "2019-03-01"}, {"part": "MEASURES", "on": "2019-09-02"}]
+    assert {"kind": "MAIN_LEADERSHIP", "person": {"id": "PER-A"}, "failure": {"id": "F-COLL"},
+            "matter": {"id": "M-LAND"}} in ev["findings"]
+    recs = ev["recommendations"]
+    head = next(r for r in recs if r["measure"] == "ADMONISHMENT" and r["person"] == {"id": "PER-A"})
+    assert head["proposedBy"] == {"id": "YZ-PET"} and head["proposedByBasis"] == {"label": "Chongqing rules art. 17 ¶2"}
+    assert any(r["measure"] == "PERSONNEL_CIRCULATION" and r["person"] == {"id": "PER-A"} for r in recs)
+    region = next(r for r in recs if r["measure"] == "HONOURS_DISQUALIFICATION" and r["territory"])
+    assert region["territory"] == {"id": "500103", "name": "渝中区"} and region["year"] is None
+    assert all(r["failure"] == {"id": "F-COLL"} for r in recs)
+
+
+def test_the_honours_roll_names_its_year_and_the_region_as_a_territory(client: httpx.Client, live: Live) -> None:
+    q = "{ honoursDisqualified(year: 2021) { role id name year territory { id name level } } }"
+    roll = gql(client, live, "personnel", q)["data"]["honoursDisqualified"]
+    assert {"role": "region", "id": "500103", "name": "渝中区", "year": 2021,
+            "territory": {"id": "500103", "name": "渝中区", "level": "COUNTY"}} in roll
+    assert {(e["role"], e["id"], e["year"]) for e in roll} == {("region", "500103", 2021),
+                                                               ("department", "YZ-PET", 2021)}
+
+
 # ----------------------------------------------------------------------------- confidentiality
 
 PROTECTED = '{ matter(id: "M-LAND") { id petitionerPseudonym petitioner accusation } }'

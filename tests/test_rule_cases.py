@@ -15,7 +15,10 @@ expect         : rule_sets, findings, absent, gaps, no_gaps, recommendations,
 A finding pattern matches on kind, person, post, institution, rule, basis
 ("DOC:article:paragraph:item", empty parts for none), rule_sets (the rule
 sets in force for the institution the finding is about, base first),
-note_contains, exception_contains, chain (node ids that must appear in order).
+failure, matter, territory (ids), as_of, note_contains, exception_contains,
+chain (node ids that must appear in order); a recommendation pattern also on
+measure, decided_by, proposed_by, proposed_by_basis, options, year, reason_contains.
+An honours entry may name its year and territory ([code, name]).
 """
 
 from __future__ import annotations
@@ -70,7 +73,7 @@ def _matches(f: Finding | Recommendation, pat: dict[str, Any]) -> bool:
             return False
         if k == "measure" and getattr(f, "measure", None) != v:
             return False
-        if k in ("person", "post", "institution", "decided_by", "proposed_by"):
+        if k in ("person", "post", "institution", "decided_by", "proposed_by", "territory", "failure", "matter"):
             ref = getattr(f, k)
             if (ref.id if ref else None) != v:
                 return False
@@ -89,6 +92,10 @@ def _matches(f: Finding | Recommendation, pat: dict[str, Any]) -> bool:
         if k == "options" and sorted(getattr(f, "options", [])) != sorted(v):
             return False
         if k == "rule_sets" and list(getattr(f, "rule_sets", ())) != v:
+            return False
+        if k == "year" and getattr(f, "year", None) != v:
+            return False
+        if k == "as_of" and getattr(f, "as_of", None) != date.fromisoformat(v):
             return False
         if k == "chain":
             ids = [n.id for n in f.chain.nodes]  # type: ignore[union-attr]
@@ -182,12 +189,21 @@ def test_rule_case(path: Path, engine_for) -> None:  # type: ignore[no-untyped-d
         got = {(e["role"], e["id"]) for e in result}
         want = {(e["role"], e["id"]) for e in exp["honours"]}
         assert got == want
+        entries = {(e["role"], e["id"]): e for e in result}
+        for e in exp["honours"]:
+            if "year" in e:
+                assert entries[(e["role"], e["id"])]["year"] == e["year"], entries
+            if "territory" in e:
+                t = entries[(e["role"], e["id"])]["territory"]
+                assert (t["id"], t["name"]) == tuple(e["territory"]), entries
         return
     if "cadre" in ask:
         for pat in exp.get("findings", []):
             assert any(_matches(f, pat) for f in result["findings"]), f"no finding matches {pat}"
         for pat in exp.get("absent", []):
             assert not any(_matches(f, pat) for f in result["findings"]), f"a finding matches {pat}"
+        for pat in exp.get("recommendations", []):
+            assert any(_matches(r, pat) for r in result["recommendations"]), f"no recommendation matches {pat}"
         got = {m["id"]: m["rectification"] for m in result["measures"]}
         for m in exp.get("measures", []):
             assert got.get(m["id"]) == m["rectification"], got

@@ -133,6 +133,8 @@ class Finding:
     rule_sets: list[str] = strawberry.field(
         description="rule sets in force, on the date, for the institution (and post) the finding is about, base "
                     "first; the basis is cited from the most specific that states the rule")
+    failure: NodeRef | None = strawberry.field(description="the failure an accountability finding is about")
+    matter: NodeRef | None = strawberry.field(description="the matter the finding (or its failure) concerns")
     record: strawberry.Private[FindingRecord]
 
     @strawberry.field(description="The nodes and relationships, in order, through which the finding came.")
@@ -147,7 +149,8 @@ class Finding:
             kind=ResponsibilityKind[f.kind], kind_label=kl, rule=f.rule, person=NodeRef.of(f.person),  # type: ignore[misc]
             post=NodeRef.of(f.post), institution=NodeRef.of(f.institution), territory=NodeRef.of(f.territory),
             basis=Provision.of(f.basis), as_of=f.as_of, note=f.note, exception=f.exception,
-            not_formalised=f.not_formalised, rule_sets=list(f.rule_sets), record=f)
+            not_formalised=f.not_formalised, rule_sets=list(f.rule_sets), failure=NodeRef.of(f.failure),
+            matter=NodeRef.of(f.matter), record=f)
 
 
 @strawberry.type(description="Something that cannot be determined, and why (never a guess).")
@@ -177,6 +180,12 @@ class Recommendation:
         description="the petition department that investigates and proposes the measure to the deciding organ "
                     "(Chongqing art. 17 ¶2), for a failure found in daily petition work")
     proposed_by_basis: Provision | None
+    territory: NodeRef | None = strawberry.field(
+        description="the region (地区, a territory: code and name) a loss of honours eligibility is for")
+    year: int | None = strawberry.field(
+        description="the year (本年度) a loss of honours eligibility is for: the year of the admonishment; null "
+                    "while the admonishment is only recommended")
+    failure: NodeRef | None = strawberry.field(description="the failure the recommendation follows from")
 
     @staticmethod
     def of(r: RecommendationRecord) -> Recommendation:
@@ -188,7 +197,8 @@ class Recommendation:
                               decided_by=NodeRef.of(r.decided_by),
                               decided_by_basis=Provision.of(r.decided_by_basis) if r.decided_by_basis else None,
                               not_formalised=r.not_formalised, proposed_by=NodeRef.of(r.proposed_by),
-                              proposed_by_basis=Provision.of(r.proposed_by_basis) if r.proposed_by_basis else None)
+                              proposed_by_basis=Provision.of(r.proposed_by_basis) if r.proposed_by_basis else None,
+                              territory=NodeRef.of(r.territory), year=r.year, failure=NodeRef.of(r.failure))
 
 
 @strawberry.type(description="An accountability measure recorded in the graph, with its rectification status.")

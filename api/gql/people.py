@@ -14,7 +14,7 @@ from zeren.api.context import Context
 from zeren.rules.engine import Change, EngineError
 from zeren.rules.rulesets import Provision as ProvisionRecord
 
-from .common import Evaluation, Finding, Measure, NodeRef, Provision, Recommendation, Stance
+from .common import Evaluation, Finding, Measure, NodeRef, Provision, Recommendation, Stance, Territory
 
 
 @strawberry.type(description="A person's tenure of a post.")
@@ -64,6 +64,9 @@ class HonoursEntry:
     role: str = strawberry.field(description="region, department or unit")
     id: strawberry.ID
     name: str
+    year: int = strawberry.field(description="the year (本年度) eligibility is lost for: the year of the admonishment")
+    territory: Territory | None = strawberry.field(
+        description="the region itself, or the territory of the failure's unit (code and name)")
     reasons: list[str]
     basis: Provision | None
 
@@ -73,7 +76,8 @@ async def honours_disqualified(info: Info[Context, None], year: int, territory: 
     if not 2016 <= year <= 2100:
         raise EngineError("year must be between 2016 and 2100")
     rows = await run_in_threadpool(info.context.engine.honours_roll, year, str(territory) if territory else None)
-    return [HonoursEntry(role=r["role"], id=r["id"], name=r.get("name") or r["id"], reasons=r["reasons"],
+    return [HonoursEntry(role=r["role"], id=r["id"], name=r.get("name") or r["id"], year=r["year"],
+                         territory=Territory.of(r["territory"]), reasons=r["reasons"],
                          basis=Provision.of(r["basis"]) if r["basis"] else None) for r in rows]
 
 
