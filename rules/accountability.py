@@ -60,8 +60,9 @@ class AccountContext:
     def finding(self, kind: str, rule: str, chain: Chain, **kw: object) -> Finding:
         """A finding about the failure: the rule sets binding the failure's unit
         (in force in its territory on the act date) decide, whatever the matter."""
-        return Finding(kind=kind, rule=rule, basis=self.app.cite(rule), chain=chain, as_of=self.as_of,  # type: ignore[arg-type]
-                       rule_sets=tuple(self.app.ids), failure=self.failure_ref(), matter=self.matter_ref(), **kw)
+        return Finding(kind=kind, rule=rule, basis=self.app.cite(rule), chain=chain, as_of=self.as_of,
+                       rule_sets=tuple(self.app.ids), failure=self.failure_ref(), matter=self.matter_ref(),
+                       **kw)  # type: ignore[arg-type]
 
     def failure_ref(self) -> Ref:
         return Ref("Failure", self.failure["id"], str(self.failure.get("item")))

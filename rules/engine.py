@@ -149,8 +149,8 @@ class Engine:
         act = facts.failure["act_date"]
         ev = Evaluation(subject=f"failure {failure_id}", as_of=act, rule_sets=[],
                         recorded_measures=[_with_status(m, on) for m in facts.measures], judged_on=[
-                            JudgedOn("ACCOUNTABILITY", act, "the date of the act: the rule sets, the posts and "
-                                                            "their holders"),
+                            JudgedOn("ACCOUNTABILITY", act, "rule sets, posts and their holders on the date of "
+                                                            "the act"),
                             JudgedOn("MEASURES", on, "measures decided and rectified by this date"
                                                      + (" (today)" if as_of is None else ""))])
         app = applicable([t["id"] for t in facts.chain], act, self.registry)

@@ -28,14 +28,14 @@ class Rectification:
     rectified_on: date | None
 
 
-def decided_by(m: Props, on: date) -> bool:
+def taken_by(m: Props, on: date) -> bool:
     """A recorded measure counts as taken on ``on`` only when decided by then."""
     return m.get("decided_on") is not None and m["decided_on"] <= on
 
 
 def rectification(m: Props, on: date) -> Rectification:
     deadline, done = m.get("deadline"), m.get("rectified_on")
-    if not decided_by(m, on):
+    if not taken_by(m, on):
         return Rectification("NOT_YET_DECIDED", deadline, None)
     if done is not None and done > on:
         done = None  # not yet done on the evaluation date
@@ -58,7 +58,7 @@ def ladder(ctx: AccountContext, person_id: str, on: date) -> tuple[str, str, lis
     gravity = ctx.failure.get("gravity")
     step, key, why = {"MINOR": ("NOTICE", "NOTICE", []), "SERIOUS": ("ADMONISHMENT", "ADMONISHMENT", []),
                       "ESPECIALLY_SERIOUS": ("ORGANISATIONAL", "ORGANISATIONAL", [])}[str(gravity)]
-    mine = [m for m in ctx.facts.measures if m.get("person") == person_id and decided_by(m, on)]
+    mine = [m for m in ctx.facts.measures if m.get("person") == person_id and taken_by(m, on)]
     late_escalates = ctx.app.stated_by("ADMONISHMENT").notice_escalates_when_late
     for m in mine:
         r = rectification(m, on)
@@ -107,7 +107,7 @@ def recommend(ctx: AccountContext, findings: list[Finding], on: date) -> list[Re
     # follows: of each recorded one decided by ``on``; None for one recommended
     # and not yet decided.
     honours_years: set[int | None] = {m["decided_on"].year for m in ctx.facts.measures
-                                      if m["kind"] == "ADMONISHMENT" and decided_by(m, on)}
+                                      if m["kind"] == "ADMONISHMENT" and taken_by(m, on)}
     posts = {s.post["id"]: s.post for s in ctx.facts.unit_team}
     seen: set[str] = set()
     for fd in findings:
@@ -118,7 +118,7 @@ def recommend(ctx: AccountContext, findings: list[Finding], on: date) -> list[Re
         post = posts.get(fd.post.id) if fd.post else None
         organ, organ_note = deciding_organ(ctx, post or ({"role": "STAFF"} if fd.kind == "DIRECT" else None))
         reason = _reason(ctx, step, why, on)
-        taken = [m for m in ctx.facts.measures if m.get("person") == fd.person.id and decided_by(m, on)
+        taken = [m for m in ctx.facts.measures if m.get("person") == fd.person.id and taken_by(m, on)
                  and _level_of(m["kind"]) >= LEVEL[step]]
         if taken:
             reason += f"; already taken: {', '.join(m['kind'] + ' on ' + m['decided_on'].isoformat() for m in taken)}"

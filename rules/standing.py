@@ -66,8 +66,8 @@ class StandingContext:
         """A finding about institution ``about`` (or a post or person of it),
         citing the rule sets that bind it."""
         rules = self.rules_at(about)
-        return Finding(kind=kind, rule=rule, basis=rules.cite(rule), chain=chain, as_of=self.as_of,  # type: ignore[arg-type]
-                       rule_sets=tuple(rules.ids), matter=self.matter_ref(), **kw)
+        return Finding(kind=kind, rule=rule, basis=rules.cite(rule), chain=chain, as_of=self.as_of,
+                       rule_sets=tuple(rules.ids), matter=self.matter_ref(), **kw)  # type: ignore[arg-type]
 
     def cite(self, rule: str, about: Props | None) -> Provision:
         return self.rules_at(about).cite(rule)
@@ -338,7 +338,7 @@ def case_holding(ctx: StandingContext) -> Iterator[Finding | Gap]:
     no kind of responsibility for it; zeren shows the case-holder as answering
     for the matter, with that duty as the basis."""
     for h in _holdings(ctx):
-        person, holding, inst = h["person"], h["holding"] or {}, h.get("institution")
+        person, holding, inst = h["person"] or {}, h["holding"] or {}, h.get("institution")
         if not ctx.rules_at(inst).has("CASE_HOLDING"):
             yield _unattributed(h, ctx.rules_at(inst))
             continue
