@@ -81,3 +81,13 @@ def _column(row: str, n: int) -> str:
     """The text of column ``n`` of a table row printed over several lines."""
     cells = [line.split("│")[n + 1].strip() for line in row.splitlines() if line.count("│") > n + 1]
     return "\n".join(c for c in cells if c)
+
+
+def test_the_json_says_which_rule_sets_applied_to_each_finding_and_the_date_of_each_part(
+        world_env: dict[str, str]) -> None:
+    r = CliRunner().invoke(app, ["trace", "M-TAX", "--json"], env=world_env)
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    assert data["judged_on"] == [{"part": "STANDING", "on": "2020-10-10", "what": data["judged_on"][0]["what"]}]
+    sets = {(f["kind"], f["institution"]["id"]): f["rule_sets"] for f in data["findings"] if f["institution"]}
+    assert sets[("SYSTEM", "N-TAX")] == ["CN-2016"] and sets[("SYSTEM", "CQ-TAX")] == ["CN-2016", "CQ-2017"]
