@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import json
 import os
 import platform
@@ -61,6 +62,19 @@ from zeren.rules.facts import TERRITORY_ORGANS, MatterFacts, covers, nearest, of
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+
+
+def _beside(name: str) -> Any:
+    """A module of benchmarks/ beside this file (the folder is no package)."""
+    spec = importlib.util.spec_from_file_location(f"zeren_benchmarks_{name}", HERE / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+peer = _beside("peer")
 TRACE_QUERY = ("query Trace($id: ID!) { matter(id: $id) { responsibility { findings "
                "{ kind person { id } basis { label } } } } }")
 LOAD_GRAPH = "bench_load"
@@ -695,12 +709,13 @@ def slowest(ids: list[str], ms: list[float], n: int = 5) -> list[tuple[str, floa
 
 
 def throughput(port: int, token: str, ids: list[str], clients: int, seconds: float,
-               cpu_pids: dict[str, list[int]] | None = None) -> dict[str, Any]:
+               cpu_pids: dict[str, list[int]] | None = None, bodies: list[bytes] | None = None) -> dict[str, Any]:
     """Traces per second with ``clients`` concurrent keep-alive connections (one
     thread each); with ``cpu_pids`` ({"store": [...], "service": [...], ...}),
     also the CPU time each group of processes spent per trace, and how the
-    connections fell on the service's processes (its workers)."""
-    bodies = [trace_body(m) for m in ids]
+    connections fell on the service's processes (its workers). ``bodies``:
+    other requests than zeren's trace of each id (the peer's)."""
+    bodies = bodies or [trace_body(m) for m in ids]
     counts = [0] * clients
     errors: list[str] = []
     start = threading.Barrier(clients + 1)
@@ -729,7 +744,11 @@ def throughput(port: int, token: str, ids: list[str], clients: int, seconds: flo
     stop_at[0] = time.perf_counter() + seconds
     t0 = time.perf_counter()
     start.wait()
-    split = connections_by_process(groups.get("service", []), port)  # every client is connected by now
+    # Every client's connection is on a service process once each has had an
+    # answer (before that, a busy service may not have accepted it yet).
+    while min(counts) == 0 and not errors and time.perf_counter() < stop_at[0]:
+        time.sleep(0.005)
+    split = connections_by_process(groups.get("service", []), port)
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - t0
@@ -742,6 +761,42 @@ def throughput(port: int, token: str, ids: list[str], clients: int, seconds: flo
         cpu_ms[g] = sum(used) * 1000 / n if used and n else None
     return {"traces": n, "seconds": elapsed, "traces_per_s": n / elapsed, "clients": clients,
             "cpu_ms_per_trace": cpu_ms, "connections_by_worker": split}
+
+
+# --------------------------------------------------------------------------- P6: the peer
+
+def run_peer(backend: Backend, folder: Path, ids: list[str], server: Server, token: str,
+             args: argparse.Namespace) -> dict[str, Any]:
+    """zeren's full trace and the Neo4j GraphQL Library's partial one (benchmarks/peer),
+    matter by matter, then each under the same clients for the same time."""
+    why = peer.available()
+    if why:
+        log(f"  P6 peer skipped: {why}")
+        return {"skipped": why}
+    wanted = set(ids)
+    matters = [r for r in csv_rows(folder, kind("PetitionMatter")) if r["id"] in wanted]
+    proc = peer.start(backend.env(LOAD_GRAPH) | {"NEO4J_URI": os.environ["NEO4J_URI"],
+                                                 "NEO4J_USER": os.environ.get("NEO4J_USER", "neo4j"),
+                                                 "NEO4J_PASSWORD": os.environ.get("NEO4J_PASSWORD", ""),
+                                                 "NEO4J_DATABASE": os.environ.get("NEO4J_DATABASE", "neo4j")},
+                      free_port())
+    try:
+        z, p = HttpClient("127.0.0.1", server.port, token), HttpClient("127.0.0.1", proc.port, token)
+        z_ms, p_ms, institutions = peer.side_by_side(matters, z.post, trace_body, p.post, time_interleaved)
+        z.close()
+        p.close()
+        out: dict[str, Any] = {"zeren": latency(z_ms), "peer": latency(p_ms), "peer_institutions_mean": institutions}
+        bodies = [peer.body(m) for m in matters]
+        out["peer_throughput"] = throughput(proc.port, token, ids, args.clients, args.duration,
+                                            {"peer": [proc.proc.pid]}, bodies=bodies)
+        out["zeren_throughput"] = throughput(server.port, token, ids, args.clients, args.duration,
+                                             {"service": server.pids()})
+        log(f"  P6 p50 zeren {out['zeren']['p50_ms']:.2f} ms, peer {out['peer']['p50_ms']:.2f} ms; "
+            f"traces/s zeren {out['zeren_throughput']['traces_per_s']:,.0f}, "
+            f"peer {out['peer_throughput']['traces_per_s']:,.0f}")
+        return out
+    finally:
+        proc.stop()
 
 
 # --------------------------------------------------------------------------- one scale
@@ -852,6 +907,11 @@ def run_scale(scale: float, args: argparse.Namespace, repeats: int = 1) -> dict[
         res["trace_paired_ratio_median"] = statistics.median(g / r for g, r in zip(gql_ms, raw_ms))
         log(f"  trace p50 raw {res['trace_raw']['p50_ms']:.2f} ms, GraphQL {res['trace_graphql']['p50_ms']:.2f} ms, "
             f"p99 GraphQL {res['trace_graphql']['p99_ms']:.2f} ms")
+
+        # P6: the peer over the same Neo4j database, side by side with this
+        # 1-worker service (both single processes), before P4 starts more.
+        if backend.dialect == "neo4j":
+            res["peer"] = run_peer(backend, folder, ids, server, token, args)
 
         # P4: throughput with N keep-alive clients, 1 then more workers.
         res["throughput"] = {}
@@ -1048,6 +1108,7 @@ def render(result: dict[str, Any], notes: str, plot_name: str) -> str:
                 lines.append(f"| P4 CPU per trace, {w} worker{'s' if w != '1' else ''}: "
                              + " / ".join(cpu) + " | " + " / ".join("n/a" if v is None else f"{v:.2f}" for v in cpu.values())
                              + f" ms: at most {m['cores'] * 1000 / sum(known):,.0f} traces/s on {m['cores']} cores |")
+        lines += peer_rows(s.get("peer"))
         lines += [f"| P5 peak RSS of the store (whole run, one graph of this scale at a time) | {gib(s.get('store_peak_rss'))} |",
                   f"| P5 peak RSS of the service (all processes of the largest run) | {mib(s.get('service_peak_rss'))} |",
                   f"| peak RSS of `zeren load` | {mib(s['load'].get('loader_peak_rss'))} |",
@@ -1056,6 +1117,21 @@ def render(result: dict[str, Any], notes: str, plot_name: str) -> str:
                     if s.get("store_memory") else []), ""]
     lines += [notes.strip(), ""]
     return "\n".join(lines)
+
+
+def peer_rows(p: dict[str, Any] | None) -> list[str]:
+    """P6's rows of a scale's table: zeren's full trace beside the Neo4j GraphQL Library's partial one."""
+    if not p:
+        return []
+    if "skipped" in p:
+        return [f"| P6 the Neo4j GraphQL Library | not run: {p['skipped']} |"]
+    z, q = p["zeren"], p["peer"]
+    zt, qt = p["zeren_throughput"], p["peer_throughput"]
+    return [f"| P6 p50 / p99, zeren's full trace (1 worker) | **{z['p50_ms']:.2f}** / {z['p99_ms']:.2f} ms |",
+            f"| P6 p50 / p99, the Neo4j GraphQL Library's partial trace (mean {p['peer_institutions_mean']} "
+            f"institutions) | **{q['p50_ms']:.2f}** / {q['p99_ms']:.2f} ms |",
+            f"| P6 traces/s, {zt['clients']} clients, zeren (1 worker) / the library (node, 1 process) | "
+            f"**{zt['traces_per_s']:,.0f}** / **{qt['traces_per_s']:,.0f}** |"]
 
 
 def memory_parts(mem: dict[str, Any]) -> str:
