@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from zeren.api.deps import ServicesDep, require_role
 from zeren.api.security import Principal
-from zeren.graph.adhoc import AdHocRefused, TooLarge, Unclosed, check_ranges
+from zeren.graph.adhoc import AdHocRefused, TooLarge, Unclosed, check_before_running
 from zeren.graph.store.base import QueryMemoryExceeded, QuerySyntaxError, QueryTimeout, ReadOnlyViolation, StoreError
 
 router = APIRouter()
@@ -55,7 +55,7 @@ async def run_cypher(body: CypherRequest, services: ServicesDep,
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
                             f"the query is longer than {s.cypher_max_length} characters")
     try:
-        check_ranges(body.query, body.parameters, s.cypher_max_range)
+        check_before_running(body.query, body.parameters, s.cypher_max_range)
     except Unclosed as e:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"the query is not valid Cypher: {e}") from None
     except TooLarge as e:

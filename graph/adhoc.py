@@ -165,11 +165,21 @@ def range_calls(query: str, params: Mapping[str, Any] | None = None) -> list[Ran
     return calls
 
 
-def check_ranges(query: str, params: Mapping[str, Any] | None, max_elements: int) -> None:
+_REDUCE = re.compile(r"(?<![\w.$`])reduce\s*\(", re.I)
+
+
+def check_before_running(query: str, params: Mapping[str, Any] | None, max_elements: int) -> None:
     """Refuse the query when the product of its ranges' lengths is above
     ``max_elements`` (the product: a range inside a list comprehension over
     another multiplies their lengths, and which one nests in which is not
-    worth parsing for a cap this coarse)."""
+    worth parsing for a cap this coarse), or when it uses ``reduce()``: an
+    accumulator doubled on each of 40 elements (``reduce(s = 'x', i IN
+    range(1, 40) | s + s)``) grew the store to 4 GB, past a 512 MB capacity,
+    inside one expression (docs/reliability.md)."""
+    m = _REDUCE.search(code_only(query))
+    if m:
+        raise TooLarge(f"reduce() (at character {m.start() + 1}) is not allowed in an ad hoc query: its "
+                       "accumulator can grow past every limit inside one expression")
     total = 1
     for call in range_calls(query, params):
         total *= max(call.length, 1)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from zeren.graph.adhoc import (ROW_CAP_PARAM, AdHocRefused, TooLarge, Unclosed, check_ranges, code_only,
+from zeren.graph.adhoc import (ROW_CAP_PARAM, AdHocRefused, TooLarge, Unclosed, check_before_running, code_only,
                                projected_names, range_calls, with_row_cap)
 from zeren.graph.settings import Settings
 from zeren.graph.store import GraphStore, QuerySyntaxError, ReadOnlyViolation, open_store
@@ -72,7 +72,7 @@ def test_range_calls_are_read_with_their_lengths(query: str, params: dict[str, A
 def test_a_range_whose_length_is_not_known_before_it_runs_is_refused(query: str, params: dict[str, Any],
                                                                      needle: str) -> None:
     with pytest.raises(AdHocRefused, match=needle):
-        check_ranges(query, params, 1_000_000)
+        check_before_running(query, params, 1_000_000)
 
 
 @pytest.mark.parametrize("query", [
@@ -82,11 +82,17 @@ def test_a_range_whose_length_is_not_known_before_it_runs_is_refused(query: str,
 ])
 def test_ranges_whose_lengths_multiply_past_the_cap_are_refused(query: str) -> None:
     with pytest.raises(TooLarge, match="at most 1,000,000 are allowed"):
-        check_ranges(query, {}, 1_000_000)
+        check_before_running(query, {}, 1_000_000)
+
+
+def test_reduce_is_refused_because_its_accumulator_grows_inside_one_expression() -> None:
+    with pytest.raises(TooLarge, match=r"reduce\(\) \(at character 13\) is not allowed"):
+        check_before_running("RETURN size(reduce(s = 'x', i IN range(1, 40) | s + s))", {}, 1_000_000)
+    check_before_running("RETURN 'reduce(' AS text, n.reduce", {}, 1_000_000)
 
 
 def test_ranges_within_the_cap_pass() -> None:
-    check_ranges("RETURN size([x IN range(1, 1000) | range(1, 1000)])", {}, 1_000_000)
+    check_before_running("RETURN size([x IN range(1, 1000) | range(1, 1000)])", {}, 1_000_000)
 
 
 @pytest.mark.parametrize(("query", "names"), [
