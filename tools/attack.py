@@ -55,7 +55,8 @@ CYPHER = [
 
 GRAPHQL = [
     ("GraphQL: nesting 60 deep", "{ __schema { " + "types { fields { type { " * 20 + "name" + " } } }" * 20 + " } }"),
-    ("GraphQL: 2,000 aliases", "{ " + " ".join(f"a{i}: matter(id: \"M-CQ-0012\") {{ id }}" for i in range(2000)) + " }"),
+    ("GraphQL: 2,000 aliases",
+     "{ " + " ".join(f"a{i}: matter(id: \"M-CQ-0012\") {{ id }}" for i in range(2000)) + " }"),
     ("GraphQL: 50 traces aliased", "{ " + " ".join(
         f"t{i}: matter(id: \"M-CQ-0012\") {{ responsibility {{ findings {{ kind }} }} }}" for i in range(50)) + " }"),
     ("GraphQL: 100 MB body", None),
@@ -119,7 +120,8 @@ class Tracer:
         while not self.stop.is_set():
             t = time.monotonic()
             try:
-                r = self.client.post("/graphql", json={"query": TRACE}, headers={"Authorization": f"Bearer {self.token}"})
+                r = self.client.post("/graphql", json={"query": TRACE},
+                                     headers={"Authorization": f"Bearer {self.token}"})
                 body = r.json()
                 if r.status_code != 200 or body.get("errors") or not body["data"]["matter"]:
                     self.errors.append(f"{r.status_code} {str(body)[:120]}")
@@ -186,15 +188,15 @@ def main() -> int:
             watch.peak = before
             t = time.monotonic()
             kind, text = query
+            analyst = {"Authorization": f"Bearer {tokens['analyst']}"}
             try:
                 if kind == "cypher":
-                    r = attacker.post("/cypher", json={"query": text}, headers={"Authorization": f"Bearer {tokens['analyst']}"})
+                    r = attacker.post("/cypher", json={"query": text}, headers=analyst)
                 elif text is None:
                     r = attacker.post("/graphql", content=b'{"query": "' + b" " * (100 * 2**20) + b'"}',
-                                      headers={"Authorization": f"Bearer {tokens['analyst']}",
-                                               "Content-Type": "application/json"})
+                                      headers={**analyst, "Content-Type": "application/json"})
                 else:
-                    r = attacker.post("/graphql", json={"query": text}, headers={"Authorization": f"Bearer {tokens['analyst']}"})
+                    r = attacker.post("/graphql", json={"query": text}, headers=analyst)
                 status, took = r.status_code, time.monotonic() - t
                 body = r.json()
                 said = body.get("detail") or (body.get("errors") or [{}])[0].get("message") \
