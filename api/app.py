@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
+from zeren.api.body_limit import BodySizeLimit
 from zeren.api.context import Context, Services
 from zeren.api.cypher import router as cypher_router
 from zeren.api.deps import COOKIE, ServicesDep, authenticate
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     graphql = GraphQLHTTPView(build_schema(settings), context_getter=context, graphql_ide="graphiql")
     app.add_route("/graphql", graphql, include_in_schema=False)  # every method: the view answers 405 itself
     app.include_router(cypher_router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     @app.get("/health", tags=["service"], summary="Liveness of the service and its store (no token needed)")
     async def health(request: Request) -> JSONResponse:

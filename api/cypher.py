@@ -1,6 +1,8 @@
 """Ad hoc, read-only Cypher for analysts. Read-only is enforced by the server
-(FalkorDB's GRAPH.RO_QUERY; READ access mode on Neo4j), with a timeout and a
-row cap; the graph holds only ciphertext and pseudonyms of protected fields,
+(FalkorDB's GRAPH.RO_QUERY; READ access mode on Neo4j), with a timeout, the
+store's memory limit and a row cap applied while rows arrive; ``range()``
+calls, which FalkorDB builds whole before any limit is checked, are bounded
+before the query runs (``zeren.graph.adhoc``); the graph holds only ciphertext and pseudonyms of protected fields,
 so an analyst never sees a petitioner's identity."""
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from zeren.api.deps import ServicesDep, require_role
 from zeren.api.security import Principal
-from zeren.graph.store.base import QuerySyntaxError, QueryTimeout, ReadOnlyViolation, StoreError
+from zeren.graph.adhoc import AdHocRefused, TooLarge, Unclosed, check_before_running
+from zeren.graph.store.base import QueryMemoryExceeded, QuerySyntaxError, QueryTimeout, ReadOnlyViolation, StoreError
 
 router = APIRouter()
 
@@ -52,6 +55,14 @@ async def run_cypher(body: CypherRequest, services: ServicesDep,
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
                             f"the query is longer than {s.cypher_max_length} characters")
     try:
+        check_before_running(body.query, body.parameters, s.cypher_max_range)
+    except Unclosed as e:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"the query is not valid Cypher: {e}") from None
+    except TooLarge as e:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"refused before running: {e}") from None
+    except AdHocRefused as e:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"refused before running: {e}") from None
+    try:
         result = await run_in_threadpool(services.store.read_only, body.query, body.parameters,
                                          timeout_ms=s.cypher_timeout_ms, max_rows=s.cypher_max_rows)
     except ReadOnlyViolation:
@@ -60,6 +71,9 @@ async def run_cypher(body: CypherRequest, services: ServicesDep,
     except QueryTimeout:
         raise HTTPException(status.HTTP_504_GATEWAY_TIMEOUT,
                             f"the query ran past the time limit of {s.cypher_timeout_ms} ms and was stopped") from None
+    except QueryMemoryExceeded:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            "the query needed more memory than one query may use and was stopped") from None
     except QuerySyntaxError as e:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"the query is not valid Cypher: {_first_line(e)}") from None
     except StoreError as e:

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     cypher_timeout_ms: int = Field(5_000, ge=10, description="timeout of an analyst's ad hoc Cypher query")
     cypher_max_rows: int = Field(10_000, ge=1, description="rows returned at most by an ad hoc Cypher query")
     cypher_max_length: int = Field(20_000, ge=100, description="characters of an ad hoc Cypher query at most")
+    cypher_max_range: int = Field(1_000_000, ge=1, description="elements an ad hoc Cypher query's range() calls "
+                                                               "may build, their lengths multiplied")
+    max_body_bytes: int = Field(1024 * 1024, ge=1024, description="bytes of a request body at most (413 above)")
     graphql_max_depth: int = Field(12, ge=2)
     graphql_max_aliases: int = Field(30, ge=1)
     graphql_max_tokens: int = Field(4_000, ge=100)

@@ -30,6 +30,10 @@ class QueryTimeout(StoreError):
     """The query ran past its timeout and was stopped."""
 
 
+class QueryMemoryExceeded(StoreError):
+    """The query needed more memory than the store allows one query, and was stopped."""
+
+
 class ReadOnlyViolation(StoreError):
     """A write or an administrative statement was sent through a read-only call."""
 

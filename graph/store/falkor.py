@@ -20,8 +20,10 @@ from redis.exceptions import AuthenticationError as RedisAuthenticationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
-from .base import (ConstraintViolation, Counters, GraphStore, QuerySyntaxError, QueryTimeout, ReadOnlyViolation,
-                   ReadResult, Row, StoreError)
+from zeren.graph.adhoc import ROW_CAP_PARAM, AdHocRefused, bare_procedure_call, in_query_order, with_row_cap
+
+from .base import (ConstraintViolation, Counters, GraphStore, QuerySyntaxError, QueryMemoryExceeded, QueryTimeout,
+                   ReadOnlyViolation, ReadResult, Row, StoreError)
 
 
 T = TypeVar("T")
@@ -142,6 +144,10 @@ def _params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
 _TIMEOUT = re.compile(r"timed? ?out", re.I)
 _WRITE_REFUSED = re.compile(r"read-only|read only", re.I)
 _CONSTRAINT = re.compile(r"constraint|unique", re.I)
+_MEMORY = re.compile(r"mem consumption exceeded capacity", re.I)
+# What FalkorDB says when RETURN * (of the row cap's wrap) follows a
+# procedure call that yields nothing by name.
+_NOTHING_IN_SCOPE = "RETURN * is not allowed when there are no variables in scope"
 
 
 def _busy(e: ResponseError) -> bool:
@@ -164,6 +170,8 @@ def _translate(e: ResponseError) -> StoreError:
         return StoreError(f"the query's timeout is above the server's ceiling (TIMEOUT_MAX): {msg}")
     if _TIMEOUT.search(msg):
         return QueryTimeout(f"query timed out: {msg}")
+    if _MEMORY.search(msg):
+        return QueryMemoryExceeded(f"the query needed more memory than the store's per-query capacity: {msg}")
     if _WRITE_REFUSED.search(msg):
         return ReadOnlyViolation(f"refused: only read queries are allowed ({msg})")
     if "already" not in msg and _CONSTRAINT.search(msg) and "violat" in msg.lower():
@@ -302,7 +310,29 @@ class FalkorStore(GraphStore):
 
     def read_only(self, query: str, params: Mapping[str, Any] | None = None, *,
                   timeout_ms: int, max_rows: int) -> ReadResult:
-        columns, rows = self._run(lambda: self._fetch(query, params, timeout_ms))
+        """The query runs inside ``CALL { ... } RETURN * LIMIT $cap`` with a
+        cap of ``max_rows + 1``: the store stops producing rows there, so no
+        more than one row past the cap is ever sent or held (the columns come
+        back in the query's order, see ``zeren.graph.adhoc``)."""
+        if ROW_CAP_PARAM in (params or {}):
+            raise QuerySyntaxError(f"the parameter name ${ROW_CAP_PARAM} is reserved for the row cap")
+        try:
+            wrapped = with_row_cap(query)
+        except AdHocRefused as e:
+            raise QuerySyntaxError(str(e)) from None
+        capped = {**(params or {}), ROW_CAP_PARAM: max_rows + 1}
+        try:
+            columns, rows = self._run(lambda: self._fetch(wrapped, capped, timeout_ms))
+        except StoreError as e:
+            if _NOTHING_IN_SCOPE not in str(e):
+                raise
+            if bare_procedure_call(query):
+                raise QuerySyntaxError("a procedure call needs YIELD ... RETURN ... here, so that its rows can be "
+                                       "capped") from e
+            # No RETURN and no procedure: a write, which the server refuses
+            # read-only with its own message, or no valid query at all.
+            columns, rows = self._run(lambda: self._fetch(query, params, timeout_ms))
+        columns, rows = in_query_order(query, columns, rows)
         return ReadResult(columns, rows[:max_rows], len(rows) > max_rows)
 
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> Counters:
