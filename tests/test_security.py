@@ -15,7 +15,9 @@ from typer.testing import CliRunner
 from zeren.api import security
 from zeren.api.cli import app
 from zeren.api.security import ROLES, AuditLog, Principal, TokenStore
+from zeren.graph.settings import Settings
 
+KEY = bytes(range(32))  # the chain's key in these tests (in service: derived from the data folder's secret)
 ALICE = Principal(token_id="aaaaaaaaaaaa", name="Alice", role="investigator")
 BOB = Principal(token_id="bbbbbbbbbbbb", name="Bob", role="analyst")
 
@@ -32,7 +34,7 @@ def tokens(db: Path) -> TokenStore:
 
 @pytest.fixture
 def audit(db: Path) -> AuditLog:
-    return AuditLog(db)
+    return AuditLog(db, KEY)
 
 
 def _set_clock(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
@@ -136,9 +138,9 @@ def test_database_file_is_private(tokens: TokenStore, db: Path) -> None:
 
 def test_schema_creation_is_idempotent(db: Path) -> None:
     _, token = TokenStore(db).issue("Once", "analyst")
-    AuditLog(db).record(ALICE, "M-1", "petitioner_name")
+    AuditLog(db, KEY).record(ALICE, "M-1", "petitioner_name")
     assert TokenStore(db).verify(token) is not None
-    assert len(AuditLog(db).query()) == 1
+    assert len(AuditLog(db, KEY).query()) == 1
 
 
 @pytest.mark.parametrize("bad", [
@@ -272,7 +274,7 @@ def test_empty_audit_log_verifies(audit: AuditLog) -> None:
 
 
 def test_concurrent_records_keep_the_chain_intact(db: Path) -> None:
-    log = AuditLog(db)
+    log = AuditLog(db, KEY)
     errors: list[BaseException] = []
 
     def reader(i: int) -> None:
@@ -299,6 +301,11 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     data = tmp_path / "zeren-data"
     monkeypatch.setenv("ZEREN_DATA_DIR", str(data))
     return data
+
+
+def _cli_audit_log(data: Path) -> AuditLog:
+    """The audit log the CLI sees: keyed with the data folder's secret."""
+    return AuditLog(data / "zeren.db", security.audit_key(Settings(data_dir=data)))
 
 
 def _run(*args: str) -> tuple[int, str, str]:
@@ -347,7 +354,7 @@ def test_cli_refuses_an_unknown_role_and_a_bad_date(cli_env: Path) -> None:
 
 
 def test_cli_audit_prints_the_rows_filtered(cli_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    log = AuditLog(cli_env / "zeren.db")
+    log = _cli_audit_log(cli_env)
     _set_clock(monkeypatch, datetime(2025, 3, 1, tzinfo=UTC))
     log.record(ALICE, "M-1", "petitioner_name")
     _set_clock(monkeypatch, datetime(2025, 3, 5, tzinfo=UTC))
@@ -366,7 +373,7 @@ def test_cli_audit_prints_the_rows_filtered(cli_env: Path, monkeypatch: pytest.M
 
 def test_cli_audit_verify_reports_a_broken_chain(cli_env: Path) -> None:
     db = cli_env / "zeren.db"
-    AuditLog(db).record(ALICE, "M-1", "petitioner_name")
+    _cli_audit_log(cli_env).record(ALICE, "M-1", "petitioner_name")
     code, _, err = _run("audit", "--verify")
     assert code == 0 and "intact" in err
     _tamper(db, "UPDATE audit SET field = 'nothing' WHERE seq = 1")
