@@ -57,4 +57,5 @@ def require(capability: str):  # type: ignore[no-untyped-def]
         if not allowed(principal.role, capability):
             raise HTTPException(status.HTTP_403_FORBIDDEN, refusal(principal.role, capability))
         return principal
+    check.capability = capability  # type: ignore[attr-defined]  # which row of the table guards the route
     return check
