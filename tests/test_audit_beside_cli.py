@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -79,6 +80,8 @@ def test_cli_commands_beside_a_serving_service_never_break_an_audited_read(tmp_p
         done.set()
         for t in readers:
             t.join()
+        s.proc.send_signal(signal.SIGTERM)  # stopped in order: the supervisor stops the embedded store too
+        assert s.proc.wait(timeout=60) == 0
         service_log = "".join(s.lines)
 
     assert failures == [], failures[:3]
