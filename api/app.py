@@ -20,7 +20,7 @@ from zeren.api.cypher import router as cypher_router
 from zeren.api.deps import COOKIE, ServicesDep, authenticate
 from zeren.api.gql.schema import build_schema
 from zeren.api.http import GraphQLHTTPView
-from zeren.api.security import AuditLog, TokenStore
+from zeren.api.security import AuditLog, TokenStore, audit_key
 from zeren.graph.confidential import Protector
 from zeren.graph.settings import Settings, get_settings
 from zeren.graph.store import open_store
@@ -31,7 +31,8 @@ def open_services(settings: Settings) -> Services:
     store = open_store(settings)
     db = settings.data_dir / "zeren.db"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return Services(settings=settings, store=store, engine=Engine(store), tokens=TokenStore(db), audit=AuditLog(db),
+    return Services(settings=settings, store=store, engine=Engine(store), tokens=TokenStore(db),
+                    audit=AuditLog(db, audit_key(settings)),
                     protector=Protector.from_settings(settings))
 
 

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from zeren.api.security import ROLES, AuditLog, TokenStore, db_path
+from zeren.api.security import ROLES, AuditLog, ChainReport, TokenStore, audit_key, db_path
 
 token_app = typer.Typer(no_args_is_help=True, help="Issue, list and revoke API tokens.")
 
@@ -27,6 +27,22 @@ def _db() -> Path:
     from zeren.graph.settings import Settings
 
     return db_path(Settings())
+
+
+def _audit_log() -> AuditLog:
+    """The audit log of the configured data folder, with its key."""
+    from zeren.graph.settings import Settings
+
+    settings = Settings()
+    return AuditLog(db_path(settings), audit_key(settings))
+
+
+def _parse_head(value: str) -> tuple[int, str]:
+    seq, _, head = value.partition(":")
+    if not seq.isdigit() or int(seq) < 1 or len(head) != 64 or any(c not in "0123456789abcdef" for c in head):
+        raise typer.BadParameter(f"{value!r} is not a head ENTRY:HASH as 'zeren audit --verify' prints it",
+                                 param_hint="--expect-head")
+    return int(seq), head
 
 
 def _err() -> Console:
@@ -104,22 +120,36 @@ def audit_command(
         limit: Annotated[int, typer.Option("--limit", min=1, max=100_000, help="most recent entries shown")] = 100,
         as_json: JsonOpt = False,
         verify: Annotated[bool, typer.Option(
-            "--verify", help="also check the hash chain; exit 1 if the log was tampered with")] = False) -> None:
+            "--verify", help="also check the keyed chain and its anchor; exit 1 if the log was tampered with")] = False,
+        expect_head: Annotated[Optional[str], typer.Option(
+            "--expect-head", help="with --verify: a head ENTRY:HASH printed by an earlier --verify (kept elsewhere); "
+                                  "the log must still contain it")] = None) -> None:
     """Show the audit log of reads of protected fields, newest first."""
     start = _parse_moment(since, "--since") if since else None
-    log = AuditLog(_db())
+    head = _parse_head(expect_head) if expect_head else None
+    if head and not verify:
+        raise typer.BadParameter("needs --verify", param_hint="--expect-head")
+    log = _audit_log()
     rows = log.query(matter_id=matter, token_id=token, since=start, limit=limit)
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         _print_table("Audit log", rows, ("seq", "ts", "token_id", "name", "role", "matter_id", "field", "action"))
     if verify:
-        _report_chain(log.verify_chain())
+        _report_chain(log.verify(expect_head=head))
 
 
-def _report_chain(intact: bool) -> None:
-    if intact:
-        _err().print("hash chain intact")
+def _report_chain(report: ChainReport) -> None:
+    err = _err()
+    for note in report.notes:
+        err.print(f"note: {note}", highlight=False)
+    if report.intact:
+        err.print(f"hash chain intact: {report.entries} entries, matching the signed anchor", highlight=False)
+        err.print(f"head: {report.head_seq}:{report.head_hash} (keep it elsewhere; a later "
+                  f"'zeren audit --verify --expect-head {report.head_seq}:{report.head_hash}' checks the log "
+                  "still holds it)", highlight=False, soft_wrap=True)
         return
-    _err().print("[red]hash chain broken: the audit log was altered outside the application[/red]")
+    err.print("[red]hash chain broken: the audit log was altered outside the application[/red]")
+    for problem in report.problems:
+        err.print(f"[red]- {problem}[/red]", highlight=False)
     raise typer.Exit(1)

@@ -89,8 +89,3 @@ class Context(BaseContext):
     @property
     def engine(self) -> Engine:
         return self.services.engine
-
-    def require(self, *roles: str) -> None:
-        if self.principal.role not in roles:
-            raise PermissionError(f"forbidden: this needs the role {' or '.join(roles)}; "
-                                  f"your token has the role {self.principal.role}")

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from zeren.api.deps import ServicesDep, require_role
+from zeren.api.deps import ServicesDep, require
 from zeren.api.security import Principal
 from zeren.graph.adhoc import AdHocRefused, TooLarge, Unclosed, check_before_running
 from zeren.graph.store.base import QueryMemoryExceeded, QuerySyntaxError, QueryTimeout, ReadOnlyViolation, StoreError
@@ -47,7 +47,7 @@ def jsonable(v: Any) -> Any:
 @router.post("/cypher", response_model=CypherResponse, tags=["analysts"],
              summary="Run a read-only Cypher query (analyst, admin)")
 async def run_cypher(body: CypherRequest, services: ServicesDep,
-                     _: Annotated[Principal, Depends(require_role("analyst", "admin"))]) -> CypherResponse:
+                     _: Annotated[Principal, Depends(require("cypher"))]) -> CypherResponse:
     s = services.settings
     if not body.query.strip():
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "the query is empty")

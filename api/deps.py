@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 
 from zeren.api.context import Services
+from zeren.api.roles import allowed, refusal
 from zeren.api.security import Principal
 
 COOKIE = "zeren_token"
@@ -50,11 +51,11 @@ async def authenticate(request: Request, services: ServicesDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(authenticate)]
 
 
-def require_role(*roles: str):  # type: ignore[no-untyped-def]
+def require(capability: str):  # type: ignore[no-untyped-def]
+    """The dependency of a route that reads ``capability`` (see ``zeren.api.roles``): 403 for other roles."""
     async def check(principal: PrincipalDep) -> Principal:
-        if principal.role not in roles:
-            raise HTTPException(status.HTTP_403_FORBIDDEN,
-                                f"forbidden: this needs the role {' or '.join(roles)}; "
-                                f"your token has the role {principal.role}")
+        if not allowed(principal.role, capability):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, refusal(principal.role, capability))
         return principal
+    check.capability = capability  # type: ignore[attr-defined]  # which row of the table guards the route
     return check

@@ -54,6 +54,9 @@ SUPPORTED = f"{GRAPHQL_RESPONSE_JSON}, {JSON}"
 
 # The media type negotiated for the request being answered (set in ``run``).
 _media_type: ContextVar[str] = ContextVar("graphql_media_type", default=JSON)
+# The status an error of the result asks for (its ``http_status``, e.g. 503 when
+# an audited read could not be audited); None: the usual status.
+_error_status: ContextVar[int | None] = ContextVar("graphql_error_status", default=None)
 
 
 def negotiate(accept: str | None) -> str | None:
@@ -123,7 +126,7 @@ class GraphQLHTTPView(GraphQL):  # type: ignore[type-arg]
         if media_type is None:
             return PlainTextResponse(f"Not Acceptable: this endpoint answers with {SUPPORTED}", status_code=406,
                                      headers={"Vary": "Accept"})
-        token = _media_type.set(media_type)
+        token, status_token = _media_type.set(media_type), _error_status.set(None)
         try:
             return await super().run(request, context=context, root_value=root_value)
         except HTTPException as e:
@@ -136,9 +139,12 @@ class GraphQLHTTPView(GraphQL):  # type: ignore[type-arg]
                             media_type=f"{media_type}; charset=utf-8", headers=headers)
         finally:
             _media_type.reset(token)
+            _error_status.reset(status_token)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
+        asked = [getattr(e.original_error, "http_status", None) for e in result.errors or []]
+        _error_status.set(max((s for s in asked if isinstance(s, int)), default=None))
         if not execution_began(result):
             response.pop("data", None)
         return response
@@ -150,7 +156,8 @@ class GraphQLHTTPView(GraphQL):  # type: ignore[type-arg]
         if media_type == GRAPHQL_RESPONSE_JSON and isinstance(response_data, dict) and "data" not in response_data:
             status = 400
         response = Response(self.encode_json(response_data), media_type=f"{media_type}; charset=utf-8",
-                            status_code=sub_response.status_code or status, headers={"Vary": "Accept"})
+                            status_code=sub_response.status_code or _error_status.get() or status,
+                            headers={"Vary": "Accept"})
         response.headers.raw.extend(sub_response.headers.raw)
         return response
 

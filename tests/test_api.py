@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ import httpx
 import pytest
 
 from api_server import PETITIONER, Live, live_api
+from zeren.api import security
 from zeren.graph.store import GraphStore
 
 
@@ -286,6 +289,32 @@ def test_the_petition_bureau_reads_the_petitioner_and_every_read_is_audited(clie
     assert {"role": "petition_bureau", "field": "petitioner", "matter": "M-LAND"} in log
     denied = gql(client, live, "investigator", '{ auditLog { field } }')
     assert "admin" in denied["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("accept", ["application/json", "application/graphql-response+json"])
+def test_a_protected_read_that_cannot_be_audited_is_refused_with_503_and_not_served(
+        client: httpx.Client, live: Live, monkeypatch: pytest.MonkeyPatch, accept: str) -> None:
+    before = len(live.services.audit.query(matter_id="M-LAND"))
+
+    @contextmanager
+    def disk_fails(self: object) -> Iterator[sqlite3.Connection]:
+        raise sqlite3.OperationalError("disk I/O error")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(security._Database, "transaction", disk_fails)
+    r = client.post("/graphql", json={"query": PROTECTED}, headers={**live.auth("petition_bureau"), "Accept": accept})
+    monkeypatch.undo()
+    assert r.status_code == 503, r.text
+    assert PETITIONER not in r.text and "反映" not in r.text
+    body = r.json()
+    assert body["data"]["matter"]["petitioner"] is None and body["data"]["matter"]["accusation"] is None
+    messages = {tuple(e["path"]): e["message"] for e in body["errors"]}
+    assert set(messages) == {("matter", "petitioner"), ("matter", "accusation")}
+    assert all("could not be written (disk I/O error)" in m and "not served" in m for m in messages.values())
+    assert len(live.services.audit.query(matter_id="M-LAND")) == before
+    # Once the log can be written again, the same read is served and audited.
+    assert gql(client, live, "petition_bureau", PROTECTED)["data"]["matter"]["petitioner"] == PETITIONER
+    assert len(live.services.audit.query(matter_id="M-LAND")) == before + 2
 
 
 def test_repeat_petitioners_share_a_pseudonym(client: httpx.Client, live: Live) -> None:

@@ -6,6 +6,8 @@ import json
 import sqlite3
 import stat
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -15,7 +17,9 @@ from typer.testing import CliRunner
 from zeren.api import security
 from zeren.api.cli import app
 from zeren.api.security import ROLES, AuditLog, Principal, TokenStore
+from zeren.graph.settings import Settings
 
+KEY = bytes(range(32))  # the chain's key in these tests (in service: derived from the data folder's secret)
 ALICE = Principal(token_id="aaaaaaaaaaaa", name="Alice", role="investigator")
 BOB = Principal(token_id="bbbbbbbbbbbb", name="Bob", role="analyst")
 
@@ -32,7 +36,7 @@ def tokens(db: Path) -> TokenStore:
 
 @pytest.fixture
 def audit(db: Path) -> AuditLog:
-    return AuditLog(db)
+    return AuditLog(db, KEY)
 
 
 def _set_clock(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
@@ -136,9 +140,9 @@ def test_database_file_is_private(tokens: TokenStore, db: Path) -> None:
 
 def test_schema_creation_is_idempotent(db: Path) -> None:
     _, token = TokenStore(db).issue("Once", "analyst")
-    AuditLog(db).record(ALICE, "M-1", "petitioner_name")
+    AuditLog(db, KEY).record(ALICE, "M-1", "petitioner_name")
     assert TokenStore(db).verify(token) is not None
-    assert len(AuditLog(db).query()) == 1
+    assert len(AuditLog(db, KEY).query()) == 1
 
 
 @pytest.mark.parametrize("bad", [
@@ -227,8 +231,8 @@ def _tamper(db: Path, sql: str) -> None:
     """What an attacker with the file can do: drop the triggers, then edit."""
     conn = sqlite3.connect(db)
     try:
-        conn.execute("DROP TRIGGER audit_no_update")
-        conn.execute("DROP TRIGGER audit_no_delete")
+        conn.execute("DROP TRIGGER IF EXISTS audit_no_update")
+        conn.execute("DROP TRIGGER IF EXISTS audit_no_delete")
         conn.execute(sql)
         conn.commit()
     finally:
@@ -271,8 +275,185 @@ def test_empty_audit_log_verifies(audit: AuditLog) -> None:
     assert audit.verify_chain() is True
 
 
+# --- keyed chain and anchor: what someone with write access to the database file can do
+
+def _problems(log: AuditLog, expect_head: tuple[int, str] | None = None) -> str:
+    report = log.verify(expect_head=expect_head)
+    assert report.intact is False, "the tampering went unnoticed"
+    return " ".join(report.problems)
+
+
+@pytest.fixture
+def five_reads(audit: AuditLog) -> AuditLog:
+    for matter in ("M-1", "M-2", "M-3", "M-4", "M-5"):
+        audit.record(ALICE, matter, "petitioner_name")
+    report = audit.verify()
+    assert report.intact and report.entries == 5 and report.notes == []
+    return audit
+
+
+@pytest.mark.parametrize(("sql", "found"), [
+    ("UPDATE audit SET name = 'Nobody' WHERE seq = 3", "entry 3 was altered"),
+    ("DELETE FROM audit WHERE seq = 3", "entry 3 is missing"),
+    ("DELETE FROM audit WHERE seq >= 4", "ends at entry 3 but its anchor vouches for 5 entries: entries 4 to 5 deleted"),
+    ("DELETE FROM audit", "ends at entry 0 but its anchor vouches for 5 entries"),
+], ids=["edit a middle row", "delete a middle row", "delete the last rows", "delete every row"])
+def test_verify_detects_rows_edited_or_deleted_anywhere(five_reads: AuditLog, db: Path, sql: str, found: str) -> None:
+    _tamper(db, sql)
+    assert found in _problems(five_reads)
+
+
+def _recompute_unkeyed(db: Path) -> None:
+    """Renumber the rows and recompute the chain as the previous version hashed it."""
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        rows = [dict(r) for r in conn.execute("SELECT * FROM audit ORDER BY seq")]
+        conn.execute("DELETE FROM audit")
+        prev = security.GENESIS_HASH
+        for seq, row in enumerate(rows, start=1):
+            content = {c: row[c] for c in security._CONTENT_COLUMNS} | {"seq": seq}
+            digest = security._row_hash(prev, content)
+            conn.execute("INSERT INTO audit VALUES (:seq, :ts, :token_id, :name, :role, :matter_id, :field, :action, "
+                         ":prev_hash, :hash)", {**content, "prev_hash": prev, "hash": digest})
+            prev = digest
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def test_verify_detects_a_row_deleted_and_the_chain_recomputed_without_the_key(five_reads: AuditLog,
+                                                                                db: Path) -> None:
+    _tamper(db, "DELETE FROM audit WHERE seq = 5")
+    _recompute_unkeyed(db)
+    assert "entry 1 was altered (its keyed hash does not match)" in _problems(five_reads)
+
+
+def test_verify_detects_a_chain_recomputed_with_another_key(five_reads: AuditLog, db: Path) -> None:
+    _tamper(db, "DELETE FROM audit WHERE seq = 2")
+    conn = sqlite3.connect(db)
+    rows = [dict(zip(("seq", "ts", "token_id", "name", "role", "matter_id", "field", "action"), r))
+            for r in conn.execute(f"SELECT {', '.join(security._CONTENT_COLUMNS)} FROM audit ORDER BY seq")]
+    conn.close()
+    _tamper(db, "DELETE FROM audit")
+    forger = AuditLog(db, b"\x01" * 32)
+    forger._sealed = True  # writes straight into the table, as a forger with a guessed key would
+    for row in rows:
+        forger.record(Principal(row["token_id"], row["name"], row["role"]), row["matter_id"], row["field"])
+    assert "entry 1 was altered" in _problems(five_reads)
+
+
+def test_verify_detects_an_older_anchor_put_back(five_reads: AuditLog, db: Path) -> None:
+    older = five_reads.anchor_path.read_bytes()
+    five_reads.record(BOB, "M-6", "petitioner_name")
+    five_reads.record(BOB, "M-7", "petitioner_name")
+    five_reads.anchor_path.write_bytes(older)
+    assert "the anchor vouches for 5 entries but the log has 7: an older copy" in _problems(five_reads)
+
+
+def test_an_older_anchor_with_the_log_cut_to_match_is_found_with_a_head_kept_elsewhere(five_reads: AuditLog,
+                                                                                       db: Path) -> None:
+    older = five_reads.anchor_path.read_bytes()
+    five_reads.record(BOB, "M-6", "petitioner_name")
+    kept = five_reads.verify()
+    _tamper(db, "DELETE FROM audit WHERE seq = 6")
+    five_reads.anchor_path.write_bytes(older)
+    # From the two files alone this is the log as it was before entry 6 ...
+    assert five_reads.verify().intact is True
+    # ... but not against a head printed earlier and kept elsewhere.
+    assert "the head seen earlier (entry 6" in _problems(five_reads, (kept.head_seq, kept.head_hash))
+
+
+@pytest.mark.parametrize("damage", ["delete", "forge", "garble"])
+def test_verify_detects_a_missing_or_unsigned_anchor(five_reads: AuditLog, damage: str) -> None:
+    anchor = five_reads.anchor_path
+    if damage == "delete":
+        anchor.unlink()
+    elif damage == "forge":
+        anchor.write_text(security.Anchor(count=3, head="0" * 64, keyed_from=1, sealed_at=None).signed(b"\x02" * 32))
+    else:
+        anchor.write_text("{not json")
+    problems = _problems(five_reads)
+    assert "anchor file" in problems and "cannot be vouched complete" in problems
+
+
+def test_an_append_after_rows_were_deleted_leaves_the_anchor_as_evidence(five_reads: AuditLog, db: Path) -> None:
+    _tamper(db, "DELETE FROM audit WHERE seq >= 4")
+    five_reads.record(BOB, "M-6", "petitioner_name")
+    five_reads.record(BOB, "M-7", "petitioner_name")
+    # The log is 5 entries long again, but the anchor still names the deleted entry 5.
+    assert "entry 5 is not the one its anchor vouches for" in _problems(five_reads)
+
+
+def test_the_anchor_file_is_private_and_holds_no_key(five_reads: AuditLog) -> None:
+    assert stat.S_IMODE(five_reads.anchor_path.stat().st_mode) == 0o600
+    assert KEY.hex() not in five_reads.anchor_path.read_text()
+    assert json.loads(five_reads.anchor_path.read_text())["anchor"]["count"] == 5
+
+
+def test_a_writer_stopped_between_its_commit_and_the_anchor_leaves_an_intact_log(
+        five_reads: AuditLog, monkeypatch: pytest.MonkeyPatch) -> None:
+    def disk_full(anchor: security.Anchor) -> None:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(five_reads, "_write_anchor", disk_full)
+        with pytest.raises(security.AuditUnavailable, match="No space left"):
+            five_reads.record(BOB, "M-6", "petitioner_name")
+    report = five_reads.verify()
+    assert report.intact and report.entries == 6
+    assert "entry 6 was written but the anchor not moved to it" in report.notes[0]
+    five_reads.record(BOB, "M-7", "petitioner_name")  # the next append moves the anchor on
+    assert five_reads.verify().notes == [] and five_reads.verify().entries == 7
+
+
+def test_a_write_that_fails_raises_audit_unavailable(audit: AuditLog, monkeypatch: pytest.MonkeyPatch) -> None:
+    @contextmanager
+    def broken(self: object) -> Iterator[sqlite3.Connection]:
+        raise sqlite3.OperationalError("disk I/O error")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(security._Database, "transaction", broken)
+    with pytest.raises(security.AuditUnavailable, match="could not be written .disk I/O error"):
+        audit.record(ALICE, "M-1", "petitioner_name")
+
+
+def _legacy_log(db: Path, n: int) -> None:
+    """A log as the previous version wrote it: the unkeyed chain, no anchor, no chain record."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(db)
+    conn.executescript("CREATE TABLE audit (seq INTEGER PRIMARY KEY, ts TEXT NOT NULL, token_id TEXT NOT NULL, "
+                       "name TEXT NOT NULL, role TEXT NOT NULL, matter_id TEXT NOT NULL, field TEXT NOT NULL, "
+                       "action TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);")
+    prev = security.GENESIS_HASH
+    for seq in range(1, n + 1):
+        content = {"seq": seq, "ts": f"2024-01-0{seq}T00:00:00.000000+00:00", "token_id": ALICE.token_id,
+                   "name": "Alice", "role": "petition_bureau", "matter_id": f"M-{seq}", "field": "petitioner",
+                   "action": "read"}
+        digest = security._row_hash(prev, content)
+        conn.execute("INSERT INTO audit VALUES (:seq, :ts, :token_id, :name, :role, :matter_id, :field, :action, "
+                     ":prev_hash, :hash)", {**content, "prev_hash": prev, "hash": digest})
+        prev = digest
+    conn.commit()
+    conn.close()
+
+
+def test_a_log_of_the_previous_version_is_sealed_once_and_verify_says_what_it_vouches_for(db: Path) -> None:
+    _legacy_log(db, 3)
+    log = AuditLog(db, KEY)
+    log.record(BOB, "M-9", "petitioner_name")
+    report = log.verify()
+    assert report.intact and report.entries == 4
+    assert report.notes and "entries 1 to 3 were written by an earlier version with an unkeyed chain" in report.notes[0]
+    assert "unchanged since then, not before" in report.notes[0]
+    AuditLog(db, KEY).record(BOB, "M-10", "petitioner_name")  # opened again: not sealed a second time
+    assert AuditLog(db, KEY).verify().notes == report.notes
+    _tamper(db, "UPDATE audit SET matter_id = 'M-X' WHERE seq = 2")
+    assert "entry 2 was altered (its hash does not match)" in _problems(log)
+
+
 def test_concurrent_records_keep_the_chain_intact(db: Path) -> None:
-    log = AuditLog(db)
+    log = AuditLog(db, KEY)
     errors: list[BaseException] = []
 
     def reader(i: int) -> None:
@@ -299,6 +480,11 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     data = tmp_path / "zeren-data"
     monkeypatch.setenv("ZEREN_DATA_DIR", str(data))
     return data
+
+
+def _cli_audit_log(data: Path) -> AuditLog:
+    """The audit log the CLI sees: keyed with the data folder's secret."""
+    return AuditLog(data / "zeren.db", security.audit_key(Settings(data_dir=data)))
 
 
 def _run(*args: str) -> tuple[int, str, str]:
@@ -347,7 +533,7 @@ def test_cli_refuses_an_unknown_role_and_a_bad_date(cli_env: Path) -> None:
 
 
 def test_cli_audit_prints_the_rows_filtered(cli_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    log = AuditLog(cli_env / "zeren.db")
+    log = _cli_audit_log(cli_env)
     _set_clock(monkeypatch, datetime(2025, 3, 1, tzinfo=UTC))
     log.record(ALICE, "M-1", "petitioner_name")
     _set_clock(monkeypatch, datetime(2025, 3, 5, tzinfo=UTC))
@@ -366,7 +552,7 @@ def test_cli_audit_prints_the_rows_filtered(cli_env: Path, monkeypatch: pytest.M
 
 def test_cli_audit_verify_reports_a_broken_chain(cli_env: Path) -> None:
     db = cli_env / "zeren.db"
-    AuditLog(db).record(ALICE, "M-1", "petitioner_name")
+    _cli_audit_log(cli_env).record(ALICE, "M-1", "petitioner_name")
     code, _, err = _run("audit", "--verify")
     assert code == 0 and "intact" in err
     _tamper(db, "UPDATE audit SET field = 'nothing' WHERE seq = 1")

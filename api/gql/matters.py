@@ -1,5 +1,6 @@
 """Petition matters: lookup, filtered cursor pages, standing responsibility and
-accountability, and the protected fields (petition_bureau only, audited)."""
+accountability, and the protected fields (see ``zeren.api.roles``; every read
+audited before it is served)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,12 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
 from zeren.api.context import Context, run_query
+from zeren.api.roles import may
+from zeren.api.security import AuditUnavailable
 from zeren.rules.engine import EngineError
 
 from .common import (Channel, Evaluation, FailureItem, FailureScope, Gravity, Label, MatterForm, StepKind, Subject,
                      Territory, label)
-
-PROTECTED_ROLE = "petition_bureau"
-
 
 @strawberry.type(description="A handling step of a matter.")
 class Step:
@@ -104,11 +104,13 @@ class Matter:
         return Evaluation.of(ev)
 
     @strawberry.field(description="The petitioner's identity. Only for the petition_bureau role; every read is "
-                                  "written to the audit log.")
+                                  "written to the audit log before it is served.",
+                      permission_classes=[may("petitioner_identity")])
     async def petitioner(self, info: Info[Context, None]) -> str | None:
         return await _protected(info, self, "petitioner")
 
-    @strawberry.field(description="Accusation materials. Only for the petition_bureau role; every read is audited.")
+    @strawberry.field(description="Accusation materials. Only for the petition_bureau role; every read is audited.",
+                      permission_classes=[may("petitioner_identity")])
     async def accusation(self, info: Info[Context, None]) -> str | None:
         return await _protected(info, self, "accusation")
 
@@ -124,10 +126,14 @@ class Matter:
 
 
 async def _protected(info: Info[Context, None], matter: Matter, field: str) -> str | None:
+    """The decrypted field, once its read is in the audit log (never otherwise)."""
     ctx = info.context
-    ctx.require(PROTECTED_ROLE)
     token = matter.raw.get(f"{field}_enc")
-    ctx.services.audit.record(ctx.principal, str(matter.id), field)
+    try:
+        await run_in_threadpool(ctx.services.audit.record, ctx.principal, str(matter.id), field)
+    except AuditUnavailable as e:
+        raise AuditUnavailable(f"{e}: the {field} of {matter.id} is not served, since every read of it must be "
+                               "audited; try again shortly") from e
     if token is None:
         return None
     return ctx.services.protector.decrypt(token)

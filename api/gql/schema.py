@@ -12,6 +12,8 @@ from strawberry.extensions import (AddValidationRules, MaskErrors, MaxTokensLimi
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 
+from zeren.api.roles import may
+from zeren.api.security import AuditUnavailable
 from zeren.graph.settings import Settings
 from zeren.rules.engine import EngineError
 from zeren.rules.facts import NotFound
@@ -19,24 +21,33 @@ from zeren.rules.facts import NotFound
 from . import institutions, matters, people
 
 # Errors whose message is meant for the caller; anything else is masked.
-VISIBLE_ERRORS = (NotFound, EngineError, PermissionError)
+VISIBLE_ERRORS = (NotFound, EngineError, PermissionError, AuditUnavailable)
+
+# Who may read each root field: zeren.api.roles.PERMISSIONS, through these.
+MATTERS = [may("matters")]
 
 
 @gql_type(description="Who bore which responsibility for petition matters, on which provision, through which chain.")
 class Query:
-    matter = gql_field(resolver=matters.matter, description="A petition matter by id.")
-    matters = gql_field(resolver=matters.matters,
+    matter = gql_field(resolver=matters.matter, description="A petition matter by id.", permission_classes=MATTERS)
+    matters = gql_field(resolver=matters.matters, permission_classes=MATTERS,
                         description="Matters, newest first, filtered, with cursor pagination (first, after).")
-    institution = gql_field(resolver=institutions.institution, description="An institution by id.")
-    person = gql_field(resolver=people.person, description="A person: tenures and cadre record.")
-    failure = gql_field(resolver=people.failure, description="Accountability for a recorded failure.")
+    institution = gql_field(resolver=institutions.institution, description="An institution by id.",
+                            permission_classes=MATTERS)
+    person = gql_field(resolver=people.person, description="A person: tenures and cadre record.",
+                       permission_classes=MATTERS)
+    failure = gql_field(resolver=people.failure, description="Accountability for a recorded failure.",
+                        permission_classes=MATTERS)
     honours_disqualified = gql_field(
-        resolver=people.honours_disqualified,
-        description="Regions, departments and units disqualified from comprehensive honours in a year (art. 14).")
-    provision = gql_field(resolver=people.provision, description="A provision of a regulation, with its exact text.")
-    counterfactual = gql_field(resolver=people.counterfactual,
+        resolver=people.honours_disqualified, permission_classes=[may("honours_roll")],
+        description="Regions, departments and units disqualified from comprehensive honours in a year (art. 14; "
+                    "personnel only).")
+    provision = gql_field(resolver=people.provision, description="A provision of a regulation, with its exact text.",
+                          permission_classes=MATTERS)
+    counterfactual = gql_field(resolver=people.counterfactual, permission_classes=MATTERS,
                                description="An evaluation with stated changes, without writing to the graph.")
-    audit_log = gql_field(resolver=people.audit_log, description="Reads of protected fields (admin only).")
+    audit_log = gql_field(resolver=people.audit_log, description="Reads of protected fields (admin only).",
+                          permission_classes=[may("audit_log")])
 
 
 def _visible(error: GraphQLError) -> bool:

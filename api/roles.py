@@ -1,0 +1,86 @@
+"""Who may read what: the one table of roles and what each may read.
+
+Every protected GraphQL field carries :func:`may` as its strawberry permission
+class and every protected route :func:`zeren.api.deps.require` as a FastAPI
+dependency, both reading :data:`PERMISSIONS`; the README's roles table is
+:func:`markdown_table` (a test checks they are the same).
+
+Personnel data is for the personnel departments (the cadre record is a
+personnel file: national art. 10 ¶2, Chongqing art. 10 ¶2 and art. 18), so
+only ``personnel`` reads cadre records and the honours roll; analysts and
+admins see what investigators see, with ad hoc Cypher, and admins the audit
+log; only the petition bureau reads the petitioner's identity.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, ClassVar
+
+from strawberry.permission import BasePermission
+
+# What can be read, as the README names it.
+CAPABILITIES: dict[str, str] = {
+    "matters": "matters, findings, chains, measures, counterfactuals",
+    "cadre_records": "cadre records (`person.record`)",
+    "honours_roll": "the honours roll",
+    "cypher": "read-only ad hoc Cypher at `POST /cypher`",
+    "petitioner_identity": "the petitioner's identity and accusation materials (every read audited)",
+    "audit_log": "the audit log",
+}
+
+# Role -> what it may read. The order of roles is the order they are listed in.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "investigator": frozenset({"matters"}),
+    "personnel": frozenset({"matters", "cadre_records", "honours_roll"}),
+    "analyst": frozenset({"matters", "cypher"}),
+    "petition_bureau": frozenset({"matters", "petitioner_identity"}),
+    "admin": frozenset({"matters", "cypher", "audit_log"}),
+}
+
+ROLES: tuple[str, ...] = tuple(PERMISSIONS)
+
+
+def roles_for(capability: str) -> tuple[str, ...]:
+    """The roles that may read ``capability``, in table order."""
+    if capability not in CAPABILITIES:
+        raise KeyError(f"unknown capability {capability!r}: one of {', '.join(CAPABILITIES)}")
+    return tuple(role for role, caps in PERMISSIONS.items() if capability in caps)
+
+
+def allowed(role: str, capability: str) -> bool:
+    return capability in PERMISSIONS.get(role, frozenset()) and capability in CAPABILITIES
+
+
+def refusal(role: str, capability: str) -> str:
+    """The message of a refusal: which roles may, and the caller's."""
+    return (f"forbidden: this needs the role {' or '.join(roles_for(capability))}; "
+            f"your token has the role {role}")
+
+
+def markdown_table() -> str:
+    """The README's roles table: each role with everything it may read."""
+    lines = ["| role | sees |", "|---|---|"]
+    for role, caps in PERMISSIONS.items():
+        lines.append(f"| {role} | {'; '.join(CAPABILITIES[c] for c in CAPABILITIES if c in caps)} |")
+    return "\n".join(lines)
+
+
+class _May(BasePermission):
+    """Refuses the field unless the caller's role may read ``capability``."""
+
+    capability: ClassVar[str]
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        role = info.context.principal.role
+        if not allowed(role, self.capability):
+            # Raised here (not through ``message``) to name the caller's role.
+            raise PermissionError(refusal(role, self.capability))
+        return True
+
+
+@cache
+def may(capability: str) -> type[BasePermission]:
+    """The strawberry permission class of ``capability``."""
+    roles_for(capability)  # an unknown capability fails here, at import
+    return type(f"May_{capability}", (_May,), {"capability": capability})

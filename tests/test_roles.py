@@ -1,0 +1,117 @@
+"""Roles as one table (``zeren.api.roles``): every protected GraphQL field and
+route, asked for by every role, is allowed or refused exactly as the table
+says; every guarded field and route of the service is in this test; the
+README's roles table is the table's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+
+from api_server import Live
+from test_api import client, live  # noqa: F401 - the live service of the API tests, started for this module too
+from zeren.api.app import create_app
+from zeren.api.gql.schema import build_schema
+from zeren.api.roles import CAPABILITIES, PERMISSIONS, ROLES, markdown_table, refusal
+from zeren.graph.settings import Settings
+
+# Each guarded GraphQL field: (type.field, what it reads, a query asking for it, the path of the field).
+FIELDS: list[tuple[str, str, str, tuple[str, ...]]] = [
+    ("Query.matter", "matters", '{ matter(id: "M-LAND") { id } }', ("matter",)),
+    ("Query.matters", "matters", "{ matters(first: 1) { edges { node { id } } } }", ("matters",)),
+    ("Query.institution", "matters", '{ institution(id: "YZ-PET") { id } }', ("institution",)),
+    ("Query.person", "matters", '{ person(id: "PER-S1") { name tenures { post { id } } } }', ("person",)),
+    ("Query.failure", "matters", '{ failure(id: "F-COLL") { subject } }', ("failure",)),
+    ("Query.provision", "matters", '{ provision(document: "CQ-2017", article: 11) { text } }', ("provision",)),
+    ("Query.counterfactual", "matters", '{ counterfactual(failure: "F-COLL", changes: [{asOf: "2020-01-01"}]) '
+                                        '{ changes } }', ("counterfactual",)),
+    ("Query.honoursDisqualified", "honours_roll", "{ honoursDisqualified(year: 2019) { id } }",
+     ("honoursDisqualified",)),
+    ("Query.auditLog", "audit_log", "{ auditLog(limit: 1) { field } }", ("auditLog",)),
+    ("Person.record", "cadre_records", '{ person(id: "PER-S1") { record { measures { id } } } }',
+     ("person", "record")),
+    ("Matter.petitioner", "petitioner_identity", '{ matter(id: "M-LAND") { petitioner } }', ("matter", "petitioner")),
+    ("Matter.accusation", "petitioner_identity", '{ matter(id: "M-LAND") { accusation } }', ("matter", "accusation")),
+]
+
+# Each guarded route: (method path, what it reads, a request body).
+ROUTES: list[tuple[str, str, dict[str, Any]]] = [
+    ("POST /cypher", "cypher", {"query": "MATCH (t:Territory) RETURN count(t) AS n"}),
+]
+
+
+def _at(data: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        data = None if data is None else data[key]
+    return data
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("field", "capability", "query", "path"), FIELDS, ids=[f[0] for f in FIELDS])
+def test_each_role_reads_a_guarded_field_exactly_when_the_table_allows_it(
+        client: httpx.Client, live: Live, role: str, field: str, capability: str, query: str,
+        path: tuple[str, ...]) -> None:
+    r = client.post("/graphql", json={"query": query}, headers=live.auth(role))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    if capability in PERMISSIONS[role]:
+        assert "errors" not in body, body
+        assert _at(body["data"], path) is not None
+    else:
+        assert _at(body["data"], path) is None
+        assert [(tuple(e["path"]), e["message"]) for e in body["errors"]] == [(path, refusal(role, capability))]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("route", "capability", "payload"), ROUTES, ids=[r[0] for r in ROUTES])
+def test_each_role_uses_a_guarded_route_exactly_when_the_table_allows_it(
+        client: httpx.Client, live: Live, role: str, route: str, capability: str, payload: dict[str, Any]) -> None:
+    method, path = route.split(" ", 1)
+    r = client.request(method, path, json=payload, headers=live.auth(role))
+    if capability in PERMISSIONS[role]:
+        assert r.status_code == 200, r.text
+    else:
+        assert r.status_code == 403 and r.json()["detail"] == refusal(role, capability)
+
+
+def test_every_guarded_field_of_the_schema_is_in_this_test_with_its_capability() -> None:
+    schema = build_schema(Settings())
+    guarded: dict[str, str] = {}
+    for name in schema._schema.type_map:
+        definition = schema.get_type_by_name(name)
+        for f in getattr(definition, "fields", None) or []:
+            for permission in getattr(f, "permission_classes", None) or []:
+                guarded[f"{name}.{schema.config.name_converter.get_graphql_name(f)}"] = permission.capability
+    assert guarded == {field: capability for field, capability, _, _ in FIELDS}
+    query_fields = {f"Query.{schema.config.name_converter.get_graphql_name(f)}"
+                    for f in schema.get_type_by_name("Query").fields}  # type: ignore[union-attr]
+    assert query_fields <= set(guarded), "every root field is guarded"
+
+
+def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:
+    """The app's routes, those of included routers too (FastAPI includes them lazily)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):
+            yield from _api_routes(route.original_router.routes)
+
+
+def test_every_guarded_route_of_the_service_is_in_this_test_with_its_capability() -> None:
+    app = create_app(Settings())
+    guarded = {f"{method} {route.path}": dep.call.capability
+               for route in _api_routes(app.routes)
+               for dep in route.dependant.dependencies if hasattr(dep.call, "capability")
+               for method in route.methods}
+    assert guarded == {route: capability for route, capability, _ in ROUTES}
+
+
+def test_every_capability_is_granted_to_some_role_and_the_readme_shows_the_table() -> None:
+    assert set().union(*PERMISSIONS.values()) == set(CAPABILITIES)
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert markdown_table() in readme
