@@ -38,9 +38,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from zeren.api.accesslog import TOKEN_SHAPE
 from zeren.api.context import Services
 from zeren.api.deps import COOKIE, CSRF_HEADER, PrincipalDep, authenticate
-from zeren.api.accesslog import TOKEN_SHAPE
 from zeren.api.security import Principal
 
 STATIC_DIR = Path(__file__).parent / "static"

@@ -149,7 +149,7 @@ def test_the_vendored_assets_are_those_fetched_and_each_comes_with_its_licence()
              if not line.startswith("#")]
     folders = {folder for folder, *_ in lines}
     assert folders == {"react", "react-dom", "graphiql", "swagger-ui", "redoc"}
-    for folder, spec, name, sha256 in lines:
+    for folder, _spec, name, sha256 in lines:
         assert hashlib.sha256((STATIC_DIR / folder / name).read_bytes()).hexdigest() == sha256, (folder, name)
     for folder in folders:
         assert (STATIC_DIR / folder / "LICENSE").stat().st_size > 500, folder
