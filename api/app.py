@@ -1,5 +1,6 @@
 """The FastAPI application: GraphQL at /graphql (GraphiQL in a browser), the
-analysts' read-only Cypher at /cypher, and /health. Resources are created in
+analysts' read-only Cypher at /cypher, /health, and the browser pages (sign-in,
+/docs, /redoc: see ``zeren.api.web``). Resources are created in
 the lifespan and can be swapped in tests through ``create_app(services=...)``
 (or, for /cypher, ``dependency_overrides``; /graphql is a plain route that
 authenticates in its context getter, see ``zeren.api.http``)."""
@@ -9,18 +10,18 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 
 from zeren.api.body_limit import BodySizeLimit
 from zeren.api.context import Context, Services
 from zeren.api.cypher import router as cypher_router
-from zeren.api.deps import COOKIE, ServicesDep, authenticate
+from zeren.api.deps import authenticate
 from zeren.api.gql.schema import build_schema
 from zeren.api.http import GraphQLHTTPView
 from zeren.api.security import AuditLog, TokenStore, audit_key
+from zeren.api.web import graphiql_page, mount_pages
 from zeren.graph.confidential import Protector
 from zeren.graph.settings import Settings, get_settings
 from zeren.graph.store import open_store
@@ -58,16 +59,19 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             if own:
                 app.state.services.store.close()
 
+    # /docs, /redoc and /openapi.json are zeren.api.web's: behind a token, from local assets.
     app = FastAPI(title="zeren (责任)", version="0.1.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None, openapi_url=None,
                   description="Who bore which responsibility for petition matters (信访工作责任制), through which "
                               "chain, on which provision, and which accountability measure follows.")
 
     async def context(request: Request) -> Context:
-        # Every GraphQL request, GraphiQL's page included, needs a valid token.
+        # Every GraphQL request needs a valid token (GraphiQL's page checks its own).
         services: Services = request.app.state.services
         return Context(services=services, principal=await authenticate(request, services))
 
-    graphql = GraphQLHTTPView(build_schema(settings), context_getter=context, graphql_ide="graphiql")
+    graphql = GraphQLHTTPView(build_schema(settings), context_getter=context, graphql_ide="graphiql",
+                              ide_page=graphiql_page)
     app.add_route("/graphql", graphql, include_in_schema=False)  # every method: the view answers 405 itself
     app.include_router(cypher_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
@@ -79,13 +83,5 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return JSONResponse({"status": "ok" if ok else "degraded", "store": svc.store.dialect, "store_up": ok},
                             status_code=200 if ok else 503)
 
-    @app.get("/graphiql", tags=["service"], summary="Open GraphiQL with a token (sets a same-site cookie)")
-    async def graphiql(token: str, services: ServicesDep) -> Any:
-        if services.tokens.verify(token) is None:
-            return JSONResponse({"detail": "invalid, revoked or expired token"}, status_code=401,
-                                headers={"WWW-Authenticate": "Bearer"})
-        response = RedirectResponse("/graphql", status_code=303)
-        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=False, max_age=8 * 3600)
-        return response
-
+    mount_pages(app)
     return app

@@ -118,9 +118,11 @@ def _serve(settings, host: str | None, port: int | None, workers: int | None,  #
         raise typer.Exit(serve_workers(settings, host, port, workers, log_level=log_level, access_log=access_log))
     import uvicorn
 
+    from zeren.api.accesslog import uvicorn_log_config
     from zeren.api.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=access_log)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=access_log,
+                log_config=uvicorn_log_config())
 
 
 @app.command()
@@ -146,7 +148,9 @@ def demo(host: Annotated[Optional[str], typer.Option(help="address to listen on 
     for role, token in issued.items():
         typer.echo(f"  {role:<16} {token}")
     typer.echo(f"GraphQL:  http://{host}:{port}/graphql  (send 'Authorization: Bearer <token>')")
-    typer.echo(f"GraphiQL: http://{host}:{port}/graphiql?token={issued['investigator']}")
+    typer.echo(f"GraphiQL: http://{host}:{port}/graphql  (open it in a browser and sign in with a token above, "
+               "e.g. the investigator's)")
+    typer.echo(f"API docs: http://{host}:{port}/docs and /redoc  (the same sign-in)")
     typer.echo(f"Cypher:   POST http://{host}:{port}/cypher with the analyst token")
     if serve_api:
         _serve(settings, host, port, workers)

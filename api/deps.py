@@ -11,6 +11,10 @@ from zeren.api.roles import allowed, refusal
 from zeren.api.security import Principal
 
 COOKIE = "zeren_token"
+# A request signed in by the cookie alone that may change state must carry
+# this header (a cross-site form cannot): see zeren.api.web.
+CSRF_HEADER = "X-Zeren-CSRF"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def get_services(request: Request) -> Services:
@@ -29,7 +33,13 @@ def _token(request: Request) -> str | None:
                                 "malformed Authorization header: use 'Authorization: Bearer <token>'",
                                 headers={"WWW-Authenticate": 'Bearer error="invalid_request"'})
         return value.strip()
-    return request.cookies.get(COOKIE)
+    token = request.cookies.get(COOKIE)
+    if token and request.method not in SAFE_METHODS and not request.headers.get(CSRF_HEADER):
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            f"refused: a request signed in by the browser cookie must carry the header "
+                            f"'{CSRF_HEADER}: 1' (protection against cross-site requests); "
+                            "scripts send 'Authorization: Bearer <token>' instead")
+    return token
 
 
 async def authenticate(request: Request, services: ServicesDep) -> Principal:

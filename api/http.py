@@ -25,8 +25,9 @@ What :class:`GraphQLHTTPView` adds:
   gets a 4xx with a GraphQL-shaped JSON body instead of strawberry's plain
   text, and a mutation sent with GET a 405 with ``Allow: POST``.
 
-Everything else (GraphiQL on a GET for text/html, queries via GET) is
-strawberry's. There are no subscriptions, so no websockets.
+A GET for text/html (GraphiQL) is answered by ``ide_page`` (zeren's page,
+from local assets, see ``zeren.api.web``). Everything else (queries via
+GET) is strawberry's. There are no subscriptions, so no websockets.
 """
 
 from __future__ import annotations
@@ -105,12 +106,14 @@ def execution_began(result: ExecutionResult) -> bool:
 
 class GraphQLHTTPView(GraphQL):  # type: ignore[type-arg]
     """strawberry's ASGI view speaking GraphQL over HTTP (see the module);
-    ``context_getter(request)`` builds the context of each request, first."""
+    ``context_getter(request)`` builds the context of each request, first;
+    ``ide_page(request)`` answers a GET for HTML (it authenticates itself)."""
 
     def __init__(self, schema: BaseSchema, *, context_getter: Callable[[Request], Awaitable[Any]],
-                 **kwargs: Any) -> None:
+                 ide_page: Callable[[Request], Awaitable[Response]], **kwargs: Any) -> None:
         super().__init__(schema, **kwargs)
         self.context_getter = context_getter
+        self.ide_page = ide_page
 
     def encode_json(self, data: object) -> bytes:
         """UTF-8 JSON as it reads (Chinese text is not \\u-escaped); the media type says charset=utf-8."""
@@ -118,10 +121,10 @@ class GraphQLHTTPView(GraphQL):  # type: ignore[type-arg]
 
     async def run(self, request: Request, context: Any = UNSET,  # type: ignore[override]
                   root_value: Any = UNSET) -> Response:
+        if self.should_render_graphql_ide(self.request_adapter_class(request)):  # GraphiQL
+            return await self.ide_page(request)
         if context is UNSET:
             context = await self.context_getter(request)
-        if self.should_render_graphql_ide(self.request_adapter_class(request)):  # GraphiQL (or its 404)
-            return await super().run(request, context=context, root_value=root_value)
         media_type = negotiate(request.headers.get("accept"))
         if media_type is None:
             return PlainTextResponse(f"Not Acceptable: this endpoint answers with {SUPPORTED}", status_code=406,

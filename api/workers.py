@@ -261,6 +261,7 @@ def _die_with_parent(parent: int) -> None:
 def worker_main(argv: list[str] | None = None) -> None:
     import uvicorn
 
+    from zeren.api.accesslog import uvicorn_log_config
     from zeren.api.app import create_app
 
     p = argparse.ArgumentParser(description="one worker of 'zeren serve --workers N' (started by it)")
@@ -283,7 +284,7 @@ def worker_main(argv: list[str] | None = None) -> None:
                 os.close(ready_fd)
 
     config = uvicorn.Config(create_app(settings), log_level=args.log_level, access_log=not args.no_access_log,
-                            lifespan="on")
+                            log_config=uvicorn_log_config(), lifespan="on")
     _Server(config).run(sockets=[sock])
 
 

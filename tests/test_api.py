@@ -66,16 +66,6 @@ def test_a_revoked_token_is_refused(client: httpx.Client, live: Live) -> None:
     assert r.status_code == 401
 
 
-def test_graphiql_opens_with_a_token_and_sets_a_same_site_cookie(client: httpx.Client, live: Live) -> None:
-    r = client.get("/graphiql", params={"token": live.tokens["investigator"]}, follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/graphql"
-    cookie = r.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
-    page = client.get("/graphql", headers={"Accept": "text/html", "Cookie": cookie.split(";")[0]})
-    assert page.status_code == 200 and "graphiql" in page.text.lower()
-    assert client.get("/graphiql", params={"token": "nope"}).status_code == 401
-
-
 def test_the_schema_prints_with_descriptions(live: Live) -> None:
     from zeren.api.gql.schema import build_schema
 
