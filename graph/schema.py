@@ -4,6 +4,7 @@ Idempotent on both engines."""
 
 from __future__ import annotations
 
+from . import search
 from .model import NODES, RELS
 from .store.base import GraphStore
 
@@ -24,3 +25,4 @@ def setup_schema(store: GraphStore) -> None:
         store.ensure_rel_index(r.name, r.key)
     for label, prop in INDEXED:
         store.ensure_index(label, prop)
+    search.ensure_index(store)

@@ -28,6 +28,7 @@ from typing import Any
 
 from zeren.graph.confidential import ConfidentialKeyError, Protector
 from zeren.graph.model import NODES, kind
+from zeren.graph import search
 from zeren.graph.schema import setup_schema
 from zeren.graph.settings import Settings
 from zeren.graph.store.base import GraphStore, StoreError
@@ -148,6 +149,7 @@ def load_path(path: Path | str, store: GraphStore, *, settings: Settings, max_er
             progress(k.name, 0, dataset.count(k.name))
         w = writer.write(k, rows)
         summary.kinds.append(KindSummary(k.name, k.file, w.rows, w.created, w.seconds))
+    search.refresh(store, batch_size=settings.batch_size)  # the derived search text of what changed
     summary.seconds = time.perf_counter() - t0
     record.finish(summary)
     return summary

@@ -18,7 +18,7 @@ from zeren.graph.settings import Settings
 from zeren.rules.engine import EngineError
 from zeren.rules.facts import NotFound
 
-from . import institutions, matters, people
+from . import institutions, matters, people, search
 
 # Errors whose message is meant for the caller; anything else is masked.
 VISIBLE_ERRORS = (NotFound, EngineError, PermissionError, AuditUnavailable)
@@ -34,6 +34,10 @@ class Query:
                         description="Matters, newest first, filtered, with cursor pagination (first, after).")
     institution = gql_field(resolver=institutions.institution, description="An institution by id.",
                             permission_classes=MATTERS)
+    search = gql_field(resolver=search.search, permission_classes=MATTERS,
+                       description="Matters (id, title), persons (name), institutions (name) and territories (name, "
+                                   "division code) matching a text, partial Chinese included; best first, with "
+                                   "cursor pagination (first, after).")
     person = gql_field(resolver=people.person, description="A person: tenures and cadre record.",
                        permission_classes=MATTERS)
     failure = gql_field(resolver=people.failure, description="Accountability for a recorded failure.",
