@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Re-fetch the browser assets served under /static (GraphiQL, Swagger UI,
-# ReDoc) from the npm registry, at the pinned versions below, with their
+# ReDoc, Cytoscape.js for the workbench's chain graphs)
+# from the npm registry, at the pinned versions below, with their
 # licence files. The files are committed and installed with the package, so
 # the pages work without internet; run this only to change a version, then
 # run the browser tests (tests/test_browser_pages.py).
@@ -16,6 +17,7 @@ ASSETS=(
   "graphiql   graphiql@3.8.3           LICENSE graphiql.min.js graphiql.min.css"
   "swagger-ui swagger-ui-dist@5.36.0   LICENSE NOTICE swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger-ui.css"
   "redoc      redoc@2.5.4              LICENSE bundles/redoc.standalone.js bundles/redoc.standalone.js.LICENSE.txt"
+  "cytoscape  cytoscape@3.35.0         LICENSE dist/cytoscape.min.js"
 )
 
 work="$(mktemp -d)"
