@@ -22,6 +22,7 @@ from zeren.api.gql.schema import build_schema
 from zeren.api.http import GraphQLHTTPView
 from zeren.api.security import AuditLog, TokenStore, audit_key
 from zeren.api.web import graphiql_page, mount_pages
+from zeren.api.workbench import mount_workbench
 from zeren.graph.confidential import Protector
 from zeren.graph.settings import Settings, get_settings
 from zeren.graph.store import open_store
@@ -84,4 +85,5 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                             status_code=200 if ok else 503)
 
     mount_pages(app)
+    mount_workbench(app)
     return app

@@ -27,15 +27,16 @@ CAPABILITIES: dict[str, str] = {
     "cypher": "read-only ad hoc Cypher at `POST /cypher`",
     "petitioner_identity": "the petitioner's identity and accusation materials (every read audited)",
     "audit_log": "the audit log",
+    "saved_queries": "saving named read-only Cypher queries for everyone to run (`/queries`)",
 }
 
 # Role -> what it may read. The order of roles is the order they are listed in.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "investigator": frozenset({"matters"}),
     "personnel": frozenset({"matters", "cadre_records", "honours_roll"}),
-    "analyst": frozenset({"matters", "cypher"}),
+    "analyst": frozenset({"matters", "cypher", "saved_queries"}),
     "petition_bureau": frozenset({"matters", "petitioner_identity"}),
-    "admin": frozenset({"matters", "cypher", "audit_log"}),
+    "admin": frozenset({"matters", "cypher", "audit_log", "saved_queries"}),
 }
 
 ROLES: tuple[str, ...] = tuple(PERMISSIONS)

@@ -115,6 +115,15 @@ CREATE TABLE IF NOT EXISTS audit_chain (
     sealed_head  TEXT NOT NULL,
     sealed_at    TEXT
 );
+CREATE TABLE IF NOT EXISTS saved_queries (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL,
+    query       TEXT NOT NULL,
+    examples    TEXT NOT NULL,
+    author      TEXT NOT NULL,
+    created     TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS audit_matter ON audit (matter_id, seq);
 CREATE INDEX IF NOT EXISTS audit_token ON audit (token_id, seq);
 CREATE INDEX IF NOT EXISTS audit_ts ON audit (ts);

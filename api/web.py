@@ -97,7 +97,7 @@ def _cross_site(request: Request) -> bool:
     return request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none")
 
 
-def _local(target: str | None, default: str = "/graphql") -> str:
+def _local(target: str | None, default: str = "/") -> str:
     """``target`` if it is a path on this server (no scheme, no host), else ``default``."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
@@ -143,7 +143,7 @@ def signin_page(principal: Principal | None, next_path: str, error: str | None =
     if principal is not None:
         body = f"""<main><h1>zeren (责任)</h1>
 <p>Signed in as <b>{html.escape(principal.name)}</b> ({html.escape(principal.role)}).</p>
-<ul><li><a href="/graphql">GraphiQL</a></li><li><a href="/docs">API docs (Swagger UI)</a></li>
+<ul><li><a href="/">工作台 Workbench</a></li><li><a href="/graphql">GraphiQL</a></li><li><a href="/docs">API docs (Swagger UI)</a></li>
 <li><a href="/redoc">API docs (ReDoc)</a></li></ul>
 <form method="post" action="/signout"><button type="submit">Sign out</button></form></main>"""
         return _page("zeren: signed in", SIGNIN_STYLE + body, status_code=status_code)
@@ -160,7 +160,7 @@ def signin_page(principal: Principal | None, next_path: str, error: str | None =
 
 def _signed_in_bar(principal: Principal) -> str:
     return f"""<div id="zeren-bar">zeren (责任) · signed in as <b>{html.escape(principal.name)}</b>
-({html.escape(principal.role)}) · <a href="/graphql">GraphiQL</a> · <a href="/docs">docs</a> ·
+({html.escape(principal.role)}) · <a href="/">workbench</a> · <a href="/graphql">GraphiQL</a> · <a href="/docs">docs</a> ·
 <a href="/redoc">ReDoc</a><form method="post" action="/signout"><button type="submit">Sign out</button></form></div>"""
 
 
@@ -223,7 +223,7 @@ def mount_pages(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get(SIGNIN, include_in_schema=False)
-    async def signin_form(request: Request, next: str = "/graphql") -> Response:
+    async def signin_form(request: Request, next: str = "/") -> Response:
         try:
             principal = await browser_principal(request)
         except HTTPException:
@@ -233,14 +233,14 @@ def mount_pages(app: FastAPI) -> None:
     @app.post(SIGNIN, include_in_schema=False)
     async def signin(request: Request) -> Response:
         if _cross_site(request):
-            return signin_page(None, "/graphql", "Refused: the sign-in form was sent from another site.", 403)
+            return signin_page(None, "/", "Refused: the sign-in form was sent from another site.", 403)
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
-            return signin_page(None, "/graphql", "Send the sign-in form (application/x-www-form-urlencoded).", 415)
+            return signin_page(None, "/", "Send the sign-in form (application/x-www-form-urlencoded).", 415)
         body = b""
         async for chunk in request.stream():
             body += chunk
             if len(body) > MAX_FORM_BYTES:
-                return signin_page(None, "/graphql", "The sign-in form is too large.", 413)
+                return signin_page(None, "/", "The sign-in form is too large.", 413)
         form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         next_path = _local(form.get("next"))
         services: Services = request.app.state.services
@@ -255,7 +255,7 @@ def mount_pages(app: FastAPI) -> None:
     @app.post("/signout", include_in_schema=False)
     async def signout(request: Request) -> Response:
         if _cross_site(request):
-            return signin_page(None, "/graphql", "Refused: the sign-out form was sent from another site.", 403)
+            return signin_page(None, "/", "Refused: the sign-out form was sent from another site.", 403)
         response = RedirectResponse(SIGNIN, status_code=303, headers=PAGE_HEADERS)
         response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict",
                                secure=request.url.scheme == "https")

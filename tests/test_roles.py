@@ -27,6 +27,7 @@ FIELDS: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("Query.institution", "matters", '{ institution(id: "YZ-PET") { id } }', ("institution",)),
     ("Query.person", "matters", '{ person(id: "PER-S1") { name tenures { post { id } } } }', ("person",)),
     ("Query.failure", "matters", '{ failure(id: "F-COLL") { subject } }', ("failure",)),
+    ("Query.search", "matters", '{ search(text: "物业", first: 1) { edges { node { id } } } }', ("search",)),
     ("Query.provision", "matters", '{ provision(document: "CQ-2017", article: 11) { text } }', ("provision",)),
     ("Query.counterfactual", "matters", '{ counterfactual(failure: "F-COLL", changes: [{asOf: "2020-01-01"}]) '
                                         '{ changes } }', ("counterfactual",)),

@@ -89,7 +89,7 @@ def test_a_wrong_token_at_sign_in_shows_the_form_again_with_401_and_sets_no_cook
 def test_sign_in_sends_the_browser_only_to_pages_of_this_server(client: httpx.Client, live: Live) -> None:
     for target in ("https://elsewhere.example/x", "//elsewhere.example/x", "/\\elsewhere.example", "docs", ""):
         r = sign_in(client, live.tokens["investigator"], target)
-        assert r.status_code == 303 and r.headers["location"] == "/graphql", target
+        assert r.status_code == 303 and r.headers["location"] == "/", target
 
 
 def test_sign_in_and_sign_out_forms_sent_from_another_site_are_refused(client: httpx.Client, live: Live) -> None:
@@ -148,7 +148,7 @@ def test_the_vendored_assets_are_those_fetched_and_each_comes_with_its_licence()
     lines = [line.split() for line in (STATIC_DIR / "SOURCES.txt").read_text().splitlines()
              if not line.startswith("#")]
     folders = {folder for folder, *_ in lines}
-    assert folders == {"react", "react-dom", "graphiql", "swagger-ui", "redoc"}
+    assert folders == {"react", "react-dom", "graphiql", "swagger-ui", "redoc", "cytoscape"}
     for folder, _spec, name, sha256 in lines:
         assert hashlib.sha256((STATIC_DIR / folder / name).read_bytes()).hexdigest() == sha256, (folder, name)
     for folder in folders:
