@@ -331,3 +331,52 @@ def test_no_role_but_the_petition_bureau_sees_a_petitioners_identity_on_any_page
     # One audited read of the petitioner and one of the accusation: the bureau's visit of the page.
     after = site.services.audit.query(matter_id=MATTER, limit=10_000)
     assert len(after) - before == 2 and {e["role"] for e in after[:2]} == {"petition_bureau"}
+
+
+def test_matters_are_listed_by_territory_and_date(browser: object, site: Site, shots: Path) -> None:
+    o = signed_in(browser, site, "investigator", shots)
+    try:
+        assert o.page.locator("#matters").count() == 0  # nothing listed until a territory or a date is chosen
+        o.page.fill("form.browse input[name=territory]", "500103")
+        o.page.fill("form.browse input[name=received_from]", "2018-01-01")
+        o.page.fill("form.browse input[name=received_to]", "2018-12-31")
+        o.page.click("form.browse button")
+        o.page.wait_for_selector("#matters")
+        rows = o.page.locator("#matters tbody tr")
+        assert rows.count() >= 1 and MATTER in o.page.inner_text("#matters")
+        for i in range(rows.count()):
+            received = rows.nth(i).locator("td").nth(2).inner_text()
+            assert "2018-01-01" <= received <= "2018-12-31"
+            assert rows.nth(i).locator("td").nth(4).inner_text().startswith("500103")
+        assert "渝中区" in o.page.inner_text("main")
+        o.assert_offline()
+    finally:
+        o.context.close()
+
+
+def _html(site: Site, role: str, path: str) -> str:
+    r = httpx.get(f"{site.url}{path}", headers={"Authorization": f"Bearer {site.tokens[role]}", "Accept": "text/html"})
+    assert r.status_code == 200, r.text[:300]
+    return r.text
+
+
+def test_a_cadre_record_shows_each_finding_with_its_failure_and_matter_and_the_measures_rectification(
+        site: Site) -> None:
+    page = _html(site, "personnel", f"/person/{CADRE}")
+    assert f'href="/failure/{FAILURE}"' in page and f'href="/matter/{MATTER}"' in page
+    assert "AM-0005" in page and "已整改 rectified" in page  # admonished 2018-07-20, rectified 2018-12-20
+    assert "区长" in page  # the post held, with its dates
+    assert 'id="person-PER-0033-findings"' in page and "Personnel provisions that apply" in page
+    assert "AM-0005" not in _html(site, "investigator", f"/person/{CADRE}")  # the record is personnel's
+
+
+def test_an_institutions_page_shows_its_team_and_divisions_on_the_date_chosen(site: Site) -> None:
+    page = _html(site, "investigator", "/institution/I-500103-GOV?as_of=2018-03-05")
+    assert "彭永康" in page and "区长" in page and "住房" in page  # a division of duties (housing)
+    assert "彭永康" not in _html(site, "investigator", "/institution/I-500103-GOV?as_of=2005-01-01")
+
+
+def test_the_honours_roll_lists_the_disqualified_for_a_year(site: Site) -> None:
+    page = _html(site, "personnel", "/honours?year=2018&territory=500103")
+    assert "重庆市渝中区人民政府" in page and "AM-0009" in page
+    assert "重庆市渝中区人民政府" not in _html(site, "personnel", "/honours?year=2016&territory=500103")

@@ -35,6 +35,7 @@ from .views import Table
 
 ENV = Environment(loader=PackageLoader("zeren.api.workbench", "templates"), autoescape=select_autoescape(["html"]))
 ENV.globals["measure_label"] = views.measure_label
+ENV.globals["level_label"] = lambda code: views.label("TerritoryLevel", code)
 
 KIND_NAMES = {"MATTER": "信访事项 matter", "PERSON": "人员 person", "INSTITUTION": "机关单位 institution",
               "TERRITORY": "行政区域 territory"}
@@ -117,9 +118,13 @@ def mount_workbench(app: FastAPI) -> None:
                     hits, more = find(services.store, q, wanted, PAGE_SIZE, max(0, min(offset, 1000)))
                 except EngineError as e:
                     error = str(e)
-            matters = views.matters_table(services, territory or None, received_from, received_to)
+            # The list is read once a territory or a date is chosen: unfiltered, it would sort every
+            # matter in the country to show the newest 50.
+            browsing = bool(territory or received_from or received_to)
+            matters = (views.matters_table(services, territory or None, received_from, received_to) if browsing
+                       else None)
             if export in ("csv", "xlsx"):
-                return export_table([matters], table, export)
+                return export_table([matters] if matters else [], table, export)
             tname = None
             if territory:
                 from zeren import queries
