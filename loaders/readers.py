@@ -328,8 +328,14 @@ def read_csv(path: Path, k: Kind, sink: ProblemSink) -> Iterator[RawRow]:
 _JSON_KEY = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:')
 
 
-def _last_key(text: str) -> str | None:
-    """The last object key in the text of a JSON line (the field it breaks in)."""
+_JSON_TRAILING_KEY = re.compile(r'"((?:[^"\\]|\\.)*)"\s*$')
+
+
+def _last_key(text: str, *, colon_missing: bool = False) -> str | None:
+    """The last object key in the text of a JSON line (the field it breaks
+    in); when the colon after a key is missing, that key."""
+    if colon_missing and (m := _JSON_TRAILING_KEY.search(text)):
+        return m.group(1)
     keys = _JSON_KEY.findall(text)
     return keys[-1] if keys else None
 
@@ -365,7 +371,7 @@ def read_jsonl(path: Path, k: Kind, sink: ProblemSink) -> Iterator[RawRow]:
             try:
                 obj = json.loads(line, object_pairs_hook=_object)
             except json.JSONDecodeError as e:
-                key = _last_key(line[:e.pos])
+                key = _last_key(line[:e.pos], colon_missing=e.msg == "Expecting ':' delimiter")
                 sink(Problem(where, f"malformed JSON: {e.msg} at column {e.colno}"
                                     + (" (in or after this field)" if key else ""), field=key, kind=k.name))
                 continue
@@ -451,9 +457,11 @@ def _read_sheet(source: str, sheet: str, k: Kind, ws: Any, sink: ProblemSink) ->
             if not check_header([h or "" for h in header], k, where, sink):
                 return
             continue
-        extra = [v for v in cells[len(header):] if v is not None and not (isinstance(v, str) and not v.strip())]
+        extra = [(i, v) for i, v in enumerate(cells) if i >= len(header)
+                 and v is not None and not (isinstance(v, str) and not v.strip())]
         if extra:
-            sink(Problem(where, f"a value in a column without a header: {show(extra[0])}", kind=k.name))
+            sink(Problem(where, "a value in a column without a header", field=f"(column {extra[0][0] + 1}, no header)",
+                         value=show(extra[0][1]), kind=k.name))
             continue
         cells += [None] * (len(header) - len(cells))
         yield RawRow(k, where, {h: v for h, v in zip(header, cells, strict=False) if h is not None})
