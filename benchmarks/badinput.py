@@ -243,7 +243,7 @@ class Generator:
         tables[stem].rows[row][tables[stem].col(col)] = text
         m = Mutation(kind_, why, tables, _expect(stem, fmt, row, col), fmt, stem)
         if fmt != "csv":
-            m.cells[(row, col)] = text if json_value is None else json_value
+            m.cells[(row, col)] = text if json_value is None or fmt == "xlsx" else json_value
         return m
 
     # ---- value kinds
