@@ -443,6 +443,11 @@ class Generator:
         # a blank header cell over a column with values
         j = self.rng.randrange(len(t.header))
         t.header[j] = ""
+        required = {f.name for f in input_fields(k) if f.required}
+        if fmt == "xlsx" and j == len(t.header) - 1 and self.sample[stem].header[j] in required:
+            # the header ends at its last named column: a required one is then missing
+            return Mutation("columns", "every required field is a column", tables,
+                            _expect(stem, fmt, -1, self.sample[stem].header[j]), fmt, stem)
         if fmt == "xlsx" and j == len(t.header) - 1:  # a sheet's header ends at its last named column
             first = next((i for i, r in enumerate(t.rows) if r[j]), None)
             if first is None:
@@ -579,7 +584,7 @@ class Generator:
             m.cells[(row, col)] = self.rng.choice(["#N/A", "#DIV/0!", "#REF!", "#VALUE!"])
             m.expect.field, m.why = col, "a cell holds a value, not a spreadsheet error"
         elif choice == 2:
-            name = self.rng.choice(["people", "Persons", "sheet1", "matter", "任职"])
+            name = self.rng.choice(["people", "Person", "sheet1", "matter", "任职"])  # (Excel: names differ in more than case)
             if kind_for_file(name) is None:
                 m.extra_sheets = [name]
                 m.expect = Expect(BOOK, None, None, name)
