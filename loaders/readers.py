@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +78,7 @@ class RawRow(NamedTuple):
     kind: Kind
     location: Location
     row: dict[str, Any]
+    typed: bool = False  # values carry their JSON types (JSON Lines), checked against the fields'
 
 
 ProblemSink = Callable[[Problem], None]
@@ -197,11 +199,16 @@ def check_header(header: list[str], k: Kind, where: Location, sink: ProblemSink)
 
 class _Utf8Lines:
     """Decoded lines of a binary file; a byte that is not UTF-8 ends the file
-    with one problem (and sets ``failed``, so no follow-on error is reported)."""
+    with one problem (and sets ``failed``, so no follow-on error is reported).
+    ``record`` holds the lines read since the reader last cleared it (the
+    current record); ``field_at(text)`` names the field that the text of the
+    record up to a bad byte ends in."""
 
-    def __init__(self, f: Iterable[bytes], name: str, k: Kind, sink: ProblemSink) -> None:
-        self._f, self._name, self._kind, self._sink = f, name, k, sink
+    def __init__(self, f: Iterable[bytes], name: str, k: Kind, sink: ProblemSink,
+                 field_at: Callable[[str], str | None] = lambda _: None) -> None:
+        self._f, self._name, self._kind, self._sink, self._field_at = f, name, k, sink, field_at
         self.failed = False
+        self.record: list[str] = []
 
     def __iter__(self) -> Iterator[str]:
         for number, raw in enumerate(self._f, start=1):
@@ -209,10 +216,13 @@ class _Utf8Lines:
                 text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as e:
                 self.failed = True
+                before = "".join(self.record) + raw[:e.start].decode("utf-8", "replace")
                 self._sink(Problem(Location(self._name, number),
                                    f"not UTF-8: byte 0x{raw[e.start]:02x} at column {e.start + 1}"
-                                   f"{_encoding_hint(raw)}; save the file as UTF-8", kind=self._kind.name))
+                                   f"{_encoding_hint(raw)}; save the file as UTF-8",
+                                   field=self._field_at(before), kind=self._kind.name))
                 return
+            self.record.append(text)
             yield text
 
 
@@ -233,26 +243,66 @@ def _empty(path: Path, k: Kind, sink: ProblemSink) -> bool:
     return False
 
 
+def _cell_index(text: str, limit: int) -> int:
+    """The index of the cell that the text of a CSV record (its start, up to
+    where the reader stopped) fails in: where a cell grows past ``limit``, a
+    quoted cell goes on after its closing quote, or the text ends inside quotes
+    (the rules of ``csv.reader(strict=True)``)."""
+    cell = length = 0
+    state = "start"  # start | plain | quoted | closed (a quote inside a quoted cell: closes it or is doubled)
+    for ch in text:
+        if state == "quoted":
+            if ch == '"':
+                state = "closed"
+                continue
+            length += 1
+        elif state == "closed" and ch == '"':
+            state, length = "quoted", length + 1
+        elif ch == ",":
+            cell, length, state = cell + 1, 0, "start"
+        elif ch in "\r\n" or state == "closed":
+            return cell
+        elif ch == '"' and state == "start":
+            state = "quoted"
+        else:
+            state, length = "plain", length + 1
+        if length > limit:
+            return cell
+    return cell
+
+
+def _column(header: list[str] | None, index: int) -> str | None:
+    """The field of a cell by its index (None within the header itself)."""
+    if header is None:
+        return None
+    return header[index] if index < len(header) else f"(column {index + 1}, after the last one)"
+
+
 def read_csv(path: Path, k: Kind, sink: ProblemSink) -> Iterator[RawRow]:
-    """Rows of a CSV file (UTF-8, with or without BOM; first line the header)."""
+    """Rows of a CSV file (UTF-8, with or without BOM; first line the header).
+    A record the CSV reader cannot parse ends the file with its problem."""
     if _empty(path, k, sink):
         return
+    header: list[str] | None = None
     with path.open("rb") as f:
-        lines = _Utf8Lines(f, path.name, k, sink)
+        lines = _Utf8Lines(f, path.name, k, sink,
+                           field_at=lambda before: _column(header, _cell_index(before, csv.field_size_limit())))
         reader = csv.reader(iter(lines), strict=True)
-        header: list[str] | None = None
         while True:
             start = reader.line_num + 1
+            lines.record.clear()
             try:
                 cells = next(reader)
             except StopIteration:
                 break
             except csv.Error as e:
                 if not lines.failed:
-                    sink(Problem(Location(path.name, start), f"malformed CSV: {e}", kind=k.name))
-                if header is None:
-                    return
-                continue
+                    limit = csv.field_size_limit()
+                    reason = (f"a cell longer than the CSV reader's limit of {limit:,} characters (more than any "
+                              "field may hold)" if "field limit" in str(e) else f"malformed CSV: {e}")
+                    sink(Problem(Location(path.name, start), reason + "; the rest of the file is not read",
+                                 field=_column(header, _cell_index("".join(lines.record), limit)), kind=k.name))
+                return
             if not cells or all(not c.strip() for c in cells):
                 continue  # blank line
             if header is None:
@@ -261,8 +311,12 @@ def read_csv(path: Path, k: Kind, sink: ProblemSink) -> Iterator[RawRow]:
                     return
                 continue
             if len(cells) != len(header):
-                sink(Problem(Location(path.name, start), f"malformed CSV: {len(cells)} cells, "
-                                                         f"the header has {len(header)}", kind=k.name))
+                short = len(cells) < len(header)
+                sink(Problem(Location(path.name, start),
+                             f"malformed CSV: {len(cells)} cells, the header has {len(header)}"
+                             + (": no cell for this column" if short else
+                                ": a cell after this, the last column (a comma inside an unquoted value?)"),
+                             field=header[len(cells)] if short else header[-1], kind=k.name))
                 continue
             yield RawRow(k, Location(path.name, start), dict(zip(header, cells, strict=True)))
         if header is None and not lines.failed:
@@ -270,6 +324,34 @@ def read_csv(path: Path, k: Kind, sink: ProblemSink) -> Iterator[RawRow]:
 
 
 # --------------------------------------------------------------------------- JSONL
+
+_JSON_KEY = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:')
+
+
+_JSON_TRAILING_KEY = re.compile(r'"((?:[^"\\]|\\.)*)"\s*$')
+
+
+def _last_key(text: str, *, colon_missing: bool = False) -> str | None:
+    """The last object key in the text of a JSON line (the field it breaks
+    in); when the colon after a key is missing, that key."""
+    if colon_missing and (m := _JSON_TRAILING_KEY.search(text)):
+        return m.group(1)
+    keys = _JSON_KEY.findall(text)
+    return keys[-1] if keys else None
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object; a key given twice is an error (``json`` keeps the last silently)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        raise _DuplicateKey(next(key for key, _ in pairs if key in seen or seen.add(key)))  # type: ignore[func-returns-value]
+    return obj
+
 
 def read_jsonl(path: Path, k: Kind, sink: ProblemSink) -> Iterator[RawRow]:
     """Rows of a JSON Lines file: one JSON object per line, keys = field names."""
@@ -279,16 +361,22 @@ def read_jsonl(path: Path, k: Kind, sink: ProblemSink) -> Iterator[RawRow]:
     reported: set[str] = set()
     rows = 0  # non-blank lines
     with path.open("rb") as f:
-        lines = _Utf8Lines(f, path.name, k, sink)
+        lines = _Utf8Lines(f, path.name, k, sink, field_at=_last_key)
         for number, line in enumerate(lines, start=1):
+            lines.record.clear()
             if not line.strip():
                 continue
             where = Location(path.name, number)
             rows += 1
             try:
-                obj = json.loads(line)
+                obj = json.loads(line, object_pairs_hook=_object)
             except json.JSONDecodeError as e:
-                sink(Problem(where, f"malformed JSON: {e.msg} at column {e.colno}", kind=k.name))
+                key = _last_key(line[:e.pos], colon_missing=e.msg == "Expecting ':' delimiter")
+                sink(Problem(where, f"malformed JSON: {e.msg} at column {e.colno}"
+                                    + (" (in or after this field)" if key else ""), field=key, kind=k.name))
+                continue
+            except _DuplicateKey as e:
+                sink(Problem(where, "key given twice in one object", field=str(e), kind=k.name))
                 continue
             if not isinstance(obj, dict):
                 sink(Problem(where, f"malformed JSON line: expected an object, got {type(obj).__name__}",
@@ -301,7 +389,7 @@ def read_jsonl(path: Path, k: Kind, sink: ProblemSink) -> Iterator[RawRow]:
                     sink(Problem(where, f"unknown field; the fields of {k.file} are: "
                                         f"{', '.join(f.name for f in input_fields(k))}", field=key, kind=k.name))
             if not unknown:
-                yield RawRow(k, where, obj)
+                yield RawRow(k, where, obj, True)
     if rows == 0 and not lines.failed:
         sink(Problem(Location(path.name), "empty file: no JSON object in it", kind=k.name))
 
@@ -316,7 +404,8 @@ def read_workbook(path: Path, sink: ProblemSink) -> Iterator[RawRow]:
         sink(Problem(Location(path.name), "empty file (0 bytes)"))
         return
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        # Formulas as written (not their cached values): a formula is an error, not read as empty.
+        wb = load_workbook(path, read_only=True, data_only=False)
     except Exception as e:  # zipfile.BadZipFile, KeyError, ValueError...: openpyxl's errors vary with the damage
         sink(Problem(Location(path.name), f"not a valid .xlsx workbook ({type(e).__name__}: {e})"))
         return
@@ -329,6 +418,10 @@ def read_workbook(path: Path, sink: ProblemSink) -> Iterator[RawRow]:
                     sink(Problem(Location(path.name, sheet=name), "unknown sheet: expected one of "
                                  f"{', '.join(x.file for x in loadable_kinds())} (README* sheets are ignored)"))
                 continue
+            if k.name in sheets:
+                sink(Problem(Location(path.name, sheet=name), f"two sheets for {k.file}: {sheets[k.name][2]!r} "
+                                                              f"and {name!r}; keep one", kind=k.name))
+                continue
             sheets[k.name] = (k, wb[name], name)
         for k in loadable_kinds():
             if k.name in sheets:
@@ -338,13 +431,25 @@ def read_workbook(path: Path, sink: ProblemSink) -> Iterator[RawRow]:
         wb.close()
 
 
+_FORMULA, _ERROR = "f", "e"  # openpyxl's data types of a formula cell and of an error value (#N/A, #DIV/0!)
+
+
 def _read_sheet(source: str, sheet: str, k: Kind, ws: Any, sink: ProblemSink) -> Iterator[RawRow]:
     header: list[str | None] | None = None
-    for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-        cells = list(values)
+    for number, row in enumerate(ws.iter_rows(), start=1):
+        cells = [c.value for c in row]
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells):
             continue
         where = Location(source, number, sheet)
+        bad = next((i for i, c in enumerate(row) if c.data_type in (_FORMULA, _ERROR)), None)
+        if bad is not None:
+            what = ("a formula: zeren reads values, not formulas; replace it by its value (paste as values)"
+                    if row[bad].data_type == _FORMULA else "an error value of the spreadsheet")
+            sink(Problem(where, what, field=(header[bad] if header is not None and bad < len(header) else None)
+                         or f"(column {bad + 1})", value=show(cells[bad]), kind=k.name))
+            if header is None:
+                return
+            continue
         if header is None:
             header = [str(v).strip() if v is not None else None for v in cells]
             while header and header[-1] is None:
@@ -352,9 +457,11 @@ def _read_sheet(source: str, sheet: str, k: Kind, ws: Any, sink: ProblemSink) ->
             if not check_header([h or "" for h in header], k, where, sink):
                 return
             continue
-        extra = [v for v in cells[len(header):] if v is not None and not (isinstance(v, str) and not v.strip())]
+        extra = [(i, v) for i, v in enumerate(cells) if i >= len(header)
+                 and v is not None and not (isinstance(v, str) and not v.strip())]
         if extra:
-            sink(Problem(where, f"a value in a column without a header: {show(extra[0])}", kind=k.name))
+            sink(Problem(where, "a value in a column without a header", field=f"(column {extra[0][0] + 1}, no header)",
+                         value=show(extra[0][1]), kind=k.name))
             continue
         cells += [None] * (len(header) - len(cells))
         yield RawRow(k, where, {h: v for h, v in zip(header, cells, strict=False) if h is not None})

@@ -9,7 +9,7 @@ per-value checks come the checks across rows and files:
   with one parameterised query per target kind);
 * ``valid_to`` before ``valid_from``;
 * cycles in the parent chains of territories and institutions (graph parents
-  included, fetched level by level);
+  included, fetched level by level), and in the vertical management lines;
 * a leadership team with more than one PRINCIPAL post (graph posts included);
 * a post that is not a staff post held by two persons at overlapping times
   (intervals inclusive, as the model declares; graph tenures included).
@@ -89,6 +89,27 @@ class Invalid(ValueError):
     """A value does not fit its field; the message is the reason."""
 
 
+# A control character (C0 but tab, line feed and carriage return; DEL; C1) or
+# a lone surrogate is never data: FalkorDB cannot even hold a NUL, and a lone
+# surrogate cannot be encoded as UTF-8 to reach any store.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_LINE_BREAK = re.compile(r"[\t\n\r]")
+
+
+def _characters(f: Field, s: str) -> None:
+    """Refuse control characters; in a single-line value (all but ``text``)
+    tabs and line breaks too, except as the leading or trailing whitespace
+    that is trimmed."""
+    if s.isprintable():
+        return
+    if m := _CONTROL.search(s):
+        raise Invalid(f"a control character (U+{ord(m.group()):04X}) at character {m.start() + 1}; "
+                      "remove it")
+    if f.type != "text" and (m := _LINE_BREAK.search(s.strip())):
+        what = "a tab" if m.group() == "\t" else "a line break"
+        raise Invalid(f"{what} inside a single-line value")
+
+
 def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, list) and not v)
 
@@ -122,7 +143,7 @@ def _long_text(f: Field, v: Any) -> str:
     return s
 
 
-_INT = re.compile(r"[+-]?\d+")
+_INT = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: int() also takes '１２' and '١٢'
 
 
 def _int(f: Field, v: Any) -> int:
@@ -147,7 +168,7 @@ def _bool(f: Field, v: Any) -> bool:
     raise Invalid("not a boolean: use true or false")
 
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _date(f: Field, v: Any) -> date:
@@ -220,9 +241,46 @@ _PLAIN_STRING = frozenset({"string", "ref"})
 def convert(f: Field, v: Any) -> Any:
     """The value of field ``f`` for a raw cell ``v``; ``None`` for no value.
     Raises :class:`Invalid` with the reason when the value does not fit."""
+    if isinstance(v, str):
+        _characters(f, v)
+    elif isinstance(v, list):
+        for x in v:
+            if isinstance(x, str):
+                _characters(f, x)
     if _blank(v):
         return None
     return _CONVERTERS[f.type](f, v)
+
+
+# The JSON type a value of each field type must have in JSON Lines (a CSV or
+# workbook cell is text or a typed cell, converted by the rules above).
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,), "ref": (str,), "text": (str,), "enum": (str,), "date": (str,), "datetime": (str,),
+    "int": (int,), "bool": (bool,), "list": (list,), "enumlist": (list,),
+}
+_JSON_NAMES = {str: "a string", int: "an integer", bool: "true or false", list: "an array of strings"}
+
+
+def _json_name(v: Any) -> str:
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, (int, float)):
+        return "a number"
+    return {str: "a string", list: "an array", dict: "an object"}.get(type(v), type(v).__name__)
+
+
+def check_json_type(f: Field, v: Any) -> None:
+    """A JSON Lines value has the JSON type of its field (input-format.md,
+    Values): a number is not an id, ``"12"`` not an integer, ``"true"`` not a
+    boolean, a string not a list. ``null``, ``""`` and ``[]`` are no value."""
+    if v is None or v == "" or v == []:
+        return
+    expected = _JSON_TYPES[f.type]
+    ok = isinstance(v, expected) and not (isinstance(v, bool) and bool not in expected)
+    if ok and isinstance(v, list):
+        ok = all(isinstance(x, str) for x in v)
+    if not ok:
+        raise Invalid(f"expected {_JSON_NAMES[expected[0]]} in JSON, got {_json_name(v)}")
 
 
 # --------------------------------------------------------------------------- rows
@@ -233,17 +291,22 @@ def convert_row(raw: RawRow, log: ErrorLog) -> tuple[Row, bool]:
     out: Row = {}
     ok = True
     get = raw.row.get
+    typed = raw.typed
     for f in input_fields(raw.kind):
         v = get(f.name)
-        # Fast paths for the commonest cells, a blank and a short string: the
-        # same result as convert() without its calls (profiled: a third of a load).
+        # Fast paths for the commonest cells, a blank and a short printable
+        # string: the same result as convert() without its calls (profiled: a
+        # third of a load).
         if v is None or v == "":
             c = None
-        elif type(v) is str and f.type in _PLAIN_STRING and 0 < len(s := v.strip()) <= f.max_length:
+        elif (type(v) is str and f.type in _PLAIN_STRING and 0 < len(s := v.strip()) <= f.max_length
+              and v.isprintable()):
             out[f.name] = s
             continue
         else:
             try:
+                if typed:
+                    check_json_type(f, v)
                 c = convert(f, v)
             except Invalid as e:
                 log.add(Problem(raw.location, str(e), field=f.name, value=show(v, confidential=f.confidential)))
@@ -323,6 +386,8 @@ class _Collector:
         self.roles: dict[str, str] = {}  # post id -> role
         self.principals: dict[str, list[tuple[str, Location | None]]] = defaultdict(list)  # team -> posts
         self.tenures: dict[str, list[_Tenure]] = defaultdict(list)  # post id -> tenures
+        self.post_rows: dict[str, Location] = {}  # post id -> where the input declares it
+        self.lines: list[tuple[str, str, str, Location]] = []  # vertical lines: id, lower, upper, where
         self.confidential = False  # any confidential value in the input
 
     def add(self, raw: RawRow) -> None:
@@ -357,8 +422,11 @@ class _Collector:
             self.parents[(k.name, f.name)][row["id"]] = row.get(f.name)
         if k.name == "Post":
             self.roles[row["id"]] = row["role"]
+            self.post_rows[row["id"]] = loc
             if row["role"] == PRINCIPAL and row.get("team") is not None:
                 self.principals[row["team"]].append((row["id"], loc))
+        elif k.name == "VERTICAL_LINE":
+            self.lines.append((row["id"], row["lower"], row["upper"], loc))
         elif k.name == "HOLDS":
             t = _Tenure(row["id"], row["person"], row["post"], row["valid_from"], row.get("valid_to"), loc)
             self.tenures[t.post].append(t)
@@ -466,6 +534,72 @@ def check_parent_cycles(c: _Collector, store: GraphStore | None, chunk: int) -> 
                               value=show(parents[first])))
 
 
+def _graph_lines(store: GraphStore | None, edges: dict[str, list[tuple[str, str, Location | None]]],
+                 skip: dict[str, int], chunk: int, max_levels: int = 64) -> None:
+    """Add to ``edges`` (lower -> [(upper, line id, where)]) the vertical lines
+    in the graph above the input's upper departments, level by level (lines
+    the input gives again by id are the input's)."""
+    if store is None:
+        return
+    rel = kind("VERTICAL_LINE")
+    assert isinstance(rel, RelKind)
+    query = (f"MATCH (a:{rel.source.ref})-[r:{rel.name}]->(b:{rel.target.ref}) WHERE a.id IN $ids "
+             "RETURN r.id AS id, a.id AS lower, b.id AS upper")
+    fetched: set[str] = set()
+    frontier = {up for targets in edges.values() for up, _, _ in targets}
+    for _ in range(max_levels):
+        frontier -= fetched
+        if not frontier:
+            return
+        fetched |= frontier
+        found: set[str] = set()
+        for part in _chunks(sorted(frontier), chunk):
+            for r in store.read(query, {"ids": part}):
+                if r["id"] not in skip:
+                    edges[r["lower"]].append((r["upper"], r["id"], None))
+                    found.add(r["upper"])
+        frontier = found
+
+
+def _path_up(edges: dict[str, list[tuple[str, str, Location | None]]], start: str, goal: str) -> list[str] | None:
+    """Departments from ``start`` up to ``goal`` along the lines, or None (breadth first)."""
+    before: dict[str, str | None] = {start: None}
+    queue = [start]
+    for node in queue:
+        if node == goal:
+            path = [node]
+            while (prev := before[path[-1]]) is not None:
+                path.append(prev)
+            return path[::-1]
+        for up, _, _ in edges.get(node, []):
+            if up not in before:
+                before[up] = node
+                queue.append(up)
+    return None
+
+
+def check_vertical_cycles(c: _Collector, store: GraphStore | None, chunk: int) -> None:
+    """No department is above itself through vertical management lines (of
+    any dates; lines in the graph included): the system is walked upwards."""
+    if not c.lines:
+        return
+    edges: dict[str, list[tuple[str, str, Location | None]]] = defaultdict(list)
+    for line_id, lower, upper, loc in c.lines:
+        edges[lower].append((upper, line_id, loc))
+    _graph_lines(store, edges, c.ids("VERTICAL_LINE"), chunk)
+    reported: set[frozenset[str]] = set()
+    for _, lower, upper, loc in c.lines:
+        path = _path_up(edges, upper, lower)
+        if path is None:
+            continue
+        cycle = [lower, *path]
+        if frozenset(cycle) in reported:
+            continue
+        reported.add(frozenset(cycle))
+        c.log.add(Problem(loc, f"cycle in the vertical lines: {' → '.join(cycle)}", field="upper",
+                          value=show(upper)))
+
+
 def check_one_principal(c: _Collector, store: GraphStore | None) -> None:
     """A leadership team has at most one PRINCIPAL post (national art. 4 ¶2:
     the principal bears overall responsibility)."""
@@ -511,34 +645,38 @@ def _graph_tenures(store: GraphStore | None, posts: list[str], skip: dict[str, i
     return out
 
 
-def _overlapping(tenures: list[_Tenure]) -> Iterator[tuple[_Tenure, _Tenure]]:
-    """Pairs of tenures by different persons that overlap, at least one from the input."""
+def _overlapping(tenures: list[_Tenure], graph_too: bool = False) -> Iterator[tuple[_Tenure, _Tenure]]:
+    """Pairs of tenures by different persons that overlap, at least one from
+    the input (or both in the graph, with ``graph_too``)."""
     ordered = sorted(tenures, key=lambda t: (t.start, t.location is not None, t.id))
     active: list[_Tenure] = []
     for t in ordered:
         active = [a for a in active if (a.end or date.max) >= t.start]
         for a in active:
-            if a.person != t.person and (a.location or t.location) and a.overlaps(t):
+            if a.person != t.person and (graph_too or a.location or t.location) and a.overlaps(t):
                 yield a, t
         active.append(t)
 
 
 def check_single_holder(c: _Collector, store: GraphStore | None, chunk: int) -> None:
-    """A post other than a staff post has one holder at a time (dates inclusive)."""
+    """A post other than a staff post has one holder at a time (dates
+    inclusive): tenures of the input, and those in the graph of the posts the
+    input has tenures of or declares (a staff post made a team post)."""
     by_post = c.tenures
-    if not by_post:
+    if not by_post and not c.roles:
         return
     roles = _post_roles(c, store, by_post, chunk)
-    checked = sorted(p for p in by_post if roles.get(p) not in (None, STAFF))
+    checked = sorted(p for p in by_post.keys() | c.roles.keys() if roles.get(p) not in (None, STAFF))
     for t in _graph_tenures(store, checked, c.ids("HOLDS"), chunk):
         by_post[t.post].append(t)
     for post in checked:
-        for a, b in _overlapping(by_post[post]):
+        declared = c.post_rows.get(post)
+        for a, b in _overlapping(by_post.get(post, []), graph_too=declared is not None):
             who = "principals" if roles[post] == PRINCIPAL else "holders"
-            where = b.location or a.location
+            where, field_name = (b.location or a.location, "post") if (a.location or b.location) else (declared, "role")
             assert where is not None
-            c.log.add(Problem(where, f"post {post} has two {who} at once: {a} and {b}", field="post",
-                              value=show(post)))
+            c.log.add(Problem(where, f"post {post} has two {who} at once: {a} and {b}", field=field_name,
+                              value=show(post if field_name == "post" else roles[post])))
 
 
 # --------------------------------------------------------------------------- the whole input
@@ -589,6 +727,7 @@ def validate_source(path: Path | str, store: GraphStore | None = None, *, max_er
         collector.add(raw)
     check_references(collector, store, lookup_chunk)
     check_parent_cycles(collector, store, lookup_chunk)
+    check_vertical_cycles(collector, store, lookup_chunk)
     check_one_principal(collector, store)
     check_single_holder(collector, store, lookup_chunk)
     if log.total:

@@ -5,7 +5,11 @@ compared)."""
 
 from __future__ import annotations
 
+import importlib.util
+import io
+import json
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +23,7 @@ from zeren.loaders.load import load_path
 from zeren.loaders.validate import ValidationFailed
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 # --------------------------------------------------------------------------- helpers
@@ -130,6 +135,28 @@ def _graph_tenure(folder: Path) -> None:
     write(folder, "tenures.csv", "id,person,post,valid_from,valid_to\nH-9,PER-1,P-YZH-DIR,2020-01-01,\n")
 
 
+def _jsonl(folder: Path, file: str, *objects: dict[str, Any]) -> None:
+    """Replace ``file``.csv by a JSON Lines file of these objects."""
+    import json
+
+    (folder / f"{file}.csv").unlink()
+    write(folder, f"{file}.jsonl", "".join(json.dumps(o) + "\n" for o in objects))  # ASCII: a surrogate as its escape
+
+
+def _jsonl_persons(**person: Any) -> Callable[[Path], None]:
+    return lambda f: _jsonl(f, "persons", {"id": "PER-1", "name": "张一"}, {"id": "PER-2", "name": "李二", **person})
+
+
+def _bad_byte_in_a_name(folder: Path) -> None:
+    p = folder / "persons.csv"
+    p.write_bytes(p.read_bytes().replace("李二".encode(), b"\xff\xfe"))
+
+
+def _staff_post_made_a_team_post(folder: Path) -> None:
+    only(folder, "posts.csv")
+    write(folder, "posts.csv", "id,title,role,institution,team\nP-YZH-STAFF,科员,DEPUTY,YZ-HOUSING,T-YZ-HOUSING\n")
+
+
 def _graph_dangling(folder: Path) -> None:
     only(folder, "tenures.csv")
     write(folder, "tenures.csv", "id,person,post,valid_from\nH-9,PER-1,P-YZH-STAFF,2021-01-01\n"
@@ -209,6 +236,58 @@ CASES = [
          ("tenures.csv line 8", "field 'post'", "post P-YZ-VICE1 has two holders at once")),
     Case("a second principal next to a tenure in the graph", _graph_tenure,
          ("tenures.csv line 2", "post P-YZH-DIR has two principals at once", "H-4 in the graph")),
+    # Control characters: refused in validation, never sent to the store (FalkorDB cannot hold a NUL).
+    Case("a NUL in a text cell", lambda f: edit(f, "steps.csv", "交办区住房城乡建委", "交办区\x00住房城乡建委"),
+         ("steps.csv line 3", "field 'note'", "a control character (U+0000) at character 4")),
+    Case("an escape character in a name", lambda f: edit(f, "persons.csv", "PER-2,李二", "PER-2,李\x1b[31m二"),
+         ("persons.csv line 3", "field 'name'", "a control character (U+001B)")),
+    Case("a line break inside a single-line value", lambda f: edit(f, "persons.csv", "PER-2,李二", 'PER-2,"李\n二"'),
+         ("persons.csv line 3", "field 'name'", "a line break inside a single-line value")),
+    Case("a lone surrogate in a JSON string", _jsonl_persons(name="李\ud800二"),
+         ("persons.jsonl line 2", "field 'name'", "a control character (U+D800)")),
+    # JSON Lines values of the wrong JSON type.
+    Case("a JSON number for a string", _jsonl_persons(name=12),
+         ("persons.jsonl line 2", "field 'name'", "expected a string in JSON, got a number")),
+    Case("a JSON number for an id", lambda f: _jsonl(f, "persons", {"id": 7, "name": "张一"}),
+         ("persons.jsonl line 1", "field 'id'", "expected a string in JSON, got a number")),
+    Case("a JSON string for an int", _jsonl_persons(birth_year="1970"),
+         ("persons.jsonl line 2", "field 'birth_year'", "expected an integer in JSON, got a string")),
+    Case("a JSON fraction for an int", _jsonl_persons(birth_year=1970.0),
+         ("persons.jsonl line 2", "field 'birth_year'", "expected an integer in JSON, got a number")),
+    Case("a JSON string for a bool", lambda f: _jsonl(f, "failure_people", {
+        "id": "FP-1", "person": "PER-6", "failure": "F-1", "role": "PARTICIPANT", "due_diligence": "true"}),
+         ("failure_people.jsonl line 1", "field 'due_diligence'", "expected true or false in JSON, got a string")),
+    Case("a JSON string for a list", lambda f: _jsonl(f, "institutions", {
+        "id": "YZ-HOUSING", "name": "住建委", "kind": "WORKING_DEPARTMENT", "level": "COUNTY", "territory": "500103",
+        "remit": "HOUSING;LAND"}),
+         ("institutions.jsonl line 1", "field 'remit'", "expected an array of strings in JSON, got a string")),
+    Case("a key given twice in a JSON object", lambda f: write(f, "persons.jsonl", '{"id": "PER-9", "name": "a", '
+                                                                                    '"name": "b"}\n') or
+         (f / "persons.csv").unlink(),
+         ("persons.jsonl line 1", "field 'name'", "key given twice")),
+    Case("a JSON key without its colon", lambda f: write(f, "persons.jsonl", '{"id": "PER-9", "name" "b"}\n') or
+         (f / "persons.csv").unlink(),
+         ("persons.jsonl line 1", "field 'name'", "malformed JSON: Expecting ':' delimiter")),
+    # Digits are ASCII digits.
+    Case("full-width digits for an int", lambda f: edit(f, "persons.csv", "张一,M,1963", "张一,M,１９６３"),
+         ("persons.csv line 2", "field 'birth_year'", "not an integer")),
+    Case("full-width digits in a date", lambda f: edit(f, "decisions.csv", "2018-06-01", "２０１８-０６-０１"),
+         ("decisions.csv line 2", "field 'on'", "use YYYY-MM-DD")),
+    # The CSV reader's field limit, and cell counts, name the field.
+    Case("a cell over the CSV reader's field limit", lambda f: edit(f, "steps.csv", "交办区住房城乡建委",
+                                                                     "长" * 200_000),
+         ("steps.csv line 3", "field 'note'", "longer than the CSV reader's limit of 131,072 characters")),
+    Case("a quoted cell that is never closed", lambda f: edit(f, "persons.csv", "PER-2,李二", 'PER-2,"李二'),
+         ("persons.csv line 3", "field 'name'", "malformed CSV: unexpected end of data")),
+    Case("text after a closing quote", lambda f: edit(f, "persons.csv", "PER-2,李二", 'PER-2,"李"二'),
+         ("persons.csv line 3", "field 'name'", "malformed CSV")),
+    Case("a byte that is not UTF-8 inside a cell", _bad_byte_in_a_name,
+         ("persons.csv line 3", "field 'name'", "not UTF-8: byte 0xff")),
+    # Rules across the input and the graph.
+    Case("a cycle of vertical lines", lambda f: append(f, "vertical_lines.csv", "VL-BACK,CQ-TAX,YZ-TAX,TAX,2019-01-01,"),
+         ("vertical_lines.csv line 2", "field 'upper'", "cycle in the vertical lines: YZ-TAX → CQ-TAX → YZ-TAX")),
+    Case("a vertical line to itself", lambda f: append(f, "vertical_lines.csv", "VL-SELF,CQ-TAX,CQ-TAX,TAX,2019-01-01,"),
+         ("vertical_lines.csv line 3", "field 'upper'", "cycle in the vertical lines: CQ-TAX → CQ-TAX")),
     Case("a file that is not a workbook", _not_a_workbook, ("book.xlsx", "not a valid .xlsx workbook")),
     Case("a bad cell in a workbook", _workbook_bad_cell,
          ("book.xlsx sheet persons row 3", "field 'birth_year'", "not an integer")),
@@ -283,3 +362,118 @@ def test_the_error_report_is_capped_with_the_total_count(store: GraphStore, sett
     report = failed.value.report()
     assert report.startswith("120 errors in the input (first 10 shown); nothing was written.")
     assert report.endswith("… and 110 more")
+
+
+# --------------------------------------------------------------------------- each fix on its own
+
+def test_a_staff_post_held_by_two_in_the_graph_cannot_become_a_team_post(store: GraphStore, settings: Settings,
+                                                                         tmp_path: Path) -> None:
+    folder = tmp_path / "input"
+    shutil.copytree(MINI, folder)
+    append(folder, "tenures.csv", "H-9,PER-1,P-YZH-STAFF,2019-01-01,")  # staff posts may have several holders
+    load_path(folder, store, settings=settings)
+    before = state(store)
+    _staff_post_made_a_team_post(folder)
+    with pytest.raises(ValidationFailed) as failed:
+        load_path(folder, store, settings=settings)
+    assert [str(p) for p in failed.value.errors] == [
+        "posts.csv line 2, field 'role', value 'DEPUTY': post P-YZH-STAFF has two holders at once: "
+        "PER-4 (2018-01-01 to now, tenure H-6 in the graph) and PER-1 (2019-01-01 to now, tenure H-9 in the graph)"]
+    assert state(store) == before
+
+
+def _workbook_over_the_graph(tmp_path: Path, birth_year: Any, *, formula: bool = False) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "persons"
+    ws.append(["id", "name", "birth_year"])
+    ws.append(["PER-1", "张一", birth_year])
+    if formula:
+        ws["C2"] = "=1960+3"  # openpyxl saves no cached value: read with data_only it is empty
+    p = tmp_path / "book.xlsx"
+    wb.save(p)
+    return p
+
+
+def test_a_workbook_formula_is_an_error_and_never_erases_a_stored_value(store: GraphStore, settings: Settings,
+                                                                        tmp_path: Path) -> None:
+    load_path(MINI, store, settings=settings)
+    before = state(store)
+    with pytest.raises(ValidationFailed) as failed:
+        load_path(_workbook_over_the_graph(tmp_path, None, formula=True), store, settings=settings)
+    assert [str(p) for p in failed.value.errors] == [
+        "book.xlsx sheet persons row 2, field 'birth_year', value '=1960+3': a formula: zeren reads values, "
+        "not formulas; replace it by its value (paste as values)"]
+    assert state(store) == before and before["sample"][0]["born"] == 1963
+
+
+def test_a_workbook_error_value_is_an_error(store: GraphStore, settings: Settings, tmp_path: Path) -> None:
+    with pytest.raises(ValidationFailed) as failed:
+        load_path(_workbook_over_the_graph(tmp_path, "#N/A"), store, settings=settings)
+    assert "book.xlsx sheet persons row 2, field 'birth_year', value '#N/A': an error value" in str(failed.value)
+
+
+def test_two_sheets_for_one_file_are_an_error(store: GraphStore, settings: Settings, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    p = _workbook_over_the_graph(tmp_path, 1963)
+    wb = load_workbook(p)
+    wb.copy_worksheet(wb["persons"]).title = "persons "
+    wb.save(p)
+    with pytest.raises(ValidationFailed) as failed:
+        load_path(p, store, settings=settings)
+    assert "book.xlsx sheet persons : two sheets for persons: 'persons' and 'persons '; keep one" in str(failed.value)
+
+
+HOSTILE = ['"}) MATCH (n) DETACH DELETE n //', "'}) RETURN 1 //", "back\\slash \\\" quote", "$rows ${id} {{x}}",
+           "}]->(x) CREATE (y)", "😀 emoji", "中文 \u202eRTL\u200f mark", "\u2028 line separator", "`tick`",
+           "\\u0000 spelled out", "CYPHER id=1 RETURN 1"]
+
+
+def test_hostile_but_valid_text_is_stored_exactly_as_given(store: GraphStore, settings: Settings,
+                                                            tmp_path: Path) -> None:
+    folder = tmp_path / "input"
+    folder.mkdir()
+    write(folder, "persons.jsonl", "".join(f'{{"id": "PER-H{i}", "name": {json.dumps(v)}}}\n'
+                                           for i, v in enumerate(HOSTILE)))
+    load_path(folder, store, settings=settings)
+    rows = store.read("MATCH (p:Person) RETURN p.id AS id, p.name AS name ORDER BY p.id")
+    assert {r["id"]: r["name"] for r in rows} == {f"PER-H{i}": v.strip() for i, v in enumerate(HOSTILE)}
+
+
+def test_every_code_point_but_nul_and_surrogates_round_trips_through_the_falkordb_parameters(
+        store: GraphStore) -> None:
+    code_points = [c for c in range(1, 0x110000) if not 0xD800 <= c <= 0xDFFF]
+    texts = ["".join(map(chr, code_points[i:i + 256])) for i in range(0, len(code_points), 256)]
+    texts += ['"', "\\", '\\"', "\\\\", "'", "\n", "$x", "}", "`"]
+    store.write("UNWIND $texts AS t CREATE (:Probe {t: t})", {"texts": texts})
+    stored = {r["t"] for r in store.read("MATCH (p:Probe) RETURN p.t AS t")}
+    echoed = [r["t"] for r in store.read("UNWIND $texts AS t RETURN t", {"texts": texts})]
+    assert stored == set(texts) and echoed == texts
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "a\ud800b"], ids=["a NUL", "a lone surrogate"])
+def test_the_falkordb_store_refuses_a_parameter_it_cannot_carry_and_writes_nothing(store: GraphStore,
+                                                                                    value: str) -> None:
+    from zeren.graph.store.falkor import UnsendableValue
+
+    store.write("CREATE (:Probe {t: 'kept'})")
+    with pytest.raises(UnsendableValue):
+        store.write("UNWIND $texts AS t CREATE (:Probe {t: t})", {"texts": ["first", value]})
+    assert store.read("MATCH (p:Probe) RETURN p.t AS t") == [{"t": "kept"}]
+
+
+def test_generated_malformed_inputs_of_every_kind_are_rejected_with_their_location_and_change_nothing(
+        settings: Settings, tmp_path: Path) -> None:
+    """Two mutations of each kind of benchmarks/badinput.py (the whole run, by hand: docs/reliability.md)."""
+    spec = importlib.util.spec_from_file_location("zeren_badinput", ROOT / "benchmarks" / "badinput.py")
+    assert spec and spec.loader
+    badinput = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = badinput
+    spec.loader.exec_module(badinput)
+    out = io.StringIO()
+    results = badinput.run(2 * len(badinput.Generator.KINDS), 7, settings, tmp_path, out=out)
+    assert set(results) == set(badinput.Generator.KINDS)
+    assert all(r["located"] == r["count"] == 2 and r["changed"] == 0 for r in results.values()), out.getvalue()

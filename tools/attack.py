@@ -174,8 +174,8 @@ def main() -> int:
     url = f"http://127.0.0.1:{args.port}"
     print(f"store limits: query memory {args.memory_mb} MB, ad hoc timeout {args.cypher_timeout_ms} ms; "
           f"store pid {store.pid}, RSS {store.rss_mb():.0f} MB at start")
-    print(f"| attack | status | answer s | store RSS before → peak → after MB | used_memory after MB "
-          f"| traces ok / errors meanwhile | slowest trace s | answer |")
+    print("| attack | status | answer s | store RSS before → peak → after MB | used_memory after MB "
+          "| traces ok / errors meanwhile | slowest trace s | answer |")
     print("|---|---|---|---|---|---|---|---|")
     failures = 0
     with httpx.Client(base_url=url, timeout=120) as attacker, httpx.Client(base_url=url, timeout=120) as tc:

@@ -102,6 +102,22 @@ def _params_header(params: Mapping[str, Any] | None) -> str:
     return "CYPHER " + "".join(f"{k}={stringify_param_value(v)} " for k, v in plain.items())
 
 
+class UnsendableValue(StoreError):
+    """A parameter holds a character that FalkorDB's query text cannot carry."""
+
+
+def _query_text(query: str, params: Mapping[str, Any] | None) -> str:
+    """The query with its parameters written in front, as the client writes
+    them: strings double-quoted, backslashes and double quotes escaped (every
+    other code point round-trips as itself). A NUL cannot be sent: the server
+    ends the query text at it, so it is refused here rather than run as a
+    truncated query. (A lone surrogate cannot be encoded: see ``_run``.)"""
+    text = _params_header(params) + query
+    if "\x00" in text:
+        raise UnsendableValue("a parameter holds a NUL character (U+0000), which FalkorDB cannot store")
+    return text
+
+
 def read_reply(reply: list[Any], graph: Graph) -> tuple[list[str], list[list[Any]]]:
     """Columns and rows of plain values from a compact read reply (raises the
     error a failed query returns inside its reply)."""
@@ -222,6 +238,9 @@ class FalkorStore(GraphStore):
         self.round_trips.tick()
         try:
             return self._unless_busy(send)
+        except UnicodeEncodeError as e:
+            raise UnsendableValue(f"a parameter holds {e.object[e.start:e.end]!r}, which is not valid Unicode "
+                                  "text (a lone surrogate) and cannot be sent") from e
         except ResponseError as e:
             if not _missing_graph(e):
                 raise _translate(e) from e
@@ -257,13 +276,13 @@ class FalkorStore(GraphStore):
     def _send(self, query: str, params: Mapping[str, Any] | None) -> Any:
         """A write, through the client (its result carries the counters)."""
         try:
-            return self._g.query(query, _params(params), timeout=self._timeout_ms)
+            return self._g.query(_query_text(query, params), None, timeout=self._timeout_ms)
         except RedisConnectionError as e:
             raise StoreError(f"{self.description} is not reachable: {e}") from e
 
     def _ro_command(self, query: str, params: Mapping[str, Any] | None, timeout_ms: int | None) -> tuple[Any, ...]:
         """A read-only query (``GRAPH.RO_QUERY``: the server refuses writes), compact reply."""
-        return ("GRAPH.RO_QUERY", self._graph_name, _params_header(params) + query, "--compact", "timeout",
+        return ("GRAPH.RO_QUERY", self._graph_name, _query_text(query, params), "--compact", "timeout",
                 timeout_ms or self._timeout_ms)
 
     def _fetch(self, query: str, params: Mapping[str, Any] | None,
