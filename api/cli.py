@@ -147,9 +147,10 @@ def demo(host: Annotated[Optional[str], typer.Option(help="address to listen on 
     typer.echo("Demo tokens, one per role (shown once; revoke with 'zeren token revoke ID'):")
     for role, token in issued.items():
         typer.echo(f"  {role:<16} {token}")
-    typer.echo(f"GraphQL:  http://{host}:{port}/graphql  (send 'Authorization: Bearer <token>')")
-    typer.echo(f"GraphiQL: http://{host}:{port}/graphql  (open it in a browser and sign in with a token above, "
+    typer.echo(f"Workbench 工作台: http://{host}:{port}/  (open it in a browser and sign in with a token above, "
                "e.g. the investigator's)")
+    typer.echo(f"GraphQL:  http://{host}:{port}/graphql  (send 'Authorization: Bearer <token>')")
+    typer.echo(f"GraphiQL: http://{host}:{port}/graphql  (the same sign-in)")
     typer.echo(f"API docs: http://{host}:{port}/docs and /redoc  (the same sign-in)")
     typer.echo(f"Cypher:   POST http://{host}:{port}/cypher with the analyst token")
     if serve_api:
