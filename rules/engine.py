@@ -11,7 +11,7 @@ from typing import Any
 from zeren import queries
 from zeren.graph.store.base import GraphStore
 
-from . import accountability, measures, standing
+from . import accountability, compliance, measures, standing
 from .facts import FailureFacts, NotFound, fetch_failure, fetch_matter
 from .findings import Evaluation, Finding, Gap, JudgedOn, Recommendation
 from .rulesets import REGISTRY, Applicable, NoRuleSet, Provision, RuleSet, applicable
@@ -239,6 +239,23 @@ class Engine:
                                                         "year": year, "territory": t, "reasons": [], "basis": basis})
                 e["reasons"].append(why)
         return sorted(out.values(), key=lambda e: (e["role"], e["id"]))
+
+    # ------------------------------------------------------------------ chapters 2-3
+    def compliance(self, territory: str, year: int | str) -> compliance.Report:
+        """For every region, department and system of ``territory`` (and below),
+        each duty of chapters 2-3 that applies to it in ``year``: met, unmet or
+        unknown, with the facts and the provision (zeren.rules.compliance)."""
+        try:
+            y = int(year)
+        except (TypeError, ValueError):
+            raise EngineError(f"year {year!r} is not a year") from None
+        today = self.today or date.today()
+        if not 1949 <= y <= today.year:
+            raise EngineError(f"year {y} is not between 1949 and this year ({today.year})")
+        report = compliance.evaluate(compliance.fetch(self.store, territory, y), dict(self.registry))
+        if y == today.year:
+            report.gaps.insert(0, Gap("the year", f"{y} is not over: a duty shown unmet may still be done this year"))
+        return report
 
     # ------------------------------------------------------------------ counterfactuals
     def counterfactual(self, *, failure_id: str | None = None, matter_id: str | None = None,
