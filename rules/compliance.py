@@ -184,7 +184,9 @@ def units_of(facts: ComplianceFacts) -> tuple[list[Unit], list[Gap]]:
         t = facts.territories[tid]
         insts = facts.by_territory.get(tid, [])
         organs = [i for i in insts if i.get("kind") in REGION_ORGANS]
-        if any(i.get("kind") in REGION_TEAMS for i in insts):
+        # The nation answers as a region through its central organs; the data may
+        # hold only the national petition bureau (national art. 10 ¶3).
+        if any(i.get("kind") in REGION_TEAMS for i in insts) or (t.get("level") == "NATION" and organs):
             units.append(Unit("REGION", tid, str(t.get("name")), t, organs))
         elif insts:
             gaps.append(Gap(f"region {t.get('name')} ({tid})",

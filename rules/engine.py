@@ -170,6 +170,7 @@ class Engine:
                                  note=f"{facts.failure.get('scope')} responsibility, gravity "
                                       f"{facts.failure.get('gravity')}")
         ev.findings.append(classification)
+        ev.findings.extend(accountability.risk_evidence(ctx))
         _split(accountability.allocate(ctx), ev)
         if on < act:
             ev.gaps.append(Gap("measures", f"{on.isoformat()} is before the act ({act.isoformat()}): on that date "

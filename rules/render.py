@@ -23,6 +23,8 @@ def _label(enum: str, code: str) -> str:
 def _kind(code: str) -> str:
     if code == "FAILURE":
         return "失职失责情形 failure"
+    if code == "EVIDENCE":
+        return "证据 evidence"
     return _label("ResponsibilityKind", code)
 
 
