@@ -207,7 +207,34 @@ class Engine:
             measures_against.extend({**m, "failure": fid} for m in ev.recorded_measures
                                     if m.get("person") == person_id)
         return {"person": person, "tenures": tenures, "findings": findings, "recommendations": recs,
-                "measures": measures_against, "as_of": today, "basis": sorted(basis, key=lambda p: p.label())}
+                "measures": measures_against, "as_of": today, "basis": sorted(basis, key=lambda p: p.label()),
+                **self.cadre_duties(person_id)}
+
+    def cadre_duties(self, person_id: str) -> dict[str, Any]:
+        """Chapters 2-3 in a cadre record: the assessments of the units the cadre
+        led while in the post (art. 10 ¶1), the inspections of the cadre and
+        whether the petition department was heard before each concluded (art.
+        10 ¶2), the cadre's own petition work (national art. 4 ¶3, Chongqing
+        art. 7) and matters held, each with its post."""
+        acts, inspections, assessed, holdings = queries.run_many(self.store, [
+            (name, {"person": person_id}) for name in
+            ("person_duties", "person_inspections", "person_assessments", "person_case_holdings")])
+        seen: set[tuple[str, str]] = set()
+        assessments = []
+        for r in assessed:
+            h = r["tenure"]
+            for a in [*r["own"], *r["region"]]:
+                overlaps = a["period_from"] <= (h.get("valid_to") or a["period_from"]) and \
+                    a["period_to"] >= h["valid_from"]
+                if overlaps and (r["post"], a["id"]) not in seen:
+                    seen.add((r["post"], a["id"]))
+                    assessments.append({"post": r["post"], "institution": r["institution"], "assessment": a})
+        return {"assessments": sorted(assessments, key=lambda x: (x["assessment"]["period_from"], x["post"])),
+                "inspections": [{"inspection": r["inspection"], "consultations": r["consultations"],
+                                 "heard_before": compliance.heard_before(r["inspection"], r["consultations"])}
+                                for r in inspections],
+                "activities": [r["activity"] for r in acts],
+                "case_holdings": [{**r["holding"], "matter": r["matter"], "title": r["title"]} for r in holdings]}
 
     def honours_roll(self, year: int, territory: str | None = None) -> list[dict[str, Any]]:
         """Regions, departments and units that lose eligibility for comprehensive

@@ -32,6 +32,7 @@ FIELDS: list[tuple[str, str, str, tuple[str, ...]]] = [
                                         '{ changes } }', ("counterfactual",)),
     ("Query.honoursDisqualified", "honours_roll", "{ honoursDisqualified(year: 2019) { id } }",
      ("honoursDisqualified",)),
+    ("Query.compliance", "compliance", '{ compliance(territory: "500103", year: 2019) { met } }', ("compliance",)),
     ("Query.auditLog", "audit_log", "{ auditLog(limit: 1) { field } }", ("auditLog",)),
     ("Person.record", "cadre_records", '{ person(id: "PER-S1") { record { measures { id } } } }',
      ("person", "record")),

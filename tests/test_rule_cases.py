@@ -220,6 +220,17 @@ def test_rule_case(path: Path, engine_for) -> None:  # type: ignore[no-untyped-d
         assert len(result["tenures"]) == exp.get("tenures", len(result["tenures"]))
         if "basis" in exp:
             assert sorted(_basis(b) for b in result["basis"]) == sorted(exp["basis"])
+        for a in exp.get("assessments", []):
+            assert any((x["post"], x["assessment"]["id"]) == tuple(a) for x in result["assessments"]), \
+                result["assessments"]
+        for i in exp.get("inspections", []):
+            got = {x["inspection"]["id"]: x["heard_before"]["id"] if x["heard_before"] else None
+                   for x in result["inspections"]}
+            assert got.get(i["id"], "absent") == i["heard_before"], got
+        for a in exp.get("activities", []):
+            assert a in {x["id"] for x in result["activities"]}, result["activities"]
+        for m in exp.get("case_holdings", []):
+            assert m in {x["matter"] for x in result["case_holdings"]}, result["case_holdings"]
         return
     _check_evaluation(result, exp)
 
