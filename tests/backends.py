@@ -38,6 +38,7 @@ from pathlib import Path
 
 from neo4j import GraphDatabase
 
+from zeren.graph.settings import Settings
 from zeren.graph.store.embedded import terminate
 
 DATABASE = "neo4j"
@@ -65,6 +66,12 @@ class BoltServer:
     @property
     def port(self) -> int:
         return int(self.uri.rsplit(":", 1)[1])
+
+
+def neo4j_settings(server: BoltServer, data_dir: Path, **more: object) -> Settings:
+    """zeren's settings reaching ``server`` (its own keys and tokens in ``data_dir``)."""
+    return Settings(graph=server.uri, neo4j_user=server.user, neo4j_password=server.password,
+                    neo4j_database=server.database, data_dir=data_dir, **more)  # type: ignore[arg-type]
 
 
 def free_port() -> int:

@@ -43,12 +43,19 @@ def settings(data_dir: Path, _embedded_server: GraphStore) -> Settings:
 
 
 @pytest.fixture
-def store(settings: Settings) -> Iterator[GraphStore]:
+def embedded_store(settings: Settings) -> Iterator[GraphStore]:
     """A fresh, empty graph on the embedded store."""
     s = open_store(settings)
     yield s
     s.clear()
     s.close()
+
+
+@pytest.fixture
+def store(embedded_store: GraphStore) -> GraphStore:
+    """A fresh, empty graph on the embedded store (a module whose every test
+    runs on both stores overrides it with ``any_store``)."""
+    return embedded_store
 
 
 @pytest.fixture(scope="session")
@@ -63,12 +70,6 @@ def neo4j_server() -> Iterator[BoltServer]:
                 pytest.fail(f"no Neo4j server, and ZEREN_REQUIRE_NEO4J is set: {e}", pytrace=False)
             pytest.skip(f"no Neo4j server: {e}")
         yield server
-
-
-def neo4j_settings(server: BoltServer, data_dir: Path, **more: object) -> Settings:
-    """Settings reaching ``server`` (zeren's own data, keys and tokens in ``data_dir``)."""
-    return Settings(graph=server.uri, neo4j_user=server.user, neo4j_password=server.password,
-                    neo4j_database=server.database, data_dir=data_dir, **more)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -86,5 +87,5 @@ def neo4j_store(neo4j_server: BoltServer) -> Iterator[GraphStore]:
 @pytest.fixture(params=["embedded", "neo4j"])
 def any_store(request: pytest.FixtureRequest) -> GraphStore:
     """A fresh, empty graph on each store in turn: the embedded FalkorDB and Neo4j."""
-    store: GraphStore = request.getfixturevalue("store" if request.param == "embedded" else "neo4j_store")
+    store: GraphStore = request.getfixturevalue(f"{request.param}_store")
     return store
