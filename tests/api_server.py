@@ -1,6 +1,6 @@
 """A live zeren API for the HTTP tests: the rule-case world plus enough
-matters for a page of 50, served by uvicorn on a free loopback port in a
-background thread, with one token per role."""
+matters for a page of 50, on the embedded store or on Neo4j, served by uvicorn
+on a free loopback port in a background thread, with one token per role."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
+from backends import BoltServer, neo4j_settings
 
 from test_rule_cases import _world, _write
 from zeren.api.app import create_app, open_services
@@ -62,9 +63,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def live_api(data_dir: Path, graph_name: str) -> Iterator[Live]:
-    settings = Settings(graph="embedded", data_dir=data_dir, graph_name=graph_name, cypher_timeout_ms=300,
-                        cypher_max_rows=100, cypher_max_length=2000)
+def live_api(data_dir: Path, graph_name: str, neo4j: BoltServer | None = None) -> Iterator[Live]:
+    """The API over a graph of the embedded store, or over ``neo4j``'s database."""
+    limits = {"cypher_timeout_ms": 300, "cypher_max_rows": 100, "cypher_max_length": 2000}
+    settings = (neo4j_settings(neo4j, data_dir, **limits) if neo4j is not None
+                else Settings(graph="embedded", data_dir=data_dir, graph_name=graph_name, **limits))  # type: ignore[arg-type]
     services = open_services(settings)
     services.store.clear()
     folder = _write(_world({"patch": extra_matters()}), Path(tempfile.mkdtemp(prefix="zeren-api-")))
