@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from backends import BoltServer, neo4j_settings
@@ -73,9 +74,19 @@ def live_api(data_dir: Path, graph_name: str, neo4j: BoltServer | None = None) -
     folder = _write(_world({"patch": extra_matters()}), Path(tempfile.mkdtemp(prefix="zeren-api-")))
     load_path(folder, services.store, settings=settings)
     tokens = {role: services.tokens.issue(f"test {role}", role)[1] for role in ROLES}
+    try:
+        with served(create_app(settings, services)) as url:
+            yield Live(url, services, tokens, settings)
+    finally:
+        services.store.clear()
+        services.store.close()
+
+
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port in a background thread; its URL."""
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, services), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -83,9 +94,7 @@ def live_api(data_dir: Path, graph_name: str, neo4j: BoltServer | None = None) -
         time.sleep(0.02)
     assert server.started, "the API did not start"
     try:
-        yield Live(f"http://127.0.0.1:{port}", services, tokens, settings)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        services.store.clear()
-        services.store.close()

@@ -104,7 +104,8 @@ def _one_line(e: BaseException) -> str:
 
     def walk(x: BaseException | None) -> None:
         while x is not None and len(seen) < 20:
-            seen.append(" ".join(str(x).split()) or type(x).__name__)
+            text = getattr(x, "message", None) or str(x)  # a server error's message, without its status fields
+            seen.append(" ".join(str(text).split()) or type(x).__name__)
             for sub in getattr(x, "exceptions", ()):
                 walk(sub)
             x = x.__cause__ or x.__context__

@@ -36,7 +36,8 @@ import org.neo4j.harness.Neo4jBuilders;
  * Every transaction is bounded by the server: {@code db.transaction.timeout}
  * (default 60 s), {@code db.memory.transaction.max} (default 256 MiB) and
  * {@code db.memory.transaction.total.max} (default 512 MiB), so no query can
- * exhaust the server whatever its client asks for.
+ * exhaust the server whatever its client asks for; and LOAD CSV may not read
+ * the server's files ({@code dbms.security.allow_csv_import_from_file_urls}).
  */
 public final class Neo4jTestServer {
     private static final String HOST = "127.0.0.1";
@@ -75,6 +76,8 @@ public final class Neo4jTestServer {
                 .withConfig(GraphDatabaseSettings.transaction_timeout, Duration.ofSeconds(timeoutS))
                 .withConfig(GraphDatabaseSettings.memory_transaction_max_size, txMemoryMb * MIB)
                 .withConfig(GraphDatabaseSettings.memory_transaction_global_max_size, totalTxMemoryMb * MIB)
+                // LOAD CSV may not read the server's files (an analyst's read-only query could).
+                .withConfig(GraphDatabaseSettings.allow_file_urls, false)
                 // Stop in a second, not after Netty's default quiet period and
                 // Bolt's thread pool wait (about 11 s in all).
                 .withConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 0)

@@ -1,8 +1,9 @@
 """How zeren reaches a Neo4j: ``bolt://`` (one server) and ``neo4j://`` (the
 routing driver, here against a single instance), with a user, a password and a
-database; and what a user sees when it cannot: one line naming the URI and the
+database; what a user sees when it cannot: one line naming the URI and the
 cause, at once, from the store and from every ``zeren`` command that opens it
-(real processes)."""
+(real processes); and an analyst's query past the server's memory limit for a
+transaction, refused in words (a 4xx, not the 504 of a timeout)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
-from backends import BoltServer, free_port
+from api_server import served
+from backends import TX_MEMORY_MB, BoltServer, free_port, neo4j_settings
 
+from zeren.api.app import create_app, open_services
 from zeren.graph.settings import Settings
-from zeren.graph.store import ReadOnlyViolation, StoreError, open_store
+from zeren.graph.store import QueryTimeout, ReadOnlyViolation, StoreError, open_store
 from zeren.graph.store.neo4j_store import Neo4jStore
 
 ZEREN = Path(sys.executable).parent / "zeren"
@@ -47,9 +51,8 @@ def test_both_uri_schemes_write_read_and_refuse_writes_in_ad_hoc_reads(neo4j_sto
 def test_a_wrong_password_is_one_line_naming_the_uri_and_the_user(neo4j_server: BoltServer) -> None:
     with pytest.raises(StoreError) as raised:
         Neo4jStore(neo4j_server.uri, neo4j_server.user, "not-the-password", database=neo4j_server.database)
-    message = str(raised.value)
-    assert f"Neo4j at {neo4j_server.uri} refused user '{neo4j_server.user}'" in message
-    assert "\n" not in message
+    assert str(raised.value) == (f"Neo4j at {neo4j_server.uri} refused user '{neo4j_server.user}': "
+                                 "The client is unauthorized due to authentication failure.")
 
 
 def test_a_missing_database_is_named(neo4j_server: BoltServer) -> None:
@@ -64,6 +67,42 @@ def test_a_server_that_is_down_is_one_line_naming_the_uri_and_the_cause(scheme: 
     with pytest.raises(StoreError) as raised:
         Neo4jStore(uri, "neo4j", "secret")
     assert str(raised.value) == f"Neo4j at {uri} is not reachable: [Errno 111] Connection refused"
+
+
+# -- the server's bounds on a transaction -----------------------------------------
+
+# Ten million strings collected into one list: well past the memory a transaction may use.
+HUNGRY = "UNWIND range(1, 10000000) AS x RETURN collect(toString(x)) AS c"
+
+
+def test_a_query_past_the_servers_memory_limit_is_refused_not_timed_out(neo4j_store: Neo4jStore) -> None:
+    with pytest.raises(StoreError) as raised:
+        neo4j_store.read_only(HUNGRY, timeout_ms=60_000, max_rows=10)
+    assert not isinstance(raised.value, QueryTimeout)
+    assert "needs more memory than the server allows a transaction" in str(raised.value)
+    assert f"{TX_MEMORY_MB:.1f} MiB" in str(raised.value)
+    assert neo4j_store.read("RETURN 1 AS one") == [{"one": 1}]
+
+
+def test_an_analysts_query_past_the_memory_limit_is_a_400_in_words(neo4j_server: BoltServer, tmp_path: Path) -> None:
+    settings = neo4j_settings(neo4j_server, tmp_path, cypher_timeout_ms=60_000)
+    services = open_services(settings)
+    _, token = services.tokens.issue("analyst", "analyst")
+    try:
+        with served(create_app(settings, services)) as url:
+            r = httpx.post(f"{url}/cypher", json={"query": HUNGRY}, headers={"Authorization": f"Bearer {token}"},
+                           timeout=120)
+    finally:
+        services.store.close()
+    assert r.status_code == 400, r.text
+    assert "needs more memory than the server allows a transaction" in r.json()["detail"]
+
+
+def test_an_ad_hoc_read_cannot_load_the_servers_files(neo4j_store: Neo4jStore) -> None:
+    with pytest.raises(StoreError) as raised:
+        neo4j_store.read_only("LOAD CSV FROM 'file:///etc/hostname' AS line RETURN line", timeout_ms=5000,
+                              max_rows=10)
+    assert "allow_csv_import_from_file_urls" in str(raised.value)
 
 
 # -- the zeren command, as a user runs it ----------------------------------------
