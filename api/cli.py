@@ -1,8 +1,10 @@
 """The ``zeren`` command. Each command is thin: it parses options and calls the
-module that does the work."""
+module that does the work. A store that cannot be reached and settings that
+do not hold are reported in one line (``main``), with a non-zero exit."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -141,6 +143,12 @@ def serve(graph: GraphOpt = None,
                                                    help="log every request")] = True) -> None:
     """Serve the GraphQL and Cypher API over the configured store."""
     settings = _settings(graph)
+    if settings.backend != "embedded":
+        # Reach the store before serving: one that cannot be reached stops here,
+        # in one line, not in a worker's start-up traceback.
+        from zeren.graph.store import open_store
+
+        open_store(settings).close()
     _serve(settings, host, port, workers, log_level=log_level, access_log=access_log)
 
 
@@ -193,5 +201,24 @@ def demo(host: Annotated[Optional[str], typer.Option(help="address to listen on 
         _serve(settings, host, port, workers)
 
 
+def main() -> None:
+    """The ``zeren`` command: the app, with a store that cannot be reached or
+    settings that do not hold reported in one line on stderr (exit 1)."""
+    from pydantic import ValidationError
+
+    from zeren.graph.store import StoreError
+
+    try:
+        app()
+    except StoreError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)
+    except ValidationError as e:
+        problems = "; ".join(f"{'.'.join(str(x) for x in err['loc']) or 'settings'}: "
+                             f"{err['msg'].removeprefix('Value error, ')}" for err in e.errors())
+        print(f"error: invalid settings: {problems}", file=sys.stderr)
+        sys.exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()
