@@ -16,7 +16,9 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
+import httpx
 import pytest
+from api_server import Live, live_api
 from backends import BackendUnavailable, BoltServer, neo4j_side_server
 
 from zeren.graph.settings import Settings
@@ -89,3 +91,19 @@ def any_store(request: pytest.FixtureRequest) -> GraphStore:
     """A fresh, empty graph on each store in turn: the embedded FalkorDB and Neo4j."""
     store: GraphStore = request.getfixturevalue(f"{request.param}_store")
     return store
+
+
+@pytest.fixture(scope="module", params=["embedded", "neo4j"])
+def live(request: pytest.FixtureRequest, data_dir: Path, _embedded_server: GraphStore) -> Iterator[Live]:
+    """The API served over a real HTTP port, over the rule-case world, on each
+    store in turn (a module may narrow it with a ``live`` of its own)."""
+    neo4j = request.getfixturevalue("neo4j_server") if request.param == "neo4j" else None
+    with live_api(data_dir, f"{request.module.__name__.rpartition('.')[2]}_world", neo4j) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def client(live: Live) -> Iterator[httpx.Client]:
+    """An HTTP client of the ``live`` service."""
+    with httpx.Client(base_url=live.url, timeout=30) as c:
+        yield c

@@ -6,28 +6,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from api_server import PETITIONER, Live, live_api
+from api_server import PETITIONER, Live
 from zeren.api import security
-from zeren.graph.store import GraphStore
-
-
-@pytest.fixture(scope="module", params=["embedded", "neo4j"])
-def live(request: pytest.FixtureRequest, data_dir: Path, _embedded_server: GraphStore) -> Iterator[Live]:
-    neo4j = request.getfixturevalue("neo4j_server") if request.param == "neo4j" else None
-    with live_api(data_dir, "api_world", neo4j) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def client(live: Live) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live.url, timeout=30) as c:
-        yield c
 
 
 def gql(client: httpx.Client, live: Live, role: str, query: str, variables: dict[str, Any] | None = None,

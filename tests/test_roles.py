@@ -14,7 +14,6 @@ import pytest
 from fastapi.routing import APIRoute
 
 from api_server import Live
-from test_api import client, live  # noqa: F401 - the live service of the API tests, started for this module too
 from zeren.api.app import create_app
 from zeren.api.gql.schema import build_schema
 from zeren.api.roles import CAPABILITIES, PERMISSIONS, ROLES, markdown_table, refusal
