@@ -1,8 +1,10 @@
 """The ``zeren`` command. Each command is thin: it parses options and calls the
-module that does the work."""
+module that does the work. A store that cannot be reached and settings that
+do not hold are reported in one line (``main``), with a non-zero exit."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -78,6 +80,43 @@ def trace(matter_id: Annotated[str, typer.Argument(help="id of the petition matt
         print_evaluation(ev, Console(width=160))
 
 
+@app.command()
+def compliance(territory: Annotated[str, typer.Argument(help="territory code, e.g. 500103")],
+               year: Annotated[int, typer.Argument(help="year, e.g. 2019")],
+               status: Annotated[Optional[str], typer.Option("--status", help="only MET, UNMET or UNKNOWN")] = None,
+               facts: Annotated[bool, typer.Option("--facts/--no-facts", help="list the facts of each duty")] = True,
+               as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of tables")] = False,
+               graph: GraphOpt = None) -> None:
+    """Each duty of chapters 2-3 of every region, department and system of a territory in a year: met, unmet or
+    unknown, with the facts and the provision."""
+    import json
+
+    from rich.console import Console
+
+    from zeren.graph.store import open_store
+    from zeren.rules.engine import Engine, EngineError, NotFound
+    from zeren.rules.render import render_compliance
+
+    err = Console(stderr=True)
+    if status is not None and status.upper() not in ("MET", "UNMET", "UNKNOWN"):
+        err.print(f"[red]error:[/red] --status {status!r} is not one of MET, UNMET, UNKNOWN")
+        raise typer.Exit(2)
+    with open_store(_settings(graph)) as store:
+        try:
+            report = Engine(store).compliance(territory, year)
+        except (NotFound, EngineError) as e:
+            err.print(f"[red]error:[/red] {e}")
+            raise typer.Exit(2) from None
+    if status is not None:
+        for u in report.units:
+            u.duties = [d for d in u.duties if d.status == status.upper()]
+        report.units = [u for u in report.units if u.duties]
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        Console(width=160).print(render_compliance(report, show_facts=facts))
+
+
 from zeren.api.cli_admin import audit_command, token_app  # noqa: E402
 
 app.add_typer(token_app, name="token", help="Issue, list and revoke API tokens.")
@@ -104,6 +143,12 @@ def serve(graph: GraphOpt = None,
                                                    help="log every request")] = True) -> None:
     """Serve the GraphQL and Cypher API over the configured store."""
     settings = _settings(graph)
+    if settings.backend != "embedded":
+        # Reach the store before serving: one that cannot be reached stops here,
+        # in one line, not in a worker's start-up traceback.
+        from zeren.graph.store import open_store
+
+        open_store(settings).close()
     _serve(settings, host, port, workers, log_level=log_level, access_log=access_log)
 
 
@@ -157,5 +202,24 @@ def demo(host: Annotated[Optional[str], typer.Option(help="address to listen on 
         _serve(settings, host, port, workers)
 
 
+def main() -> None:
+    """The ``zeren`` command: the app, with a store that cannot be reached or
+    settings that do not hold reported in one line on stderr (exit 1)."""
+    from pydantic import ValidationError
+
+    from zeren.graph.store import StoreError
+
+    try:
+        app()
+    except StoreError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)
+    except ValidationError as e:
+        problems = "; ".join(f"{'.'.join(str(x) for x in err['loc']) or 'settings'}: "
+                             f"{err['msg'].removeprefix('Value error, ')}" for err in e.errors())
+        print(f"error: invalid settings: {problems}", file=sys.stderr)
+        sys.exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

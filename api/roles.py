@@ -24,6 +24,7 @@ CAPABILITIES: dict[str, str] = {
     "matters": "matters, findings, chains, measures, counterfactuals",
     "cadre_records": "cadre records (`person.record`)",
     "honours_roll": "the honours roll",
+    "compliance": "compliance with the duties of chapters 2–3 per unit and year (`compliance`)",
     "cypher": "read-only ad hoc Cypher at `POST /cypher`",
     "petitioner_identity": "the petitioner's identity and accusation materials (every read audited)",
     "audit_log": "the audit log",
@@ -32,10 +33,10 @@ CAPABILITIES: dict[str, str] = {
 
 # Role -> what it may read. The order of roles is the order they are listed in.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "investigator": frozenset({"matters"}),
+    "investigator": frozenset({"matters", "compliance"}),
     "personnel": frozenset({"matters", "cadre_records", "honours_roll"}),
     "analyst": frozenset({"matters", "cypher", "saved_queries"}),
-    "petition_bureau": frozenset({"matters", "petitioner_identity"}),
+    "petition_bureau": frozenset({"matters", "compliance", "petitioner_identity"}),
     "admin": frozenset({"matters", "cypher", "audit_log", "saved_queries"}),
 }
 

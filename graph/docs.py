@@ -135,6 +135,8 @@ EXAMPLES: dict[str, list[dict[str, str]]] = {
     "institutions": [
         {"id": "YZ-GOV", "name": "重庆市渝中区人民政府", "kind": "GOVERNMENT", "level": "COUNTY",
          "territory": "500103"},
+        {"id": "YZ-PET", "name": "重庆市渝中区信访办公室", "kind": "PETITION_DEPARTMENT", "level": "COUNTY",
+         "territory": "500103", "parent": "YZ-GOV"},
         {"id": "YZ-HOUSING", "name": "重庆市渝中区住房和城乡建设委员会", "kind": "WORKING_DEPARTMENT",
          "level": "COUNTY", "territory": "500103", "parent": "YZ-GOV", "remit": "HOUSING;LAND"},
         {"id": "CQ-TAX", "name": "国家税务总局重庆市税务局", "kind": "WORKING_DEPARTMENT", "level": "PROVINCE",
@@ -180,7 +182,8 @@ EXAMPLES: dict[str, list[dict[str, str]]] = {
          "to_institution": "YZ-HOUSING", "on": "2018-05-12", "due": "2018-06-30", "note": "交办区住房城乡建委"},
     ],
     "decisions": [
-        {"id": "DEC-1", "title": "暂缓老旧小区改造项目", "team": "T-YZ-HOUSING", "on": "2018-06-01", "matter": "M-1"},
+        {"id": "DEC-1", "title": "暂缓老旧小区改造项目", "team": "T-YZ-HOUSING", "on": "2018-06-01", "matter": "M-1",
+         "major": "true"},
     ],
     "decision_participants": [
         {"id": "DP-1", "person": "PER-3", "decision": "DEC-1", "stance": "AGREED", "post": "P-YZH-DIR"},
@@ -200,6 +203,46 @@ EXAMPLES: dict[str, list[dict[str, str]]] = {
          "rectified_on": "2019-01-20"},
         {"id": "AM-2", "kind": "HONOURS_DISQUALIFICATION", "failure": "F-1", "institution": "YZ-HOUSING",
          "decided_by": "YZ-GOV", "decided_on": "2018-11-01"},
+    ],
+    "ledgers": [
+        {"id": "L-YZH-2018", "institution": "YZ-HOUSING", "year": "2018",
+         "duties": "SPECIAL_SUPERVISION;LEADER_RECEPTION;RISK_ASSESSMENT"},
+    ],
+    "classification_lists": [
+        {"id": "CL-YZH", "institution": "YZ-HOUSING", "title": "渝中区住房城乡建委依法分类处理信访诉求清单",
+         "valid_from": "2017-09-01"},
+    ],
+    "supervisions": [
+        {"id": "SUP-1", "kind": "SPECIAL", "organ": "YZ-HOUSING", "scope": "DEPARTMENT", "institution": "YZ-HOUSING",
+         "topic": "信访工作责任制落实情况", "started_on": "2018-09-01", "finished_on": "2018-09-20",
+         "circulated": "true", "circulated_on": "2018-10-08"},
+    ],
+    "assessments": [
+        {"id": "AS-1", "assessor": "YZ-GOV", "scope": "DEPARTMENT", "institution": "YZ-HOUSING",
+         "period_from": "2018-01-01", "period_to": "2018-12-31", "on": "2019-01-25", "result": "GOOD",
+         "used_in_appraisal": "true"},
+    ],
+    "cadre_inspections": [
+        {"id": "CI-1", "by": "YZ-GOV", "person": "PER-3", "post": "P-YZH-DIR", "purpose": "拟提拔",
+         "started_on": "2019-03-01", "concluded_on": "2019-03-20"},
+    ],
+    "consultations": [
+        {"id": "CON-1", "inspection": "CI-1", "petition_department": "YZ-PET", "on": "2019-03-05",
+         "opinion": "有一件集体访追责记录，已整改"},
+    ],
+    "leader_activities": [
+        {"id": "LA-1", "kind": "RECEPTION", "person": "PER-3", "post": "P-YZH-DIR", "on": "2018-05-15",
+         "matter": "M-1", "count": "12", "note": "领导接待日"},
+    ],
+    "staff_reports": [
+        {"id": "SR-1", "kind": "INCIDENT_REPORT", "person": "PER-4", "institution": "YZ-HOUSING", "matter": "M-1",
+         "to_person": "PER-3", "on": "2018-05-10"},
+    ],
+    "risk_assessments": [
+        {"id": "RA-1", "decision": "DEC-1", "by": "YZ-HOUSING", "on": "2018-05-28", "result": "MEDIUM"},
+    ],
+    "circulations": [
+        {"id": "CIR-1", "measure": "AM-1", "to": "YZ-GOV", "on": "2018-11-05"},
     ],
 }
 

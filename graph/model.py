@@ -267,6 +267,82 @@ ENUMS: dict[str, Enumeration] = {
             LITIGATION_ROUTE=("litigation-related: courts and procuratorates", "诉讼与信访分离"),
             EXEMPT=("exempt from responsibility", "免责"),
         ),
+        _enum(
+            "UnitScope", "What a supervision or assessment is of: a region, a department or a system "
+            "(national art. 9-10, Chongqing art. 9-10: 本地区、本部门、本系统)", "督查考核范围",
+            REGION=("region (the territory's party committee and government)", "本地区"),
+            DEPARTMENT=("department", "本部门"),
+            SYSTEM=("system (a vertically managed department and those below it)", "本系统"),
+        ),
+        _enum(
+            "SupervisionKind", "Kind of supervision (national art. 9, Chongqing art. 9)", "督查类别",
+            SPECIAL=("yearly special supervision of petition work and responsibility", "专项督查"),
+            MATTER=("supervision of an important matter or prominent problem (Chongqing)", "重要信访事项、信访突出问题督查"),
+        ),
+        _enum(
+            "AssessmentResult", "Result of an assessment of petition work (art. 10)", "考核结果",
+            EXCELLENT=("excellent", "优秀"),
+            GOOD=("good", "良好"),
+            PASS=("pass", "合格"),
+            FAIL=("fail", "不合格"),
+        ),
+        _enum(
+            "AssessmentFollowUp", "What followed the national bureau's yearly assessment of a province "
+            "(national art. 10 ¶3)", "年度考核后续措施",
+            COMMENDATION=("circulated commendation (marked results)", "通报表扬"),
+            GUIDANCE=("strengthened guidance, urged to solve problems", "加强工作指导，督促解决存在的问题"),
+            NONE=("neither", "无"),
+        ),
+        _enum(
+            "LeaderActivityKind", "A leader's own petition work (national art. 4 ¶3; Chongqing art. 7 (一)-(二))",
+            "领导干部信访工作",
+            READ_AND_INSTRUCT=("read and instructed letters and online petitions", "阅批群众来信和网上信访"),
+            RECEPTION=("received visiting petitioners", "接待群众来访（接访）"),
+            VISIT_DOWN=("went down to meet petitioners", "下访"),
+            COORDINATION=("coordinated a difficult or complex matter", "协调处理疑难复杂信访问题"),
+        ),
+        _enum(
+            "StaffReportKind", "A report by staff (Chongqing art. 8 (二)-(四))", "工作人员报告",
+            HANDLING_REPORT=("reported the handling of a matter a leader assigned", "按规定上报办理情况"),
+            INCIDENT_REPORT=("reported a collective visit, negative opinion or extreme incident",
+                             "发生集体访、信访负面舆情或者个人极端事件时及时处理并报告"),
+            LEADER_REPORT=("reported an important matter or prominent problem to a leader",
+                           "向有关领导汇报重要信访事项和信访突出问题"),
+        ),
+        _enum(
+            "RiskLevel", "Result of a social-stability risk assessment (Chongqing art. 4 ¶1)", "社会稳定风险等级",
+            LOW=("low risk", "低风险"),
+            MEDIUM=("medium risk", "中风险"),
+            HIGH=("high risk", "高风险"),
+        ),
+        _enum(
+            "Duty", "A duty of chapters 2-3 that facts can show met or unmet (the compliance answer)",
+            "第二、三章可由事实判断的职责",
+            SPECIAL_SUPERVISION=("at least one special supervision a year", "每年至少开展一次专项督查"),
+            SUPERVISION_CIRCULATED=("supervision findings circulated", "在适当范围内通报督查情况"),
+            MATTER_SUPERVISION=("important matters supervised in time", "重要信访事项、信访突出问题及时督查"),
+            ASSESSMENT=("petition work assessed periodically", "定期进行信访工作考核"),
+            ASSESSMENT_USED=("assessment results used in the comprehensive appraisal of leaders",
+                             "考核结果作为领导班子和领导干部综合考评的重要参考"),
+            PROVINCIAL_ASSESSMENT=("the national bureau's yearly assessment of the provinces", "国家信访局年度考核"),
+            CADRE_CONSULTATION=("petition department heard in cadre inspections", "干部考察中听取信访部门意见"),
+            LEADER_READING=("leaders read and instruct letters and online petitions", "阅批群众来信和网上信访"),
+            LEADER_RECEPTION=("leaders receive visiting petitioners regularly", "定期接待群众来访（接访下访）"),
+            LEADER_COORDINATION=("leaders coordinate difficult and complex matters", "协调处理疑难复杂信访问题"),
+            CASE_HOLDING=("leaders hold important matters (包案)", "对重要信访事项实行包案处理"),
+            STAFF_INCIDENT_REPORT=("staff report collective visits", "发生集体访时及时处理并报告"),
+            RISK_ASSESSMENT=("social-stability risk assessment of major decisions", "重大决策社会稳定风险评估"),
+            CLASSIFICATION_LIST=("the department's list for classified handling of petitions",
+                                 "本部门依法分类处理信访诉求清单"),
+            ACCOUNTABILITY_CIRCULATED=("accountability results sent to the organisation and personnel departments",
+                                       "责任追究情况向同级组织、人事部门通报"),
+        ),
+        _enum(
+            "ComplianceStatus", "Whether the facts show a duty met", "职责履行情况",
+            MET=("met: the facts show it", "已履行"),
+            UNMET=("unmet: the unit's ledger is held and shows no such record", "未履行"),
+            UNKNOWN=("unknown: no data either way (never shown as met)", "无数据，无法判断"),
+        ),
     ]
 }
 
@@ -395,6 +471,8 @@ NODES: dict[str, NodeKind] = {
                 _ref("team", "LeadershipTeam", "DECIDED_BY", "team", "领导班子", required=True),
                 _f("on", "date", "date", "日期", required=True),
                 _ref("matter", "PetitionMatter", "CONCERNS", "matter concerned", "相关信访事项"),
+                _f("major", "bool", "a major decision (重大决策) that needs a social-stability risk assessment "
+                   "(Chongqing art. 4 ¶1); empty: not recorded", "重大决策"),
             ),
         ),
         NodeKind(
@@ -430,6 +508,144 @@ NODES: dict[str, NodeKind] = {
                 _f("decided_on", "date", "date decided", "决定日期", required=True),
                 _f("deadline", "date", "rectification deadline", "整改期限"),
                 _f("rectified_on", "date", "date rectification was completed", "整改完成日期"),
+            ),
+        ),
+        # Chapters 2-3: duties that are not about a single matter.
+        NodeKind(
+            "Ledger", "ledgers", "A unit's petition-work ledger for a year, held complete for the duties named: "
+            "where it shows no record of such a duty, the duty was not done (without a ledger, no record means "
+            "no data)", "信访工作台账",
+            (
+                ID,
+                _ref("institution", "Institution", "LEDGER_OF", "unit keeping the ledger", "建账单位", required=True),
+                _f("year", "int", "year", "年度", required=True),
+                _f("duties", "enumlist", "duties whose records are held complete", "台账完整的职责", enum="Duty",
+                   required=True),
+            ),
+        ),
+        NodeKind(
+            "ClassificationList", "classification_lists",
+            "A department's list for classified handling of petitions (Chongqing art. 5 ¶1)", "依法分类处理信访诉求清单",
+            (
+                ID,
+                _ref("institution", "Institution", "LIST_OF", "department", "制定部门", required=True),
+                _f("title", "string", "title", "名称", max_length=300),
+                VALID_FROM, VALID_TO,
+            ),
+            validity=True,
+        ),
+        NodeKind(
+            "Supervision", "supervisions", "A supervision of petition work (national art. 9, Chongqing art. 9)",
+            "信访工作督查",
+            (
+                ID,
+                _e("kind", "SupervisionKind", "kind", "类别", required=True),
+                _ref("organ", "Institution", "SUPERVISION_BY", "organ that organised it", "组织督查机关",
+                     required=True),
+                _e("scope", "UnitScope", "of a region, department or system", "督查范围", required=True),
+                _ref("territory", "Territory", "SUPERVISES_REGION", "region supervised", "被督查地区"),
+                _ref("institution", "Institution", "SUPERVISES_INSTITUTION", "department, or head of the system, "
+                     "supervised", "被督查部门或系统"),
+                _ref("matter", "PetitionMatter", "SUPERVISES_MATTER", "matter supervised (kind MATTER)", "被督查信访事项"),
+                _f("topic", "string", "on what", "督查内容", max_length=300),
+                _f("started_on", "date", "started on", "开始日期", required=True),
+                _f("finished_on", "date", "finished on", "结束日期"),
+                _f("circulated", "bool", "findings circulated (在适当范围内通报); empty: not recorded", "已通报督查情况"),
+                _f("circulated_on", "date", "date the findings were circulated", "通报日期"),
+            ),
+        ),
+        NodeKind(
+            "Assessment", "assessments", "An assessment of petition work for a period (national art. 10, "
+            "Chongqing art. 10)", "信访工作考核",
+            (
+                ID,
+                _ref("assessor", "Institution", "ASSESSED_BY", "organ that assessed", "考核机关", required=True),
+                _e("scope", "UnitScope", "of a region, department or system", "考核范围", required=True),
+                _ref("territory", "Territory", "ASSESSES_REGION", "region assessed", "被考核地区"),
+                _ref("institution", "Institution", "ASSESSES_INSTITUTION", "department, or head of the system, "
+                     "assessed", "被考核部门或系统"),
+                _f("period_from", "date", "period assessed, from", "考核期间起", required=True),
+                _f("period_to", "date", "period assessed, to", "考核期间止", required=True),
+                _f("on", "date", "date concluded", "考核日期", required=True),
+                _e("result", "AssessmentResult", "result", "考核结果", required=True),
+                _f("used_in_appraisal", "bool", "used in the comprehensive appraisal of the leadership team and "
+                   "leaders; empty: not recorded", "作为综合考评的重要参考"),
+                _e("follow_up", "AssessmentFollowUp", "what followed (national bureau's assessment of a province)",
+                   "后续措施"),
+            ),
+        ),
+        NodeKind(
+            "CadreInspection", "cadre_inspections", "An inspection of a cadre by an organisation or personnel "
+            "department (干部考察; national art. 10 ¶2)", "干部考察",
+            (
+                ID,
+                _ref("by", "Institution", "INSPECTION_BY", "organisation or personnel department", "组织人事部门",
+                     required=True),
+                _ref("person", "Person", "INSPECTS", "cadre inspected", "被考察干部", required=True),
+                _ref("post", "Post", "INSPECTED_FOR", "post considered for", "拟任职务"),
+                _f("purpose", "string", "purpose (promotion, appointment, …)", "考察事由", max_length=300),
+                _f("started_on", "date", "started on", "开始日期", required=True),
+                _f("concluded_on", "date", "concluded on", "结束日期"),
+            ),
+        ),
+        NodeKind(
+            "Consultation", "consultations", "The petition department's opinion heard in a cadre inspection "
+            "(national art. 10 ¶2, Chongqing art. 10 ¶2)", "听取信访部门意见",
+            (
+                ID,
+                _ref("inspection", "CadreInspection", "FOR_INSPECTION", "inspection", "干部考察", required=True),
+                _ref("petition_department", "Institution", "HEARD", "petition department heard", "信访部门",
+                     required=True),
+                _f("on", "date", "date heard", "日期", required=True),
+                _f("opinion", "text", "opinion given", "意见", max_length=4000),
+            ),
+        ),
+        NodeKind(
+            "LeaderActivity", "leader_activities", "A leader's own petition work (national art. 4 ¶3; Chongqing "
+            "art. 7 (一)-(二)): letters read, visitors received, difficult matters coordinated", "领导干部信访工作记录",
+            (
+                ID,
+                _e("kind", "LeaderActivityKind", "kind", "类别", required=True),
+                _ref("person", "Person", "BY_LEADER", "leader", "领导干部", required=True),
+                _ref("post", "Post", "AS_POST", "post held", "所任职务", required=True),
+                _f("on", "date", "date", "日期", required=True),
+                _ref("matter", "PetitionMatter", "ACTIVITY_ON", "matter concerned", "相关信访事项"),
+                _f("count", "int", "letters read or petitioners received", "件数或人次"),
+                _f("note", "text", "note", "备注", max_length=4000),
+            ),
+        ),
+        NodeKind(
+            "StaffReport", "staff_reports", "A report by a staff member (Chongqing art. 8 (二)-(四))", "工作人员报告",
+            (
+                ID,
+                _e("kind", "StaffReportKind", "kind", "类别", required=True),
+                _ref("person", "Person", "REPORTED_BY", "staff member", "报告人", required=True),
+                _ref("institution", "Institution", "REPORT_OF", "unit", "所在单位", required=True),
+                _ref("matter", "PetitionMatter", "REPORT_ON", "matter", "相关信访事项"),
+                _ref("to_person", "Person", "REPORTED_TO", "leader reported to", "报告对象"),
+                _f("on", "date", "date", "日期", required=True),
+            ),
+        ),
+        NodeKind(
+            "RiskAssessment", "risk_assessments", "A social-stability risk assessment of a decision (Chongqing "
+            "art. 4 ¶1)", "社会稳定风险评估",
+            (
+                ID,
+                _ref("decision", "Decision", "ASSESSES_RISK_OF", "decision", "决策", required=True),
+                _ref("by", "Institution", "RISK_ASSESSED_BY", "organ that assessed", "评估主体"),
+                _f("on", "date", "date concluded", "评估日期", required=True),
+                _e("result", "RiskLevel", "risk found", "风险等级", required=True),
+            ),
+        ),
+        NodeKind(
+            "Circulation", "circulations", "An accountability result sent to the organisation and personnel "
+            "departments (Chongqing art. 18)", "责任追究情况通报",
+            (
+                ID,
+                _ref("measure", "AccountabilityMeasure", "CIRCULATES", "measure", "追责措施", required=True),
+                _ref("to", "Institution", "CIRCULATED_TO", "organisation or personnel department", "组织、人事部门",
+                     required=True),
+                _f("on", "date", "date sent", "通报日期", required=True),
             ),
         ),
         # The regulations themselves, loaded from data/regulations by zeren.
@@ -538,6 +754,8 @@ LOAD_ORDER: tuple[str, ...] = (
     "Territory", "Institution", "VERTICAL_LINE", "LeadershipTeam", "Post", "Person", "HOLDS",
     "Division", "PetitionMatter", "HOLDS_CASE", "HandlingStep", "Decision", "PARTICIPATED_IN",
     "Failure", "INVOLVED_IN", "AccountabilityMeasure",
+    "Ledger", "ClassificationList", "Supervision", "Assessment", "CadreInspection", "Consultation",
+    "LeaderActivity", "StaffReport", "RiskAssessment", "Circulation",
 )
 
 

@@ -257,3 +257,38 @@ def allocate(ctx: AccountContext) -> list[Finding | Gap]:
                     break
         out.append(item)
     return out
+
+
+def risk_evidence(ctx: AccountContext) -> list[Finding]:
+    """Chongqing art. 4 ¶1: "落实重大决策社会稳定风险评估机制"; art. 11 ¶1 (一): "未按规定实施社会稳定
+    风险评估…的" is a failure.
+
+    For a failure naming a team decision, where the rules binding the unit
+    state the risk-assessment duty: whether the decision was major and had an
+    assessment before it, as evidence toward item (一). Not formalised: what
+    makes a decision major; zeren takes the decision's ``major`` flag."""
+    d = ctx.facts.decision
+    if not d or not ctx.app.has("RISK_ASSESSMENT"):
+        return []
+    before = [a for a in ctx.facts.risk_assessments if a["on"] <= d["on"]]
+    item, _ = ctx.app.failure_item("RISK_ASSESSMENT_OMITTED")
+    if d.get("major") is True and not before:
+        note = (f"decision {d['id']} of {d['on'].isoformat()} was major and no social-stability risk assessment "
+                f"before it is recorded: evidence toward {item.label()}")
+    elif d.get("major") is True:
+        note = (f"decision {d['id']} was major and was assessed before it (" + ", ".join(
+            f"{a['id']} on {a['on'].isoformat()}: {a.get('result')}" for a in before) +
+            f"): no evidence toward {item.label()} on this ground")
+    elif d.get("major") is False:
+        note = f"decision {d['id']} is recorded as not major: no risk assessment was required"
+    else:
+        note = f"decision {d['id']} does not record whether it was major: whether an assessment was required is open"
+    c = ctx.base_chain().step(Ref("Decision", d["id"], d.get("title", "")), "BY_DECISION", reverse=True)
+    for a in before:
+        c = c.step(Ref("RiskAssessment", a["id"], str(a.get("result"))), "ASSESSES_RISK_OF", reverse=True,
+                   on=a.get("on"))
+    f = ctx.finding("EVIDENCE", "RISK_ASSESSMENT", c,
+                    institution=Ref("Institution", ctx.unit["id"], ctx.unit.get("name", "")), note=note)
+    f.not_formalised = ("not formalised: what makes a decision major (重大决策) is left to people; zeren takes the "
+                        "decision's 'major' flag")
+    return [f]

@@ -11,7 +11,7 @@ from typing import Any
 from zeren import queries
 from zeren.graph.store.base import GraphStore
 
-from . import accountability, measures, standing
+from . import accountability, compliance, measures, standing
 from .facts import FailureFacts, NotFound, fetch_failure, fetch_matter
 from .findings import Evaluation, Finding, Gap, JudgedOn, Recommendation
 from .rulesets import REGISTRY, Applicable, NoRuleSet, Provision, RuleSet, applicable
@@ -170,6 +170,7 @@ class Engine:
                                  note=f"{facts.failure.get('scope')} responsibility, gravity "
                                       f"{facts.failure.get('gravity')}")
         ev.findings.append(classification)
+        ev.findings.extend(accountability.risk_evidence(ctx))
         _split(accountability.allocate(ctx), ev)
         if on < act:
             ev.gaps.append(Gap("measures", f"{on.isoformat()} is before the act ({act.isoformat()}): on that date "
@@ -206,7 +207,34 @@ class Engine:
             measures_against.extend({**m, "failure": fid} for m in ev.recorded_measures
                                     if m.get("person") == person_id)
         return {"person": person, "tenures": tenures, "findings": findings, "recommendations": recs,
-                "measures": measures_against, "as_of": today, "basis": sorted(basis, key=lambda p: p.label())}
+                "measures": measures_against, "as_of": today, "basis": sorted(basis, key=lambda p: p.label()),
+                **self.cadre_duties(person_id)}
+
+    def cadre_duties(self, person_id: str) -> dict[str, Any]:
+        """Chapters 2-3 in a cadre record: the assessments of the units the cadre
+        led while in the post (art. 10 ¶1), the inspections of the cadre and
+        whether the petition department was heard before each concluded (art.
+        10 ¶2), the cadre's own petition work (national art. 4 ¶3, Chongqing
+        art. 7) and matters held, each with its post."""
+        acts, inspections, assessed, holdings = queries.run_many(self.store, [
+            (name, {"person": person_id}) for name in
+            ("person_duties", "person_inspections", "person_assessments", "person_case_holdings")])
+        seen: set[tuple[str, str]] = set()
+        assessments = []
+        for r in assessed:
+            h = r["tenure"]
+            for a in [*r["own"], *r["region"]]:
+                overlaps = a["period_from"] <= (h.get("valid_to") or a["period_from"]) and \
+                    a["period_to"] >= h["valid_from"]
+                if overlaps and (r["post"], a["id"]) not in seen:
+                    seen.add((r["post"], a["id"]))
+                    assessments.append({"post": r["post"], "institution": r["institution"], "assessment": a})
+        return {"assessments": sorted(assessments, key=lambda x: (x["assessment"]["period_from"], x["post"])),
+                "inspections": [{"inspection": r["inspection"], "consultations": r["consultations"],
+                                 "heard_before": compliance.heard_before(r["inspection"], r["consultations"])}
+                                for r in inspections],
+                "activities": [r["activity"] for r in acts],
+                "case_holdings": [{**r["holding"], "matter": r["matter"], "title": r["title"]} for r in holdings]}
 
     def honours_roll(self, year: int, territory: str | None = None) -> list[dict[str, Any]]:
         """Regions, departments and units that lose eligibility for comprehensive
@@ -239,6 +267,23 @@ class Engine:
                                                         "year": year, "territory": t, "reasons": [], "basis": basis})
                 e["reasons"].append(why)
         return sorted(out.values(), key=lambda e: (e["role"], e["id"]))
+
+    # ------------------------------------------------------------------ chapters 2-3
+    def compliance(self, territory: str, year: int | str) -> compliance.Report:
+        """For every region, department and system of ``territory`` (and below),
+        each duty of chapters 2-3 that applies to it in ``year``: met, unmet or
+        unknown, with the facts and the provision (zeren.rules.compliance)."""
+        try:
+            y = int(year)
+        except (TypeError, ValueError):
+            raise EngineError(f"year {year!r} is not a year") from None
+        today = self.today or date.today()
+        if not 1949 <= y <= today.year:
+            raise EngineError(f"year {y} is not between 1949 and this year ({today.year})")
+        report = compliance.evaluate(compliance.fetch(self.store, territory, y), dict(self.registry))
+        if y == today.year:
+            report.gaps.insert(0, Gap("the year", f"{y} is not over: a duty shown unmet may still be done this year"))
+        return report
 
     # ------------------------------------------------------------------ counterfactuals
     def counterfactual(self, *, failure_id: str | None = None, matter_id: str | None = None,

@@ -101,6 +101,7 @@ class FailureFacts:
     organs: dict[str, list[Props]]  # territory id -> organs (the deciding organ, the petition department)
     vertical: list[VerticalPath]
     parent: Props | None = None  # the unit's parent organ
+    risk_assessments: list[Props] = field(default_factory=list)  # of the decision (Chongqing art. 4 ¶1)
 
     def clone(self) -> FailureFacts:
         return copy.deepcopy(self)
@@ -235,4 +236,4 @@ def fetch_failure(store: GraphStore, failure_id: str, act_date: date | None = No
     team = fetch_teams(store, [unit["id"]], on)[unit["id"]]
     measures = [m["measure"] for m in queries.run(store, "failure_measures", {"failures": [failure_id]})]
     return FailureFacts(failure, unit, territory, chain, r["matter"], decision, involved, participants, team,
-                        measures, organs, vertical, r.get("parent"))
+                        measures, organs, vertical, r.get("parent"), r.get("risk_assessments") or [])

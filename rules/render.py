@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -23,6 +25,8 @@ def _label(enum: str, code: str) -> str:
 def _kind(code: str) -> str:
     if code == "FAILURE":
         return "失职失责情形 failure"
+    if code == "EVIDENCE":
+        return "证据 evidence"
     return _label("ResponsibilityKind", code)
 
 
@@ -92,3 +96,39 @@ def render(ev: Evaluation, *, show_chain: bool = True) -> Group:
 
 def print_evaluation(ev: Evaluation, console: Console | None = None) -> None:
     (console or Console()).print(render(ev))
+
+
+STATUS = {"MET": ("已履行 met", "green"), "UNMET": ("未履行 unmet", "red"), "UNKNOWN": ("无数据 unknown", "yellow")}
+
+
+def render_compliance(report: Any, *, show_facts: bool = True) -> Group:
+    """A compliance report (chapters 2-3) as one table per unit, in the style of a trace."""
+    c = report.counts()
+    head = Text.assemble((f"compliance {report.territory.get('name')} ({report.territory['id']}) {report.year}", "bold"),
+                         "  rules: ", (", ".join(report.rule_sets) or "none", "cyan"),
+                         f"\n  已履行 met {c['MET']}  未履行 unmet {c['UNMET']}  无数据 unknown {c['UNKNOWN']}")
+    parts: list[object] = [head]
+    for u in report.units:
+        t = Table(title=f"{_label('UnitScope', u.scope)}: {u.name} ({u.id})" + (f" — {u.note}" if u.note else ""),
+                  show_lines=show_facts, expand=True)
+        for col in ("职责 duty", "情况 status", "依据 basis", "说明 note"):
+            t.add_column(col, overflow="fold")
+        for d in u.duties:
+            label, style = STATUS[d.status]
+            note = d.note
+            if d.not_formalised:
+                note += f"\n{d.not_formalised}"
+            if show_facts and d.facts:
+                note += "\n" + "\n".join(f"· {f.text}" for f in d.facts[:8]) + (
+                    f"\n· … {len(d.facts) - 8} more" if len(d.facts) > 8 else "")
+            t.add_row(_label("Duty", d.duty), Text(label, style=style),
+                      f"{d.basis.label_zh()}\n{d.basis.label()}", note.strip())
+        parts.append(t)
+    if report.gaps:
+        g = Table(title="Cannot be determined 无法认定", expand=True)
+        g.add_column("what")
+        g.add_column("why", overflow="fold")
+        for gap in report.gaps:
+            g.add_row(gap.what, gap.reason)
+        parts.append(g)
+    return Group(*parts)  # type: ignore[arg-type]

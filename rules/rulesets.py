@@ -116,6 +116,11 @@ NATIONAL = RuleSet(
         "NOTICE": _p(_CN, 13), "ADMONISHMENT": _p(_CN, 14), "HONOURS": _p(_CN, 14),
         "ORGANISATIONAL": _p(_CN, 15), "DISCIPLINE": _p(_CN, 16), "DECIDING_ORGAN": _p(_CN, 13),
         "PERSONNEL_RECORD": _p(_CN, 10, 2), "LOCAL_RULES": _p(_CN, 17, 1),
+        # Chapters 2-3: duties that are not about a single matter (zeren.rules.compliance).
+        "LEADER_READING": _p(_CN, 4, 3), "LEADER_RECEPTION": _p(_CN, 4, 3), "LEADER_COORDINATION": _p(_CN, 4, 3),
+        "SPECIAL_SUPERVISION": _p(_CN, 9), "SUPERVISION_CIRCULATED": _p(_CN, 9), "ASSESSMENT": _p(_CN, 10, 1),
+        "ASSESSMENT_USED": _p(_CN, 10, 1), "CADRE_CONSULTATION": _p(_CN, 10, 2),
+        "PROVINCIAL_ASSESSMENT": _p(_CN, 10, 3),
     },
     failure_items={"DECISION_ERROR": 1, "HANDLING_BREACH": 2, "MASS_DISCIPLINE": 3, "COLLECTIVE_INCIDENT": 4,
                    "PROPOSALS_NEGLECTED": 5, "OTHER": 6},
@@ -135,6 +140,14 @@ CHONGQING = RuleSet(
         "ADMONISHMENT": _p(_CQ, 14), "HONOURS": _p(_CQ, 14), "ORGANISATIONAL": _p(_CQ, 15),
         "DISCIPLINE": _p(_CQ, 16), "DECIDING_ORGAN": _p(_CQ, 17, 1), "PROPOSAL": _p(_CQ, 17, 2),
         "PERSONNEL_RECORD": _p(_CQ, 10, 2), "PERSONNEL_USE": _p(_CQ, 18),
+        # Chapters 2-3 (zeren.rules.compliance); RISK_ASSESSMENT is also the
+        # evidence shown in the accountability of a failure naming a decision.
+        "RISK_ASSESSMENT": _p(_CQ, 4, 1), "CLASSIFICATION_LIST": _p(_CQ, 5, 1),
+        "LEADER_READING": _p(_CQ, 7, None, 1), "LEADER_RECEPTION": _p(_CQ, 7, None, 1),
+        "LEADER_VISIT_DOWN": _p(_CQ, 7, None, 1), "LEADER_COORDINATION": _p(_CQ, 7, None, 2), "STAFF_INCIDENT_REPORT": _p(_CQ, 8, None, 3),
+        "SPECIAL_SUPERVISION": _p(_CQ, 9), "SUPERVISION_CIRCULATED": _p(_CQ, 9), "MATTER_SUPERVISION": _p(_CQ, 9),
+        "ASSESSMENT": _p(_CQ, 10, 1), "ASSESSMENT_USED": _p(_CQ, 10, 1), "CADRE_CONSULTATION": _p(_CQ, 10, 2),
+        "ACCOUNTABILITY_CIRCULATED": _p(_CQ, 18),
     },
     failure_items={"DECISION_ERROR": 1, "RISK_ASSESSMENT_OMITTED": 1, "HANDLING_BREACH": 2, "PROCESSING_BREACH": 2,
                    "MASS_DISCIPLINE": 3, "COLLECTIVE_INCIDENT": 4, "EXTREME_INCIDENT": 4,

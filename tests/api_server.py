@@ -1,6 +1,6 @@
 """A live zeren API for the HTTP tests: the rule-case world plus enough
-matters for a page of 50, served by uvicorn on a free loopback port in a
-background thread, with one token per role."""
+matters for a page of 50, on the embedded store or on Neo4j, served by uvicorn
+on a free loopback port in a background thread, with one token per role."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import uvicorn
+from backends import BoltServer, neo4j_settings
 
 from test_rule_cases import _world, _write
 from zeren.api.app import create_app, open_services
@@ -62,17 +64,29 @@ def _free_port() -> int:
 
 
 @contextmanager
-def live_api(data_dir: Path, graph_name: str) -> Iterator[Live]:
-    settings = Settings(graph="embedded", data_dir=data_dir, graph_name=graph_name, cypher_timeout_ms=300,
-                        cypher_max_rows=100, cypher_max_length=2000)
+def live_api(data_dir: Path, graph_name: str, neo4j: BoltServer | None = None) -> Iterator[Live]:
+    """The API over a graph of the embedded store, or over ``neo4j``'s database."""
+    limits = {"cypher_timeout_ms": 300, "cypher_max_rows": 100, "cypher_max_length": 2000}
+    settings = (neo4j_settings(neo4j, data_dir, **limits) if neo4j is not None
+                else Settings(graph="embedded", data_dir=data_dir, graph_name=graph_name, **limits))  # type: ignore[arg-type]
     services = open_services(settings)
     services.store.clear()
     folder = _write(_world({"patch": extra_matters()}), Path(tempfile.mkdtemp(prefix="zeren-api-")))
     load_path(folder, services.store, settings=settings)
     tokens = {role: services.tokens.issue(f"test {role}", role)[1] for role in ROLES}
+    try:
+        with served(create_app(settings, services)) as url:
+            yield Live(url, services, tokens, settings)
+    finally:
+        services.store.clear()
+        services.store.close()
+
+
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port in a background thread; its URL."""
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, services), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -80,9 +94,7 @@ def live_api(data_dir: Path, graph_name: str) -> Iterator[Live]:
         time.sleep(0.02)
     assert server.started, "the API did not start"
     try:
-        yield Live(f"http://127.0.0.1:{port}", services, tokens, settings)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        services.store.clear()
-        services.store.close()

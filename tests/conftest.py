@@ -1,27 +1,29 @@
 """Shared fixtures. The embedded FalkorDB is started once per test session in
 a private temporary folder; each test gets a graph of its own on it.
 
-The Neo4j side (real Neo4j, or the ArcadeDB stand-in: see ``backends.py``) is
-started once per session, only by the tests that ask for it. ``any_store``
-runs a test on both sides; a test marked ``neo4j_only`` checks something only a
-real Neo4j enforces, so on the Neo4j side it skips when the stand-in serves.
+Neo4j (Community 5.26 from Maven Central, a server of the user's own, or a
+container: see ``backends.py``) is started once per session, only by the tests
+that ask for it. ``any_store`` runs a test on both stores. Without a Neo4j the
+tests needing it skip with the reason, or fail when ``ZEREN_REQUIRE_NEO4J`` is
+set (as CI does).
 """
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
+import httpx
 import pytest
+from api_server import Live, live_api
 from backends import BackendUnavailable, BoltServer, neo4j_side_server
 
 from zeren.graph.settings import Settings
 from zeren.graph.store import GraphStore, open_store
 from zeren.graph.store.neo4j_store import Neo4jStore
-
-NEEDS_REAL_NEO4J = "needs real Neo4j: the ArcadeDB stand-in does not enforce read-only mode / timeouts"
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +45,7 @@ def settings(data_dir: Path, _embedded_server: GraphStore) -> Settings:
 
 
 @pytest.fixture
-def store(settings: Settings) -> Iterator[GraphStore]:
+def embedded_store(settings: Settings) -> Iterator[GraphStore]:
     """A fresh, empty graph on the embedded store."""
     s = open_store(settings)
     yield s
@@ -51,29 +53,30 @@ def store(settings: Settings) -> Iterator[GraphStore]:
     s.close()
 
 
+@pytest.fixture
+def store(embedded_store: GraphStore) -> GraphStore:
+    """A fresh, empty graph on the embedded store (a module whose every test
+    runs on both stores overrides it with ``any_store``)."""
+    return embedded_store
+
+
 @pytest.fixture(scope="session")
 def neo4j_server() -> Iterator[BoltServer]:
-    """The Neo4j-side server for the whole session; skips the tests asking for
-    it when none can be had, with the reason."""
+    """The Neo4j server for the whole session; skips the tests asking for it
+    when none can be had, with the reason (fails them under ZEREN_REQUIRE_NEO4J)."""
     with ExitStack() as stack:
         try:
             server = stack.enter_context(neo4j_side_server())
         except BackendUnavailable as e:
-            pytest.skip(f"no Neo4j-side server: {e}")
+            if os.environ.get("ZEREN_REQUIRE_NEO4J"):
+                pytest.fail(f"no Neo4j server, and ZEREN_REQUIRE_NEO4J is set: {e}", pytrace=False)
+            pytest.skip(f"no Neo4j server: {e}")
         yield server
 
 
-@pytest.fixture(scope="session")
-def real_neo4j(neo4j_server: BoltServer) -> bool:
-    """True when the Neo4j side is a real Neo4j, not the ArcadeDB stand-in."""
-    return neo4j_server.is_real_neo4j
-
-
 @pytest.fixture
-def neo4j_store(request: pytest.FixtureRequest, neo4j_server: BoltServer) -> Iterator[GraphStore]:
-    """An empty graph on the Neo4j side, wiped before and after the test."""
-    if request.node.get_closest_marker("neo4j_only") and not neo4j_server.is_real_neo4j:
-        pytest.skip(NEEDS_REAL_NEO4J)
+def neo4j_store(neo4j_server: BoltServer) -> Iterator[GraphStore]:
+    """An empty graph on Neo4j, wiped before and after the test."""
     s = Neo4jStore(neo4j_server.uri, neo4j_server.user, neo4j_server.password, database=neo4j_server.database)
     try:
         s.clear()
@@ -85,16 +88,22 @@ def neo4j_store(request: pytest.FixtureRequest, neo4j_server: BoltServer) -> Ite
 
 @pytest.fixture(params=["embedded", "neo4j"])
 def any_store(request: pytest.FixtureRequest) -> GraphStore:
-    """A fresh, empty graph on each backend in turn: the embedded FalkorDB and
-    the Neo4j side."""
-    store: GraphStore = request.getfixturevalue("store" if request.param == "embedded" else "neo4j_store")
+    """A fresh, empty graph on each store in turn: the embedded FalkorDB and Neo4j."""
+    store: GraphStore = request.getfixturevalue(f"{request.param}_store")
     return store
 
 
-@pytest.fixture
-def engine(request: pytest.FixtureRequest, any_store: GraphStore) -> str:
-    """The engine behind ``any_store``: "falkordb", "neo4j" or "arcadedb"."""
-    if request.node.callspec.params["any_store"] == "embedded":
-        return "falkordb"
-    server: BoltServer = request.getfixturevalue("neo4j_server")
-    return server.kind
+@pytest.fixture(scope="module", params=["embedded", "neo4j"])
+def live(request: pytest.FixtureRequest, data_dir: Path, _embedded_server: GraphStore) -> Iterator[Live]:
+    """The API served over a real HTTP port, over the rule-case world, on each
+    store in turn (a module may narrow it with a ``live`` of its own)."""
+    neo4j = request.getfixturevalue("neo4j_server") if request.param == "neo4j" else None
+    with live_api(data_dir, f"{request.module.__name__.rpartition('.')[2]}_world", neo4j) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def client(live: Live) -> Iterator[httpx.Client]:
+    """An HTTP client of the ``live`` service."""
+    with httpx.Client(base_url=live.url, timeout=30) as c:
+        yield c

@@ -1,31 +1,18 @@
-"""The API through a real HTTP client against the running service, across roles."""
+"""The API through a real HTTP client against the running service, across
+roles, on each store in turn: the embedded FalkorDB and Neo4j."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from api_server import PETITIONER, Live, live_api
+from api_server import PETITIONER, Live
 from zeren.api import security
-from zeren.graph.store import GraphStore
-
-
-@pytest.fixture(scope="module")
-def live(data_dir: Path, _embedded_server: GraphStore) -> Iterator[Live]:
-    with live_api(data_dir, "api_world") as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def client(live: Live) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live.url, timeout=30) as c:
-        yield c
 
 
 def gql(client: httpx.Client, live: Live, role: str, query: str, variables: dict[str, Any] | None = None,
@@ -154,7 +141,7 @@ def test_a_page_of_fifty_matters_takes_a_bounded_number_of_store_round_trips(cli
     data = gql(client, live, "investigator", q)["data"]["matters"]["edges"]
     used = live.services.store.round_trips.count - before
     assert len(data) == 50 and all(e["node"]["territory"] for e in data)
-    assert used <= 4, f"{used} round trips for a page of 50 (one for the page, one per DataLoader)"
+    assert used <= 4, f"{used} queries for a page of 50 (one for the page, one per DataLoader)"
 
 
 def test_a_trace_over_graphql_reads_the_matter_once(client: httpx.Client, live: Live) -> None:

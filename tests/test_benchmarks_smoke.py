@@ -71,8 +71,7 @@ def test_the_harness_produces_every_figure_at_a_tiny_scale(tmp_path: Path) -> No
 @pytest.mark.slow
 def test_the_harness_runs_against_a_neo4j_protocol_server_when_neo4j_uri_is_set(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, neo4j_server) -> None:  # type: ignore[no-untyped-def]
-    # Against the Neo4j-side server of the suite (a real Neo4j when one is at
-    # hand, else the Bolt stand-in): the code path, not its speed.
+    # Against the suite's Neo4j: the code path, not its speed.
     run = _harness()
     monkeypatch.setenv("NEO4J_URI", neo4j_server.uri)
     monkeypatch.setenv("NEO4J_USER", neo4j_server.user)

@@ -91,3 +91,29 @@ def test_the_json_says_which_rule_sets_applied_to_each_finding_and_the_date_of_e
     assert data["judged_on"] == [{"part": "STANDING", "on": "2020-10-10", "what": data["judged_on"][0]["what"]}]
     sets = {(f["kind"], f["institution"]["id"]): f["rule_sets"] for f in data["findings"] if f["institution"]}
     assert sets[("SYSTEM", "N-TAX")] == ["CN-2016"] and sets[("SYSTEM", "CQ-TAX")] == ["CN-2016", "CQ-2017"]
+
+
+def test_compliance_prints_each_duty_of_each_unit_with_its_status_and_provision_in_both_languages(
+        world_env: dict[str, str]) -> None:
+    r = CliRunner().invoke(app, ["compliance", "500103", "2019"], env=world_env)
+    assert r.exit_code == 0, r.output
+    for text in ("每年至少开展一次专项督查", "special supervision", "未履行 unmet", "已履行 met", "无数据 unknown",
+                 "第九条", "Chongqing rules art. 9", "本地区", "定期"):
+        assert text in r.output, text
+
+
+def test_compliance_as_json_keeps_only_the_status_asked_for(world_env: dict[str, str]) -> None:
+    r = CliRunner().invoke(app, ["compliance", "500103", "2019", "--status", "UNMET", "--json"], env=world_env)
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    statuses = {d["status"] for u in out["units"] for d in u["duties"]}
+    assert statuses == {"UNMET"}
+    duty = next(d for u in out["units"] for d in u["duties"] if d["duty"] == "SPECIAL_SUPERVISION" and u["id"] == "500103")
+    assert duty["basis"]["label"] == "Chongqing rules art. 9" and "专项督查" in duty["basis"]["text"]
+
+
+def test_compliance_refuses_an_unknown_territory_and_a_bad_status(world_env: dict[str, str]) -> None:
+    r = CliRunner().invoke(app, ["compliance", "999999", "2019"], env=world_env)
+    assert r.exit_code == 2 and "no territory with id '999999'" in r.output
+    r = CliRunner().invoke(app, ["compliance", "500103", "2019", "--status", "DONE"], env=world_env)
+    assert r.exit_code == 2 and "not one of MET, UNMET, UNKNOWN" in r.output

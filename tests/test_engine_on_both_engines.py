@@ -1,5 +1,5 @@
 """The named queries are written once for both engines: the same world loaded
-into the embedded FalkorDB and into the Neo4j-side server gives the same
+into the embedded FalkorDB and into Neo4j gives the same
 findings, citations and recommendations."""
 
 from __future__ import annotations

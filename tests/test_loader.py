@@ -33,6 +33,13 @@ PETITIONER = "刘某某, resident of 7 Jiefangbei Rd"
 ACCUSATION_PARTS = ("The director ignored our letters", "told the contractor who wrote them")
 
 
+@pytest.fixture
+def store(any_store: GraphStore) -> GraphStore:
+    """Every loader test that writes a graph runs on both stores: the embedded
+    FalkorDB and Neo4j."""
+    return any_store
+
+
 # --------------------------------------------------------------------------- helpers
 
 @contextmanager

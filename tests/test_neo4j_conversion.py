@@ -84,6 +84,7 @@ def test_values_inside_lists_and_maps_are_converted(hydrator: _GraphHydrator) ->
     ("Neo.ClientError.Procedure.ProcedureNotFound", QuerySyntaxError),
     ("Neo.ClientError.Statement.ArithmeticError", StoreError),
     ("Neo.DatabaseError.General.UnknownError", StoreError),
+    ("Neo.TransientError.General.MemoryPoolOutOfMemoryError", StoreError),
 ])
 def test_a_server_error_maps_to_the_port_error_by_its_status_code(code: str, error: type[StoreError]) -> None:
     got = _translate(Neo4jError._hydrate_neo4j(code=code, message="from the server"))

@@ -22,12 +22,6 @@ def live(data_dir: Path, _embedded_server: GraphStore) -> Iterator[Live]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def client(live: Live) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live.url, timeout=30) as c:
-        yield c
-
-
 def _still_answers(client: httpx.Client, live: Live) -> None:
     assert client.get("/health").json()["status"] == "ok"
     r = client.post("/graphql", json={"query": '{ matter(id: "M-X001") { id } }'}, headers=live.auth("investigator"))

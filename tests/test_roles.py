@@ -14,7 +14,6 @@ import pytest
 from fastapi.routing import APIRoute
 
 from api_server import Live
-from test_api import client, live  # noqa: F401 - the live service of the API tests, started for this module too
 from zeren.api.app import create_app
 from zeren.api.gql.schema import build_schema
 from zeren.api.roles import CAPABILITIES, PERMISSIONS, ROLES, markdown_table, refusal
@@ -33,6 +32,7 @@ FIELDS: list[tuple[str, str, str, tuple[str, ...]]] = [
                                         '{ changes } }', ("counterfactual",)),
     ("Query.honoursDisqualified", "honours_roll", "{ honoursDisqualified(year: 2019) { id } }",
      ("honoursDisqualified",)),
+    ("Query.compliance", "compliance", '{ compliance(territory: "500103", year: 2019) { met } }', ("compliance",)),
     ("Query.auditLog", "audit_log", "{ auditLog(limit: 1) { field } }", ("auditLog",)),
     ("Person.record", "cadre_records", '{ person(id: "PER-S1") { record { measures { id } } } }',
      ("person", "record")),

@@ -442,3 +442,12 @@ def test_sichuan_slice(data, by_id) -> None:
     assert any(m["failure"] in {f["id"] for f in sc_fail} for m in data["measures"])
     sc_teams = [t for t in data["teams"] if by_id["institutions"][t["institution"]]["territory"].startswith("51")]
     assert sc_teams
+
+
+def test_the_facts_of_chapters_2_and_3_hold_a_met_and_an_unmet_case_on_purpose(data, by_id) -> None:
+    inspections = by_id["cadre_inspections"]
+    late = [c for c in data["consultations"] if c["on"] > inspections[c["inspection"]]["concluded_on"]]
+    assert [c["id"] for c in late] == ["CON-0002"]
+    ra = data["risk_assessments"][0]
+    assert by_id["decisions"][ra["decision"]]["major"] == "true" and ra["on"] <= by_id["decisions"][ra["decision"]]["on"]
+    assert {s["circulated"] for s in data["supervisions"] if s["kind"] == "SPECIAL"} == {"true", "false"}

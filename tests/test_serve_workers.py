@@ -138,15 +138,14 @@ def test_connections_spread_over_workers_a_dead_one_is_replaced_and_sigterm_stop
 
 @pytest.mark.slow
 def test_a_worker_that_cannot_start_stops_the_service_with_its_reason(tmp_path: Path) -> None:
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        dead = closed.getsockname()[1]  # bound, never listening: connections are refused
-        with serving(tmp_path, "--workers", "2", "--graph", f"falkordb://127.0.0.1:{dead}") as s:
-            code = s.proc.wait(timeout=60)
-            s.wait_for(r"before it was ready; stopping")
+    # A secret key each worker refuses as it starts (a store that cannot be
+    # reached is refused before any worker starts, in one line).
+    with serving(tmp_path, "--workers", "2", env={"ZEREN_SECRET_KEY": "not-a-fernet-key"}) as s:
+        code = s.proc.wait(timeout=60)
+        s.wait_for(r"before it was ready; stopping")
     assert code == 3  # uvicorn's start-up failure, passed on
     out = "".join(s.lines)
-    assert f"FalkorDB at falkordb://127.0.0.1:{dead} is not reachable" in out
+    assert "the secret key is not a Fernet key" in out
 
 
 def test_serve_reports_an_address_it_cannot_take(tmp_path: Path) -> None:

@@ -31,7 +31,9 @@ def _enum(name: str, extra: dict[str, tuple[str, str]] | None = None) -> type[En
     return strawberry.enum(Enum(name, members), description=f"{e.en} / {e.zh}")  # type: ignore[misc]
 
 
-ResponsibilityKind = _enum("ResponsibilityKind", {"FAILURE": ("the failure and the item it falls under", "失职失责情形")})
+ResponsibilityKind = _enum("ResponsibilityKind", {"FAILURE": ("the failure and the item it falls under", "失职失责情形"),
+                                                 "EVIDENCE": ("evidence toward the failure's item (a decision "
+                                                              "without a required risk assessment)", "证据")})
 Subject = _enum("Subject")
 Channel = _enum("Channel")
 MatterForm = _enum("MatterForm")
@@ -144,7 +146,8 @@ class Finding:
 
     @staticmethod
     def of(f: FindingRecord) -> Finding:
-        kl = label("ResponsibilityKind", f.kind) if f.kind != "FAILURE" else Label(en="failure", zh="失职失责情形")
+        kl = {"FAILURE": Label(en="failure", zh="失职失责情形"), "EVIDENCE": Label(en="evidence", zh="证据")}.get(
+            f.kind) or label("ResponsibilityKind", f.kind)
         return Finding(
             kind=ResponsibilityKind[f.kind], kind_label=kl, rule=f.rule, person=NodeRef.of(f.person),  # type: ignore[misc]
             post=NodeRef.of(f.post), institution=NodeRef.of(f.institution), territory=NodeRef.of(f.territory),

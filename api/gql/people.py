@@ -27,6 +27,43 @@ class Tenure:
     valid_to: dt.date | None
 
 
+@strawberry.type(description="An assessment (art. 10 ¶1) of a unit the cadre led, while in the post.")
+class CadreAssessment:
+    id: strawberry.ID
+    post: strawberry.ID
+    institution: strawberry.ID
+    result: str
+    period_from: dt.date
+    period_to: dt.date
+    used_in_appraisal: bool | None
+    follow_up: str | None
+
+
+@strawberry.type(description="An inspection of the cadre (干部考察) and whether the petition department was heard "
+                             "before it concluded (national art. 10 ¶2, Chongqing art. 10 ¶2).")
+class CadreInspection:
+    id: strawberry.ID
+    by: strawberry.ID
+    post: strawberry.ID | None = strawberry.field(description="the post considered for")
+    started_on: dt.date
+    concluded_on: dt.date | None
+    heard_before: bool
+    heard_on: dt.date | None
+    petition_department: strawberry.ID | None
+
+
+@strawberry.type(description="The cadre's own petition work (national art. 4 ¶3; Chongqing art. 7), or a matter "
+                             "held (包案), in the post recorded.")
+class CadreDutyRecord:
+    id: strawberry.ID
+    kind: str = strawberry.field(description="a LeaderActivityKind code, or CASE_HOLDING")
+    post: strawberry.ID | None
+    on: dt.date | None
+    to: dt.date | None
+    matter: strawberry.ID | None
+    count: int | None
+
+
 @strawberry.type(description="Petition-work accountability record of a cadre (national art. 10 ¶2; Chongqing "
                              "art. 10 ¶2, art. 18): every finding and measure across posts and time.")
 class CadreRecord:
@@ -34,6 +71,32 @@ class CadreRecord:
     recommendations: list[Recommendation]
     measures: list[Measure]
     basis: list[Provision]
+    assessments: list[CadreAssessment]
+    inspections: list[CadreInspection]
+    petition_work: list[CadreDutyRecord] = strawberry.field(
+        description="letters read, receptions, coordinations and case-holdings, by post")
+
+
+def _cadre_duties(rec: dict) -> dict:  # type: ignore[type-arg]
+    work = [CadreDutyRecord(id=a["id"], kind=a["kind"], post=a.get("post"), on=a.get("on"), to=None,
+                            matter=a.get("matter"), count=a.get("count")) for a in rec["activities"]]
+    work += [CadreDutyRecord(id=h.get("id") or h["matter"], kind="CASE_HOLDING", post=h.get("post"),
+                             on=h.get("valid_from"), to=h.get("valid_to"), matter=h["matter"], count=None)
+             for h in rec["case_holdings"]]
+    return {
+        "assessments": [CadreAssessment(id=x["assessment"]["id"], post=x["post"], institution=x["institution"],
+                                        result=x["assessment"]["result"], period_from=x["assessment"]["period_from"],
+                                        period_to=x["assessment"]["period_to"],
+                                        used_in_appraisal=x["assessment"].get("used_in_appraisal"),
+                                        follow_up=x["assessment"].get("follow_up")) for x in rec["assessments"]],
+        "inspections": [CadreInspection(id=i["inspection"]["id"], by=i["inspection"]["by"],
+                                        post=i["inspection"].get("post"), started_on=i["inspection"]["started_on"],
+                                        concluded_on=i["inspection"].get("concluded_on"),
+                                        heard_before=i["heard_before"] is not None,
+                                        heard_on=i["heard_before"]["on"] if i["heard_before"] else None,
+                                        petition_department=i["heard_before"]["petition_department"]
+                                        if i["heard_before"] else None) for i in rec["inspections"]],
+        "petition_work": sorted(work, key=lambda w: (w.on or dt.date.min, str(w.id)))}
 
 
 @strawberry.type(description="A person.")
@@ -50,7 +113,7 @@ class Person:
         return CadreRecord(findings=[Finding.of(f) for f in rec["findings"]],
                            recommendations=[Recommendation.of(r) for r in rec["recommendations"]],
                            measures=[Measure.of(m) for m in rec["measures"]],
-                           basis=[Provision.of(b) for b in rec["basis"]])
+                           basis=[Provision.of(b) for b in rec["basis"]], **_cadre_duties(rec))
 
 
 async def person(info: Info[Context, None], id: strawberry.ID) -> Person:

@@ -18,7 +18,7 @@ from zeren.graph.settings import Settings
 from zeren.rules.engine import EngineError
 from zeren.rules.facts import NotFound
 
-from . import institutions, matters, people, search
+from . import compliance, institutions, matters, people, search
 
 # Errors whose message is meant for the caller; anything else is masked.
 VISIBLE_ERRORS = (NotFound, EngineError, PermissionError, AuditUnavailable)
@@ -50,6 +50,11 @@ class Query:
                           permission_classes=MATTERS)
     counterfactual = gql_field(resolver=people.counterfactual, permission_classes=MATTERS,
                                description="An evaluation with stated changes, without writing to the graph.")
+    compliance = gql_field(
+        resolver=compliance.compliance, permission_classes=[may("compliance")],
+        description="Each duty of chapters 2-3 (supervision, assessment, leaders' own petition work, risk assessment, "
+                    "…) of every region, department and system of a territory in a year: met, unmet or unknown, "
+                    "with the facts and the provision (investigators, supervision teams, petition bureaus).")
     audit_log = gql_field(resolver=people.audit_log, description="Reads of protected fields (admin only).",
                           permission_classes=[may("audit_log")])
 

@@ -1,9 +1,12 @@
 """Neo4j adapter through the official driver (``bolt://``, ``neo4j://`` cluster
 routing, ``neo4j+s://``). Reads go through READ access mode, which Neo4j
-enforces; every query carries a timeout."""
+enforces; every query carries a timeout. Opening the store runs one query on
+its database, so a server that is down, refuses the password or lacks the
+database is reported at once, in one line."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -16,6 +19,17 @@ from neo4j.time import Date, DateTime
 
 from .base import (ConstraintViolation, Counters, GraphStore, QuerySyntaxError, QueryTimeout, ReadOnlyViolation,
                    ReadResult, Row, StoreError)
+
+# The driver logs a failed routing request at ERROR level before raising it:
+# without a handler of the application's, Python's last-resort handler would
+# print it beside zeren's own one-line message.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
+
+# Seconds to open a connection (the driver's default is 30), and to retry a
+# query the driver deems worth retrying (also 30 by default): a server that
+# does not answer is reported within seconds.
+CONNECT_TIMEOUT_S = 5.0
+RETRY_TIME_S = 5.0
 
 
 def to_plain(v: Any) -> Any:
@@ -70,6 +84,8 @@ def _translate(e: Exception) -> StoreError:
     """Map a driver error to the port's errors by its Neo4j status code."""
     code = getattr(e, "code", "") or ""
     msg = getattr(e, "message", None) or str(e)
+    if "MemoryPoolOutOfMemoryError" in code:  # a refusal, not a timeout, though the server stops it too
+        return StoreError(f"refused: the query needs more memory than the server allows a transaction ({msg})")
     if "TransactionTimedOut" in code or "Terminated" in code or "timed out" in msg.lower():
         return QueryTimeout(f"query timed out: {msg}")
     if "ForbiddenOnReadOnlyDatabase" in code or "AccessMode" in code or "read" in code.lower() and "Forbidden" in code:
@@ -81,15 +97,59 @@ def _translate(e: Exception) -> StoreError:
     return StoreError(msg)
 
 
+def _one_line(e: BaseException) -> str:
+    """The most telling message of an error, its causes and exception groups
+    (the reason a connection failed, not only that routing did), on one line."""
+    seen: list[str] = []
+
+    def walk(x: BaseException | None) -> None:
+        while x is not None and len(seen) < 20:
+            text = getattr(x, "message", None) or str(x)  # a server error's message, without its status fields
+            seen.append(" ".join(str(text).split()) or type(x).__name__)
+            for sub in getattr(x, "exceptions", ()):
+                walk(sub)
+            x = x.__cause__ or x.__context__
+
+    walk(e)
+    telling = [m for m in seen if "reason" in m or "Errno" in m or "resolve" in m]
+    return (telling[-1] if telling else seen[0])[:400]
+
+
 class Neo4jStore(GraphStore):
     dialect = "neo4j"
 
     def __init__(self, uri: str, user: str, password: str, *, database: str = "neo4j", timeout_ms: int = 10_000) -> None:
         super().__init__()
-        self._driver = GraphDatabase.driver(uri, auth=(user, password) if password else None)
         self._db = database
         self._timeout_s = timeout_ms / 1000
         self.description = f"Neo4j at {uri} (database {database})"
+        try:
+            self._driver = GraphDatabase.driver(uri, auth=(user, password) if password else None,
+                                                connection_timeout=CONNECT_TIMEOUT_S,
+                                                max_transaction_retry_time=RETRY_TIME_S)
+        except (ValueError, nx.ConfigurationError) as e:
+            raise StoreError(f"Neo4j URI {uri!r} is not usable: {_one_line(e)}") from None
+        try:
+            self._check(uri, user)
+        except BaseException:
+            self._driver.close()
+            raise
+
+    def _check(self, uri: str, user: str) -> None:
+        """Run ``RETURN 1`` on the database once (no retries): the server
+        answers, takes the credentials and has the database, or StoreError
+        says which of these failed, in one line."""
+        try:
+            with self._driver.session(database=self._db) as s:
+                s.run("RETURN 1").consume()
+        except nx.AuthError as e:
+            raise StoreError(f"Neo4j at {uri} refused user {user!r}: {_one_line(e)}") from None
+        except nx.ServiceUnavailable as e:
+            raise StoreError(f"Neo4j at {uri} is not reachable: {_one_line(e)}") from None
+        except (nx.Neo4jError, nx.DriverError, ValueError, OSError) as e:
+            if "DatabaseNotFound" in (getattr(e, "code", "") or ""):
+                raise StoreError(f"Neo4j at {uri} has no database {self._db!r}") from None
+            raise StoreError(f"Neo4j at {uri} cannot be used: {_one_line(e)}") from None
 
     def _timeout_s_for(self, timeout_ms: int | None) -> float:
         """The timeout in seconds the driver sends: the one given, else the default."""
@@ -112,25 +172,23 @@ class Neo4jStore(GraphStore):
                   timeout_ms: int, max_rows: int) -> ReadResult:
         self.round_trips.tick()
 
-        def work(tx: neo4j.ManagedTransaction) -> ReadResult:
-            result = tx.run(query, _params(params))
-            keys = list(result.keys())
-            rows: list[list[Any]] = []
-            truncated = False
-            for rec in result:
-                if len(rows) >= max_rows:
-                    truncated = True
-                    break
-                rows.append([to_plain(rec[k]) for k in keys])
-            result.consume()
-            return ReadResult(keys, rows, truncated)
-
-        # A transaction function cannot run a ``Query`` object: its timeout
-        # travels with the function instead.
-        timed = neo4j.unit_of_work(timeout=self._timeout_s_for(timeout_ms))(work)
+        # One auto-commit transaction in READ access mode, which the server
+        # enforces, with the timeout inside the query: no retries, so a query
+        # the server refuses (its memory limit is a "transient" error) is
+        # answered at once instead of sent again for the driver's retry time.
         try:
             with self._driver.session(database=self._db, default_access_mode=neo4j.READ_ACCESS) as s:
-                return s.execute_read(timed)
+                result = s.run(self._q(query, timeout_ms), _params(params))
+                keys = list(result.keys())
+                rows: list[list[Any]] = []
+                truncated = False
+                for rec in result:
+                    if len(rows) >= max_rows:
+                        truncated = True
+                        break
+                    rows.append([to_plain(rec[k]) for k in keys])
+                result.consume()
+                return ReadResult(keys, rows, truncated)
         except (nx.Neo4jError, nx.DriverError) as e:
             raise _translate(e) from e
 

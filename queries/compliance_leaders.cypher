@@ -1,0 +1,9 @@
+// Chapters 2-3 (national art. 4 ¶3, Chongqing art. 7): the leadership-team posts
+// of institutions of the given territories held at some time in the period,
+// with their holders. Params: $territories, $from, $to
+UNWIND $territories AS tid
+MATCH (t:Territory {id: tid})
+WITH t
+MATCH (t)<-[:IN_TERRITORY]-(i:Institution)<-[:POST_AT]-(p:Post)<-[h:HOLDS]-(per:Person)
+WHERE p.role <> 'STAFF' AND h.valid_from <= date($to) AND (h.valid_to IS NULL OR h.valid_to >= date($from))
+RETURN i.id AS institution, p {.*} AS post, per {.id, .name} AS person, h {.*} AS tenure

@@ -1,0 +1,715 @@
+"""Compliance with the duties of chapters 2-3 that are not about a single
+matter (national art. 4 ¶3, 9, 10; Chongqing art. 4 ¶1, 5 ¶1, 7, 8, 9, 10, 18):
+for every region, department and system of a territory and a year, each duty
+that applies to it under the rule sets in force, met / unmet / unknown, with
+the facts that show it and the provision it rests on.
+
+The facts are fetched first, in one round trip of named queries
+(:func:`fetch`); the duties below are pure rule units over them. A duty is a
+rule key: the rule sets binding the unit (those of its own territory, in force
+on the last day of the year) say which provision states it, and a duty no
+rule set in force states does not apply.
+
+Met, unmet, unknown. Records show a duty met. Where they show nothing, the
+duty is *unmet* only if the unit's ledger (台账) for the year is held complete
+for that duty; otherwise it is *unknown*: no data, never shown as met.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from zeren import queries
+from zeren.graph.store.base import GraphStore
+
+from .facts import NotFound, Props
+from .findings import Gap
+from .rulesets import Applicable, NoRuleSet, Provision, RuleSet, applicable
+
+MET, UNMET, UNKNOWN = "MET", "UNMET", "UNKNOWN"
+REGION_ORGANS = ("PARTY_COMMITTEE", "GOVERNMENT", "PETITION_DEPARTMENT")  # whose records count for a region
+REGION_TEAMS = ("PARTY_COMMITTEE", "GOVERNMENT")  # whose leaders are the region's leaders
+BY_REFERENCE = "STATE_OWNED_ENTERPRISE"
+
+
+# --------------------------------------------------------------------------- answers
+
+@dataclass(frozen=True)
+class Fact:
+    """A record shown for a duty: its kind, key, date and what it says."""
+
+    label: str
+    id: str
+    text: str
+    on: date | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "id": self.id, "text": self.text, "on": self.on.isoformat() if self.on else None}
+
+
+@dataclass
+class DutyAnswer:
+    duty: str  # a Duty code, also the rule key
+    status: str  # MET, UNMET or UNKNOWN
+    basis: Provision
+    period: tuple[date, date]  # the part of the year the duty was in force
+    facts: list[Fact] = field(default_factory=list)
+    note: str = ""
+    not_formalised: str = ""
+    rule_sets: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"duty": self.duty, "status": self.status, "basis": self.basis.as_dict(),
+                "period": [self.period[0].isoformat(), self.period[1].isoformat()],
+                "facts": [f.as_dict() for f in self.facts], "note": self.note,
+                "not_formalised": self.not_formalised, "rule_sets": list(self.rule_sets)}
+
+
+@dataclass
+class Unit:
+    """A region (a territory, through its party committee and government), a
+    department, or a system (a department at the top of a vertical line)."""
+
+    scope: str  # UnitScope: REGION, DEPARTMENT or SYSTEM
+    id: str  # the territory's code for a region, the institution's id otherwise
+    name: str
+    territory: Props
+    organs: list[Props]  # institutions whose records count for the unit
+    kind: str = ""  # the institution's kind (a department or system)
+    note: str = ""
+    duties: list[DutyAnswer] = field(default_factory=list)
+    rule_sets: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"scope": self.scope, "id": self.id, "name": self.name,
+                "territory": {"id": self.territory["id"], "name": self.territory.get("name")},
+                "kind": self.kind, "note": self.note, "rule_sets": self.rule_sets,
+                "duties": [d.as_dict() for d in self.duties]}
+
+
+@dataclass
+class Report:
+    territory: Props
+    year: int
+    units: list[Unit] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    rule_sets: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out = {MET: 0, UNMET: 0, UNKNOWN: 0}
+        for u in self.units:
+            for d in u.duties:
+                out[d.status] += 1
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"territory": {"id": self.territory["id"], "name": self.territory.get("name")}, "year": self.year,
+                "rule_sets": self.rule_sets, "counts": self.counts(), "units": [u.as_dict() for u in self.units],
+                "gaps": [g.as_dict() for g in self.gaps]}
+
+
+# --------------------------------------------------------------------------- facts
+
+@dataclass
+class ComplianceFacts:
+    root: Props
+    year: int
+    territories: dict[str, Props]
+    parents: dict[str, str | None]
+    chains: dict[str, list[str]]  # territory -> itself and its ancestors, nearest first
+    institutions: dict[str, Props]
+    by_territory: dict[str, list[Props]]
+    systems: dict[str, int]  # head of a system -> departments below it
+    records: dict[str, dict[str, list[Props]]]  # record kind -> institution id -> rows
+    ledgers: dict[str, list[Props]]  # institution id -> its ledgers of the year
+
+
+RECORD_QUERIES = ("compliance_supervisions", "compliance_assessments", "compliance_leaders", "compliance_activities",
+                  "compliance_case_holdings", "compliance_decisions", "compliance_lists", "compliance_inspections",
+                  "compliance_circulations", "compliance_collective")
+
+
+def fetch(store: GraphStore, territory: str, year: int) -> ComplianceFacts:
+    """Everything the duties need for ``territory`` and below in ``year``:
+    three round trips (the root's chain and the units; the records)."""
+    chain_rows, unit_rows = queries.run_many(store, [("territory_chain", {"territory": territory}),
+                                                     ("compliance_units", {"territory": territory})])
+    if not chain_rows:
+        raise NotFound("territory", territory)
+    root = chain_rows[0]["territory"]
+    above = [r["territory"]["id"] for r in chain_rows]
+    territories = {r["territory"]["id"]: r["territory"] for r in unit_rows}
+    parents = {r["territory"]["id"]: r["parent"] for r in unit_rows}
+    by_territory = {r["territory"]["id"]: sorted(r["institutions"], key=lambda i: i["id"]) for r in unit_rows}
+    institutions = {i["id"]: i for rows in by_territory.values() for i in rows}
+    chains: dict[str, list[str]] = {territory: above}
+
+    def chain_of(tid: str) -> list[str]:
+        if tid not in chains:
+            parent = parents.get(tid)
+            chains[tid] = [tid, *(chain_of(parent) if parent else [])]
+        return chains[tid]
+
+    for tid in territories:
+        chain_of(tid)
+    tids = sorted(territories)
+    span = {"territories": tids, "from": f"{year:04d}-01-01", "to": f"{year:04d}-12-31"}
+    answers = queries.run_many(store, [
+        ("compliance_systems", span), ("compliance_ledgers", {"territories": tids, "year": year}),
+        *[(name, span) for name in RECORD_QUERIES]])
+    systems = {r["institution"]: r["lower"] for r in answers[0]}
+    ledgers: dict[str, list[Props]] = defaultdict(list)
+    for r in answers[1]:
+        ledgers[r["institution"]].append(r["ledger"])
+    records: dict[str, dict[str, list[Props]]] = {}
+    for name, rows in zip(RECORD_QUERIES, answers[2:], strict=True):
+        per: dict[str, list[Props]] = defaultdict(list)
+        for r in rows:
+            per[r["institution"]].append(r)
+        records[name.removeprefix("compliance_")] = per
+    return ComplianceFacts(root, year, territories, parents, chains, institutions, by_territory, systems, records,
+                           ledgers)
+
+
+def units_of(facts: ComplianceFacts) -> tuple[list[Unit], list[Gap]]:
+    """The regions, departments and systems of the territory, in the order of
+    the territories' codes: each region, then its departments and systems."""
+    units: list[Unit] = []
+    gaps: list[Gap] = []
+    for tid in sorted(facts.territories):
+        t = facts.territories[tid]
+        insts = facts.by_territory.get(tid, [])
+        organs = [i for i in insts if i.get("kind") in REGION_ORGANS]
+        # The nation answers as a region through its central organs; the data may
+        # hold only the national petition bureau (national art. 10 ¶3).
+        if any(i.get("kind") in REGION_TEAMS for i in insts) or (t.get("level") == "NATION" and organs):
+            units.append(Unit("REGION", tid, str(t.get("name")), t, organs))
+        elif insts:
+            gaps.append(Gap(f"region {t.get('name')} ({tid})",
+                            "has no party committee or government of its own: its duties as a region are those of "
+                            "the level above (its dispatched agencies are listed as departments)"))
+        for i in insts:
+            if i.get("kind") in REGION_TEAMS:
+                continue
+            note = ("applies the rules by reference (参照执行, national art. 2 ¶3, Chongqing art. 2 ¶3)"
+                    if i.get("kind") == BY_REFERENCE else "")
+            units.append(Unit("DEPARTMENT", i["id"], str(i.get("name")), t, [i], str(i.get("kind")), note))
+            if i["id"] in facts.systems:
+                units.append(Unit("SYSTEM", i["id"], f"{i.get('name')} ({i.get('system') or ''} system)", t, [i],
+                                  str(i.get("kind")), f"{facts.systems[i['id']]} department(s) below it in the "
+                                                       "period"))
+    return units, gaps
+
+
+# --------------------------------------------------------------------------- context
+
+@dataclass
+class DutyContext:
+    facts: ComplianceFacts
+    unit: Unit
+    app: Applicable
+    registry: dict[str, RuleSet]
+
+    @property
+    def year(self) -> int:
+        return self.facts.year
+
+    def period(self, key: str) -> tuple[date, date]:
+        """The part of the year in which a rule set stating ``key`` was in force."""
+        start = min(s.in_force for s in self.app.sets if key in s.provisions)
+        return max(start, date(self.year, 1, 1)), date(self.year, 12, 31)
+
+    def rows(self, record: str, organs: Iterable[Props] | None = None) -> list[Props]:
+        per = self.facts.records[record]
+        return [r for o in (self.unit.organs if organs is None else organs) for r in per.get(o["id"], [])]
+
+    def team_organs(self) -> list[Props]:
+        if self.unit.scope == "REGION":
+            return [i for i in self.facts.by_territory.get(self.unit.territory["id"], [])
+                    if i.get("kind") in REGION_TEAMS]
+        return self.unit.organs
+
+    def territory_institutions(self) -> list[Props]:
+        return self.facts.by_territory.get(self.unit.territory["id"], [])
+
+    def ledger(self, duty: str, organs: Iterable[Props] | None = None) -> list[Props]:
+        """The ledgers of the year, kept by ``organs`` (default: the unit's), held complete for ``duty``."""
+        return [le for o in (self.unit.organs if organs is None else organs)
+                for le in self.facts.ledgers.get(o["id"], []) if duty in (le.get("duties") or [])]
+
+    def answer(self, duty: str, shown: bool, facts: list[Fact], *, note: str = "", not_formalised: str = "",
+               ledger_organs: Iterable[Props] | None = None, missing: str = "", can_be_unmet: bool = True
+               ) -> DutyAnswer:
+        """MET when the records show the duty done; otherwise UNMET when a
+        ledger held complete for it is there (and ``can_be_unmet``), else UNKNOWN."""
+        held = self.ledger(duty, ledger_organs)
+        if shown:
+            status, why = MET, ""
+        elif held and can_be_unmet:
+            status = UNMET
+            why = (f"{missing or 'no such record'}; the ledger {', '.join(le['id'] for le in held)} is held "
+                   "complete for this duty")
+        else:
+            status = UNKNOWN
+            why = (f"{missing or 'no such record'}; " + (
+                "the text leaves it to people whether the duty arose, so no record is not a failure"
+                if not can_be_unmet else "no ledger held complete for this duty: no data, not shown as met"))
+        start, end = self.period(duty)
+        if start > date(self.year, 1, 1):
+            why = "; ".join(x for x in (why, f"in force from {start.isoformat()}: judged on the rest of the year")
+                            if x)
+        return DutyAnswer(duty, status, self.app.cite(duty), (start, end), facts,
+                          "; ".join(x for x in (note, why) if x), not_formalised, tuple(self.app.ids))
+
+
+def _in(d: date | None, period: tuple[date, date]) -> bool:
+    return d is not None and period[0] <= d <= period[1]
+
+
+# --------------------------------------------------------------------------- duties
+
+Rule = Callable[[DutyContext], DutyAnswer | None]
+
+
+@dataclass(frozen=True)
+class Duty:
+    key: str
+    scopes: frozenset[str]
+    fn: Rule
+
+    @property
+    def doc(self) -> str:
+        return (self.fn.__doc__ or "").strip()
+
+
+DUTIES: list[Duty] = []
+
+
+def duty(key: str, *scopes: str) -> Callable[[Rule], Rule]:
+    def deco(fn: Rule) -> Rule:
+        DUTIES.append(Duty(key, frozenset(scopes), fn))
+        return fn
+    return deco
+
+
+ALL = ("REGION", "DEPARTMENT", "SYSTEM")
+UNITS = ("REGION", "DEPARTMENT")
+
+
+def _supervisions(ctx: DutyContext, kind: str, key: str) -> list[Props]:
+    period = ctx.period(key)
+    return [r["supervision"] for r in ctx.rows("supervisions") if r["supervision"].get("kind") == kind
+            and r["supervision"].get("scope") == ctx.unit.scope and _in(r["supervision"].get("started_on"), period)]
+
+
+def _supervision_fact(s: Props) -> Fact:
+    target = s.get("territory") or s.get("institution") or s.get("matter") or ""
+    text = f"{s.get('kind')} supervision by {s.get('organ')} of {target}: {s.get('topic') or ''}".rstrip(": ")
+    if s.get("circulated") is True:
+        text += f"; circulated{' on ' + s['circulated_on'].isoformat() if s.get('circulated_on') else ''}"
+    elif s.get("circulated") is False:
+        text += "; not circulated"
+    return Fact("Supervision", s["id"], text, s.get("started_on"))
+
+
+@duty("SPECIAL_SUPERVISION", *ALL)
+def special_supervision(ctx: DutyContext) -> DutyAnswer:
+    """National art. 9 / Chongqing art. 9: "各级党政机关应当将信访工作纳入督查范围，对本地区、本部门、本系统
+    信访工作开展和责任落实情况，每年至少（组织）开展一次专项督查".
+
+    Met by a special supervision of the unit's scope (region, department or
+    system) started in the year by one of its organs (for a region: its party
+    committee, government or petition department).
+    Not formalised: which organ of a region organises it is left to the region."""
+    found = _supervisions(ctx, "SPECIAL", "SPECIAL_SUPERVISION")
+    return ctx.answer("SPECIAL_SUPERVISION", bool(found), [_supervision_fact(s) for s in found],
+                      missing=f"no special supervision of the {ctx.unit.scope.lower()} recorded in {ctx.year}",
+                      not_formalised="not formalised: which organ of a region organises the supervision is left "
+                                     "to the region; its party committee, government and petition department count"
+                      if ctx.unit.scope == "REGION" else "")
+
+
+@duty("SUPERVISION_CIRCULATED", *ALL)
+def supervision_circulated(ctx: DutyContext) -> DutyAnswer:
+    """National art. 9 / Chongqing art. 9: "并在适当范围内通报督查情况".
+
+    Met when a special supervision of the year has its findings circulated;
+    unmet when every one recorded was not; unknown when none says.
+    Not formalised: what scope is "appropriate" (适当范围)."""
+    found = _supervisions(ctx, "SPECIAL", "SUPERVISION_CIRCULATED")
+    facts = [_supervision_fact(s) for s in found]
+    nf = "not formalised: what scope of circulation is appropriate (适当范围) is left to people; zeren takes the " \
+         "record's circulated flag"
+    if found and all(s.get("circulated") is False for s in found):
+        return DutyAnswer("SUPERVISION_CIRCULATED", UNMET, ctx.app.cite("SUPERVISION_CIRCULATED"),
+                          ctx.period("SUPERVISION_CIRCULATED"), facts,
+                          "every special supervision of the year is recorded as not circulated", nf,
+                          tuple(ctx.app.ids))
+    shown = any(s.get("circulated") is True for s in found)
+    return ctx.answer("SUPERVISION_CIRCULATED", shown, facts, not_formalised=nf, can_be_unmet=False,
+                      missing="no special supervision of the year" if not found else
+                      "no supervision of the year records whether its findings were circulated")
+
+
+@duty("MATTER_SUPERVISION", *UNITS)
+def matter_supervision(ctx: DutyContext) -> DutyAnswer:
+    """Chongqing art. 9: "重要信访事项、信访突出问题及时督查".
+
+    The supervisions of matters by the unit's organs in the year, with the days
+    from the start of each to its end.
+    Not formalised: which matters are important and what is "in time" (及时);
+    no record is therefore never a failure, only unknown."""
+    found = [r["supervision"] for r in ctx.rows("supervisions") if r["supervision"].get("kind") == "MATTER"
+             and _in(r["supervision"].get("started_on"), ctx.period("MATTER_SUPERVISION"))]
+    facts = [_supervision_fact(s) for s in found]
+    return ctx.answer("MATTER_SUPERVISION", bool(found), facts, can_be_unmet=False,
+                      missing="no supervision of a matter recorded",
+                      not_formalised="not formalised: which matters are important (重要) and what is in time (及时) "
+                                     "are left to people")
+
+
+def _assessments(ctx: DutyContext, key: str) -> list[Props]:
+    period = ctx.period(key)
+    out = []
+    for r in ctx.rows("assessments"):
+        a = r["assessment"]
+        if not (a["period_from"] <= period[1] and a["period_to"] >= period[0]):
+            continue
+        if ctx.unit.scope == "SYSTEM" and a.get("scope") != "SYSTEM":
+            continue
+        if ctx.unit.scope == "DEPARTMENT" and a.get("scope") == "SYSTEM":
+            continue
+        out.append(a)
+    return out
+
+
+def _assessment_fact(a: Props) -> Fact:
+    target = a.get("territory") or a.get("institution") or ""
+    used = {True: "; used in the comprehensive appraisal", False: "; not used in the comprehensive appraisal"}.get(
+        a.get("used_in_appraisal"), "")
+    follow = f"; follow-up {a['follow_up']}" if a.get("follow_up") else ""
+    return Fact("Assessment", a["id"], f"assessment by {a.get('assessor')} of {target} for "
+                f"{a['period_from'].isoformat()}..{a['period_to'].isoformat()}: {a.get('result')}{used}{follow}",
+                a.get("on"))
+
+
+@duty("ASSESSMENT", *ALL)
+def assessment(ctx: DutyContext) -> DutyAnswer:
+    """National art. 10 ¶1 / Chongqing art. 10 ¶1: "定期对本地区、本部门、本系统信访工作情况进行考核".
+
+    Met by an assessment by one of the unit's organs whose period covers part
+    of the year (for a system: an assessment of the system).
+    Not formalised: "定期" (periodically) sets no interval; zeren asks for one
+    assessment covering part of each year."""
+    found = _assessments(ctx, "ASSESSMENT")
+    return ctx.answer("ASSESSMENT", bool(found), [_assessment_fact(a) for a in found],
+                      missing=f"no assessment covering {ctx.year} recorded",
+                      not_formalised="not formalised: 定期 (periodically) sets no interval; zeren asks for an "
+                                     "assessment covering part of each year")
+
+
+@duty("ASSESSMENT_USED", *ALL)
+def assessment_used(ctx: DutyContext) -> DutyAnswer:
+    """National art. 10 ¶1 / Chongqing art. 10 ¶1: "考核结果作为对领导班子和领导干部综合考评的重要参考".
+
+    Met when every assessment of the year is recorded as used in the
+    comprehensive appraisal; unmet when one is recorded as not used."""
+    found = _assessments(ctx, "ASSESSMENT_USED")
+    facts = [_assessment_fact(a) for a in found]
+    unused = [a["id"] for a in found if a.get("used_in_appraisal") is False]
+    if unused:
+        return DutyAnswer("ASSESSMENT_USED", UNMET, ctx.app.cite("ASSESSMENT_USED"), ctx.period("ASSESSMENT_USED"),
+                          facts, f"recorded as not used in the comprehensive appraisal: {', '.join(unused)}", "",
+                          tuple(ctx.app.ids))
+    shown = bool(found) and all(a.get("used_in_appraisal") is True for a in found)
+    return ctx.answer("ASSESSMENT_USED", shown, facts, can_be_unmet=False,
+                      missing="no assessment of the year" if not found else
+                      "an assessment of the year does not record whether its result was used")
+
+
+@duty("PROVINCIAL_ASSESSMENT", "REGION")
+def provincial_assessment(ctx: DutyContext) -> DutyAnswer | None:
+    """National art. 10 ¶3: "国家信访局负责对各省、自治区、直辖市信访工作情况进行年度考核。对工作成效明显的
+    省、自治区、直辖市予以通报表扬；对问题较多的省、自治区、直辖市，加强工作指导，督促解决存在的问题".
+
+    For the nation: every province-level unit assessed by the national
+    petition bureau for the year, each with its result and follow-up.
+    Not formalised: what counts as "marked results" (成效明显) or "many
+    problems" (问题较多); the follow-up recorded is shown beside the result."""
+    if ctx.unit.territory.get("level") != "NATION":
+        return None
+    period = ctx.period("PROVINCIAL_ASSESSMENT")
+    provinces = sorted(t for t, p in ctx.facts.parents.items() if p == ctx.unit.id
+                       and ctx.facts.territories[t].get("level") == "PROVINCE")
+    bureaus = [i for i in ctx.territory_institutions() if i.get("kind") == "PETITION_DEPARTMENT"]
+    got: dict[str, Props] = {}
+    for r in ctx.rows("assessments", bureaus):
+        a = r["assessment"]
+        if a.get("territory") in provinces and a["period_from"] <= period[1] and a["period_to"] >= period[0]:
+            got.setdefault(a["territory"], a)
+    facts = [_assessment_fact(got[p]) for p in provinces if p in got]
+    missing = [p for p in provinces if p not in got]
+    unclear = [a["id"] for a in got.values() if a.get("result") in ("EXCELLENT", "FAIL") and not a.get("follow_up")]
+    note = f"{len(got)} of {len(provinces)} province-level units assessed"
+    if unclear:
+        note += f"; no follow-up recorded for {', '.join(unclear)}"
+    return ctx.answer("PROVINCIAL_ASSESSMENT", bool(provinces) and not missing, facts, note=note,
+                      ledger_organs=bureaus, missing="not assessed: " + ", ".join(missing) if missing else "",
+                      not_formalised="not formalised: what counts as marked results (成效明显) or many problems "
+                                     "(问题较多) is left to the bureau; the follow-up recorded is shown")
+
+
+def _leaders(ctx: DutyContext, key: str) -> list[Props]:
+    period = ctx.period(key)
+    organs = ctx.team_organs()
+    return [r for r in ctx.rows("leaders", organs)
+            if r["tenure"]["valid_from"] <= period[1]
+            and (r["tenure"].get("valid_to") is None or r["tenure"]["valid_to"] >= period[0])]
+
+
+def _per_leader(ctx: DutyContext, key: str, kinds: set[str], what: str, nf: str) -> DutyAnswer:
+    period = ctx.period(key)
+    leaders = _leaders(ctx, key)
+    acts = [r["activity"] for r in ctx.rows("activities", ctx.team_organs())
+            if r["activity"].get("kind") in kinds and _in(r["activity"].get("on"), period)]
+    facts: list[Fact] = []
+    without: list[str] = []
+    for r in sorted(leaders, key=lambda r: (r["post"]["id"], r["person"]["id"])):
+        mine = [a for a in acts if a.get("person") == r["person"]["id"] and a.get("post") == r["post"]["id"]]
+        count = sum(int(a.get("count") or 1) for a in mine)
+        dates = ", ".join(a["on"].isoformat() for a in mine[:6]) + (" …" if len(mine) > 6 else "")
+        facts.append(Fact("Person", r["person"]["id"], f"{r['person'].get('name')} ({r['post'].get('title')}): "
+                          f"{len(mine)} record(s), {count} {what}" + (f" on {dates}" if mine else ""),
+                          mine[0]["on"] if mine else None))
+        if not mine:
+            without.append(f"{r['person'].get('name')} ({r['post']['id']})")
+    if not leaders:
+        return ctx.answer(key, False, facts, ledger_organs=ctx.team_organs(), can_be_unmet=False,
+                          missing="no leadership-team post held in the period", not_formalised=nf)
+    return ctx.answer(key, not without, facts, ledger_organs=ctx.team_organs(), not_formalised=nf,
+                      missing="no record for " + "; ".join(without[:10]) + (" …" if len(without) > 10 else ""))
+
+
+@duty("LEADER_READING", *UNITS)
+def leader_reading(ctx: DutyContext) -> DutyAnswer:
+    """National art. 4 ¶3: "各级领导干部应当阅批群众来信和网上信访"; Chongqing art. 7 (一):
+    "阅批群众来信和网上信访…并跟踪督促办理".
+
+    Each member of the unit's leadership teams who held a post in the year:
+    letters and online petitions read and instructed, with dates and counts.
+    Not formalised: how many and how often; zeren asks for one record each."""
+    return _per_leader(ctx, "LEADER_READING", {"READ_AND_INSTRUCT"}, "letters read",
+                       "not formalised: the text sets no number; zeren asks for at least one record of reading and "
+                       "instructing per leader in the year, and shows the count")
+
+
+@duty("LEADER_RECEPTION", *UNITS)
+def leader_reception(ctx: DutyContext) -> DutyAnswer:
+    """National art. 4 ¶3: "定期接待群众来访"; Chongqing art. 7 (一): "定期接访下访群众".
+
+    Each member of the unit's leadership teams who held a post in the year:
+    receptions of visitors (under the Chongqing rules, visits down count too).
+    Not formalised: "定期" (regularly) sets no interval."""
+    kinds = {"RECEPTION", "VISIT_DOWN"} if ctx.app.has("LEADER_VISIT_DOWN") else {"RECEPTION"}
+    return _per_leader(ctx, "LEADER_RECEPTION", kinds, "petitioners received",
+                       "not formalised: 定期 (regularly) sets no interval; zeren asks for at least one reception per "
+                       "leader in the year, and shows the dates for people to judge the regularity")
+
+
+@duty("LEADER_COORDINATION", *UNITS)
+def leader_coordination(ctx: DutyContext) -> DutyAnswer:
+    """National art. 4 ¶3 / Chongqing art. 7 (二): "协调处理疑难复杂信访问题".
+
+    The coordinations of difficult matters by the unit's leaders in the year.
+    Not formalised: which matters are difficult and complex; no record is
+    therefore unknown, never unmet."""
+    period = ctx.period("LEADER_COORDINATION")
+    acts = [r["activity"] for r in ctx.rows("activities", ctx.team_organs())
+            if r["activity"].get("kind") == "COORDINATION" and _in(r["activity"].get("on"), period)]
+    facts = [Fact("LeaderActivity", a["id"], f"{a.get('person')} ({a.get('post')}) coordinated "
+                  f"{a.get('matter') or 'a matter'}", a.get("on")) for a in acts]
+    return ctx.answer("LEADER_COORDINATION", bool(acts), facts, can_be_unmet=False,
+                      missing="no coordination recorded",
+                      not_formalised="not formalised: which matters are difficult and complex (疑难复杂) is left to "
+                                     "people")
+
+
+@duty("CASE_HOLDING", *UNITS)
+def case_holding(ctx: DutyContext) -> DutyAnswer:
+    """Chongqing art. 7 (二): "对重要信访事项、信访突出问题实行包案处理".
+
+    The matters held by the unit's leaders, in their posts, at some time in the year.
+    Not formalised: which matters are important; no record is unknown, never unmet."""
+    holds = ctx.rows("case_holdings", ctx.team_organs())
+    facts = [Fact("PetitionMatter", h["matter"], f"{h['person']} held {h['matter']} ({h.get('title') or ''}) "
+                  f"in post {h['holding'].get('post')}", h["holding"].get("valid_from")) for h in holds]
+    return ctx.answer("CASE_HOLDING", bool(holds), facts, can_be_unmet=False, missing="no case-holding recorded",
+                      not_formalised="not formalised: which matters are important (重要信访事项、信访突出问题) is left "
+                                     "to people")
+
+
+def _items(ctx: DutyContext, key: str, items: list[tuple[bool, Fact, str]], none: str, nf: str = "",
+           ledger_organs: Iterable[Props] | None = None) -> DutyAnswer:
+    """A duty owed item by item (each major decision, each inspection, each
+    measure): met when every item shows it, unmet when one does not and the
+    ledger is held, else unknown."""
+    facts = [f for _, f, _ in items]
+    lacking = [why for ok, _, why in items if not ok]
+    if not items:
+        return ctx.answer(key, False, facts, note=none, not_formalised=nf, ledger_organs=ledger_organs,
+                          can_be_unmet=False, missing="nothing recorded that needed it")
+    return ctx.answer(key, not lacking, facts, not_formalised=nf, ledger_organs=ledger_organs,
+                      missing="; ".join(lacking[:10]) + (" …" if len(lacking) > 10 else ""))
+
+
+@duty("RISK_ASSESSMENT", *UNITS)
+def risk_assessment(ctx: DutyContext) -> DutyAnswer:
+    """Chongqing art. 4 ¶1: "落实重大决策社会稳定风险评估机制".
+
+    Each major decision of the unit's leadership teams in the year has a
+    social-stability risk assessment concluded on or before its date.
+    Not formalised: what makes a decision major (重大); zeren takes the
+    decision's ``major`` flag, and decisions without it are not counted."""
+    period = ctx.period("RISK_ASSESSMENT")
+    rows = [r for r in ctx.rows("decisions", ctx.team_organs()) if _in(r["decision"].get("on"), period)]
+    items: list[tuple[bool, Fact, str]] = []
+    unmarked = 0
+    for r in rows:
+        d = r["decision"]
+        if d.get("major") is not True:
+            unmarked += d.get("major") is None
+            continue
+        before = [a for a in r["risk_assessments"] if a["on"] <= d["on"]]
+        late = [a for a in r["risk_assessments"] if a["on"] > d["on"]]
+        text = f"major decision {d['id']} ({d.get('title')}) on {d['on'].isoformat()}: " + (
+            ", ".join(f"risk assessment {a['id']} on {a['on'].isoformat()}: {a.get('result')}" for a in before)
+            or ("assessed only after the decision: " + ", ".join(a["id"] for a in late) if late
+                else "no risk assessment recorded"))
+        items.append((bool(before), Fact("Decision", d["id"], text, d["on"]),
+                      f"{d['id']} without a risk assessment before it"))
+    nf = "not formalised: what makes a decision major (重大决策) is left to people; zeren takes the decision's " \
+         "'major' flag" + (f" ({unmarked} decision(s) of the year do not say)" if unmarked else "")
+    return _items(ctx, "RISK_ASSESSMENT", items, "no major decision recorded in the year", nf, ctx.team_organs())
+
+
+@duty("CLASSIFICATION_LIST", "DEPARTMENT")
+def classification_list(ctx: DutyContext) -> DutyAnswer | None:
+    """Chongqing art. 5 ¶1: "各级党政机关工作部门应当制定本部门依法分类处理信访诉求清单".
+
+    A working department has a list in force at some time in the year."""
+    if ctx.unit.kind != "WORKING_DEPARTMENT":
+        return None
+    lists = [r["list"] for r in ctx.rows("lists")]
+    facts = [Fact("ClassificationList", c["id"], f"{c.get('title') or 'list'} in force from "
+                  f"{c['valid_from'].isoformat()}" + (f" to {c['valid_to'].isoformat()}" if c.get("valid_to") else ""),
+                  c["valid_from"]) for c in lists]
+    return ctx.answer("CLASSIFICATION_LIST", bool(lists), facts, missing="no list recorded")
+
+
+@duty("STAFF_INCIDENT_REPORT", *UNITS)
+def staff_incident_report(ctx: DutyContext) -> DutyAnswer:
+    """Chongqing art. 8 (三): staff "发生集体访、信访负面舆情或者因信访问题引发的个人极端事件时，及时处理并报告".
+
+    Each collective matter the unit received in the year has an incident
+    report by its staff, with the days from receipt to report.
+    Not formalised: how soon is "in time" (及时); the days are shown."""
+    period = ctx.period("STAFF_INCIDENT_REPORT")
+    items: list[tuple[bool, Fact, str]] = []
+    for r in ctx.rows("collective"):
+        if not _in(r["received"], period):
+            continue
+        reports = sorted(r["reports"], key=lambda x: x["on"])
+        m = r["matter"]
+        text = f"collective matter {m['id']} received {r['received'].isoformat()}: " + (
+            f"reported by {reports[0].get('person')} on {reports[0]['on'].isoformat()} "
+            f"({(reports[0]['on'] - r['received']).days} days)" if reports else "no report recorded")
+        items.append((bool(reports), Fact("PetitionMatter", m["id"], text, r["received"]),
+                      f"{m['id']} not reported"))
+    return _items(ctx, "STAFF_INCIDENT_REPORT", items, "no collective matter received in the year",
+                  "not formalised: how soon is in time (及时) is left to people; the days are shown")
+
+
+@duty("CADRE_CONSULTATION", "REGION")
+def cadre_consultation(ctx: DutyContext) -> DutyAnswer:
+    """National art. 10 ¶2 / Chongqing art. 10 ¶2: "各级组织人事部门在干部考察工作中，应当听取信访部门意见".
+
+    Each cadre inspection started in the year by an institution of the region
+    heard a petition department before it concluded."""
+    period = ctx.period("CADRE_CONSULTATION")
+    insts = ctx.territory_institutions()
+    items: list[tuple[bool, Fact, str]] = []
+    for r in ctx.rows("inspections", insts):
+        ci = r["inspection"]
+        if not _in(ci.get("started_on"), period):
+            continue
+        heard = heard_before(ci, r["consultations"])
+        text = f"inspection {ci['id']} of {ci.get('person')} by {ci.get('by')} from {ci['started_on'].isoformat()}: " \
+               + (f"petition department {heard['petition_department']} heard on {heard['on'].isoformat()}" if heard
+                  else "petition department not heard before it concluded" if r["consultations"]
+                  else "no hearing of the petition department recorded")
+        items.append((heard is not None, Fact("CadreInspection", ci["id"], text, ci["started_on"]),
+                      f"{ci['id']} without the petition department heard"))
+    return _items(ctx, "CADRE_CONSULTATION", items, "no cadre inspection recorded in the year", "", insts)
+
+
+def heard_before(inspection: Props, consultations: list[Props]) -> Props | None:
+    """The first hearing of a petition department on or before the inspection concluded (any, if it has not)."""
+    end = inspection.get("concluded_on")
+    ok = sorted((c for c in consultations if end is None or c["on"] <= end), key=lambda c: c["on"])
+    return ok[0] if ok else None
+
+
+@duty("ACCOUNTABILITY_CIRCULATED", "REGION")
+def accountability_circulated(ctx: DutyContext) -> DutyAnswer:
+    """Chongqing art. 18: "有关责任追究情况应当向同级组织、人事部门通报".
+
+    Each accountability measure decided in the year by an institution of the
+    region was sent to an organisation or personnel department of the same level."""
+    period = ctx.period("ACCOUNTABILITY_CIRCULATED")
+    insts = ctx.territory_institutions()
+    here = {i["id"] for i in insts}
+    items: list[tuple[bool, Fact, str]] = []
+    for r in ctx.rows("circulations", insts):
+        a = r["measure"]
+        if not _in(a.get("decided_on"), period):
+            continue
+        same = [c for c in r["circulations"] if c.get("to") in here]
+        other = [c for c in r["circulations"] if c.get("to") not in here]
+        text = f"{a.get('kind')} {a['id']} decided {a['decided_on'].isoformat()}: " + (
+            ", ".join(f"sent to {c['to']} on {c['on'].isoformat()}" for c in same) if same else
+            ("sent only to another level: " + ", ".join(c["to"] for c in other)) if other else "not circulated")
+        items.append((bool(same), Fact("AccountabilityMeasure", a["id"], text, a["decided_on"]),
+                      f"{a['id']} not circulated to the same level"))
+    return _items(ctx, "ACCOUNTABILITY_CIRCULATED", items, "no measure decided in the year", "", insts)
+
+
+# --------------------------------------------------------------------------- evaluation
+
+def evaluate(facts: ComplianceFacts, registry: dict[str, RuleSet]) -> Report:
+    """Every duty of every unit, under the rule sets binding the unit in the year."""
+    report = Report(facts.root, facts.year)
+    units, report.gaps = units_of(facts)
+    year_end = date(facts.year, 12, 31)
+    seen: list[str] = []
+    refused: set[str] = set()
+    for unit in units:
+        app = applicable(facts.chains[unit.territory["id"]], year_end, registry)
+        if isinstance(app, NoRuleSet):
+            refused.add(app.reason)
+            continue
+        unit.rule_sets = app.ids
+        seen.extend(i for i in app.ids if i not in seen)
+        ctx = DutyContext(facts, unit, app, registry)
+        for d in DUTIES:
+            if unit.scope in d.scopes and app.has(d.key):
+                answer = d.fn(ctx)
+                if answer is not None:
+                    unit.duties.append(answer)
+        report.units.append(unit)
+    report.gaps.extend(Gap("applicable rules", reason) for reason in sorted(refused))
+    report.rule_sets = seen
+    return report
