@@ -1,5 +1,6 @@
 """Search: the search text of a node, the full-text index on both stores
-(partial Chinese, ids, division codes, prefixes), and ``search`` over GraphQL."""
+(partial Chinese, ids, division codes, prefixes), and ``search`` over GraphQL
+(the shared ``live`` service, on both stores)."""
 
 from __future__ import annotations
 
@@ -54,14 +55,12 @@ def _ids(store: GraphStore, text: str, kinds: list[str] | None = None, first: in
     return [h.id for h in find(store, text, kinds, first)[0]]
 
 
-@pytest.mark.neo4j_only  # the Neo4j side needs full-text indexes (not the stand-in)
 def test_two_characters_inside_a_chinese_name_find_it_on_both_stores(sample_store: GraphStore) -> None:
     ids = _ids(sample_store, "渝中", ["INSTITUTION"])
     assert "I-500103-PC" in ids  # 中共重庆市渝中区委员会
     assert all("渝中" in h.name for h in find(sample_store, "渝中", ["INSTITUTION"], 50)[0])
 
 
-@pytest.mark.neo4j_only  # the Neo4j side needs full-text indexes (not the stand-in)
 def test_every_kind_is_found_by_its_own_fields_on_both_stores(sample_store: GraphStore) -> None:
     assert _ids(sample_store, "M-CQ-0012")[0] == "M-CQ-0012"  # a matter by its id, first
     assert "M-CQ-0002" in _ids(sample_store, "养老金", ["MATTER"])  # by part of its title
@@ -72,7 +71,6 @@ def test_every_kind_is_found_by_its_own_fields_on_both_stores(sample_store: Grap
     assert _ids(sample_store, "韩振东", ["MATTER"]) == []  # kinds narrow the search
 
 
-@pytest.mark.neo4j_only  # the Neo4j side needs full-text indexes (not the stand-in)
 def test_a_search_pages_through_its_hits_without_repeating_one(sample_store: GraphStore) -> None:
     every = _ids(sample_store, "重庆", first=60)
     first, more = find(sample_store, "重庆", None, 5, 0)
@@ -80,21 +78,12 @@ def test_a_search_pages_through_its_hits_without_repeating_one(sample_store: Gra
     assert more and [h.id for h in first + second] == every[:10]
 
 
-@pytest.mark.neo4j_only  # the Neo4j side needs full-text indexes (not the stand-in)
 def test_the_search_text_is_written_again_only_when_a_name_changes(sample_store: GraphStore) -> None:
     assert search.refresh(sample_store).written == 0
     sample_store.write("MATCH (n:Person {id: 'PER-0001'}) SET n.name = '韩新名'")
     assert search.refresh(sample_store).written == 1
     assert _ids(sample_store, "新名", ["PERSON"]) == ["PER-0001"]
     setup_schema(sample_store)  # the index set-up is idempotent
-
-
-@pytest.fixture(scope="module")
-def live(data_dir: Path, _embedded_server: GraphStore):  # type: ignore[no-untyped-def]
-    from api_server import live_api
-
-    with live_api(data_dir, "search_world") as running:
-        yield running
 
 
 SEARCH = """query($text: String!, $kinds: [SearchKind!], $first: Int!, $after: String) {

@@ -14,9 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -25,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api_server import served
 from test_browser_pages import CHROMIUM, Offline
 from zeren.api.app import create_app, open_services
 from zeren.api.context import Services
@@ -49,16 +47,8 @@ class Site:
     tokens: dict[str, str]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def site(data_dir: Path, _embedded_server: GraphStore) -> Iterator[Site]:
-    import uvicorn
-
     settings = Settings(graph="embedded", data_dir=data_dir, graph_name="workbench_world", cypher_timeout_ms=2000,
                         cypher_max_rows=500)
     services = open_services(settings)
@@ -66,20 +56,10 @@ def site(data_dir: Path, _embedded_server: GraphStore) -> Iterator[Site]:
     with resources.as_file(resources.files("zeren.data") / "sample") as folder:
         load_path(folder, services.store, settings=settings)
     tokens = {role: services.tokens.issue(f"王芳 {role}", role)[1] for role in ROLES}
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, services), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "the service did not start"
     try:
-        yield Site(f"http://127.0.0.1:{port}", services, tokens)
+        with served(create_app(settings, services)) as url:
+            yield Site(url, services, tokens)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         services.store.clear()
         services.store.close()
 
