@@ -19,8 +19,8 @@ bigram. Both stores index that property, so they answer the same matches:
   them again, from the joined text), queried with
   ``db.index.fulltext.queryNodes``.
 
-The property is derived data: :func:`refresh` writes it after every load (and
-rewrites only what changed).
+The property is derived data: the loader clears it on every node it changes,
+and :func:`refresh` writes it after every load on the nodes without one.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "INSTITUTION": ("Institution", ("id", "name")),
     "TERRITORY": ("Territory", ("id", "name")),
 }
+
+LABELS = frozenset(label for label, _ in KINDS.values())
 
 # CJK ideographs (basic block and extension A, compatibility ideographs).
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -113,25 +115,25 @@ def ensure_index(store: GraphStore) -> None:
 
 @dataclass
 class RefreshSummary:
-    nodes: int = 0
     written: int = 0
 
 
 def refresh(store: GraphStore, batch_size: int = 10_000) -> RefreshSummary:
-    """Write ``search_text`` on every searched node whose value is missing or
-    stale; idempotent (a second run writes nothing)."""
+    """Write ``search_text`` on every searched node without one: new nodes, and
+    nodes the loader changed (it clears their search text). Pages through them
+    without an order or an offset (a node written no longer matches), so its
+    cost is one scan of each label when nothing changed; idempotent."""
     summary = RefreshSummary()
     for label, props in KINDS.values():
         fields = ", ".join(f"n.{p} AS {p}" for p in props)
-        rows = store.read(f"MATCH (n:{label}) RETURN {fields}, n.{PROPERTY} AS current")
-        summary.nodes += len(rows)
-        changed = []
-        for r in rows:
-            value = search_text(r.get(p) for p in props)
-            if value != r.get("current"):
-                changed.append({"id": r["id"], "text": value})
-        summary.written += len(changed)
-        for i in range(0, len(changed), batch_size):
+        while True:
+            rows = store.read(f"MATCH (n:{label}) WHERE n.{PROPERTY} IS NULL RETURN {fields} LIMIT $limit",
+                              {"limit": batch_size})
+            if not rows:
+                break
             store.write(f"UNWIND $rows AS r MATCH (n:{label} {{id: r.id}}) SET n.{PROPERTY} = r.text",
-                        {"rows": changed[i:i + batch_size]})
+                        {"rows": [{"id": r["id"], "text": search_text(r.get(p) for p in props)} for r in rows]})
+            summary.written += len(rows)
+            if len(rows) < batch_size:
+                break
     return summary

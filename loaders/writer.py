@@ -88,8 +88,10 @@ def node_upsert_query(name: str) -> str:
     assert isinstance(k, NodeKind)
     key = ident(k.key)
     fields = [f for f in k.fields if f.name != k.key]
+    # A node merged has changed: its derived search text is cleared, to be written again after the load.
+    derived = f"\nSET n.{search.PROPERTY} = null" if k.name in search.LABELS else ""
     return (f"UNWIND $rows AS row\nMERGE (n:{ident(k.name)} {{{key}: row.{key}}})\n"
-            + _set_clauses("n", fields))
+            + _set_clauses("n", fields) + derived)
 
 
 @cache

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import shutil
 from importlib import resources
 from pathlib import Path
 
@@ -78,11 +79,18 @@ def test_a_search_pages_through_its_hits_without_repeating_one(sample_store: Gra
     assert more and [h.id for h in first + second] == every[:10]
 
 
-def test_the_search_text_is_written_again_only_when_a_name_changes(sample_store: GraphStore) -> None:
+def test_the_search_text_is_written_again_only_for_a_node_the_loader_changed(
+        sample_store: GraphStore, tmp_path: Path, data_dir: Path) -> None:
     assert search.refresh(sample_store).written == 0
-    sample_store.write("MATCH (n:Person {id: 'PER-0001'}) SET n.name = '韩新名'")
-    assert search.refresh(sample_store).written == 1
+    folder = tmp_path / "sample"
+    shutil.copytree(str(SAMPLE), folder)
+    persons = folder / "persons.csv"
+    persons.write_text(persons.read_text(encoding="utf-8").replace("PER-0001,韩振东,", "PER-0001,韩新名,"),
+                       encoding="utf-8")
+    load_path(folder, sample_store, settings=Settings(data_dir=data_dir, graph="embedded"))
     assert _ids(sample_store, "新名", ["PERSON"]) == ["PER-0001"]
+    assert "PER-0001" not in _ids(sample_store, "振东", ["PERSON"])
+    assert search.refresh(sample_store).written == 0
     setup_schema(sample_store)  # the index set-up is idempotent
 
 

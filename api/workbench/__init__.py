@@ -118,11 +118,9 @@ def mount_workbench(app: FastAPI) -> None:
                     hits, more = find(services.store, q, wanted, PAGE_SIZE, max(0, min(offset, 1000)))
                 except EngineError as e:
                     error = str(e)
-            # The list is read once a territory or a date is chosen: unfiltered, it would sort every
-            # matter in the country to show the newest 50.
-            browsing = bool(territory or received_from or received_to)
-            matters = (views.matters_table(services, territory or None, received_from, received_to) if browsing
-                       else None)
+            # The list is read once a territory is chosen (and the dates narrow it): a list of the
+            # whole country would sort every matter in it to show the newest 50.
+            matters = views.matters_table(services, territory, received_from, received_to) if territory else None
             if export in ("csv", "xlsx"):
                 return export_table([matters] if matters else [], table, export)
             tname = None

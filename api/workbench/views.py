@@ -420,17 +420,15 @@ def honours_table(services: Services, year: int, territory: str | None) -> Table
     return t
 
 
-def matters_table(services: Services, territory: str | None, received_from: str | None, received_to: str | None,
+def matters_table(services: Services, territory: str, received_from: str | None, received_to: str | None,
                   limit: int = 50) -> Table:
+    """The newest matters of a territory and those below it, received between two dates."""
     store = services.store
-    territories = None
-    if territory:
-        territories = [r["id"] for r in queries.run(store, "territory_descendants", {"territory": territory})]
+    territories = [r["id"] for r in queries.run(store, "territory_descendants", {"territory": territory})]
     f, to = parse_date(received_from, "the first date"), parse_date(received_to, "the last date")
-    rows = queries.run(store, "matters_page", {
-        "territories": territories, "subject": None, "channel": None, "form": None,
-        "from": f.isoformat() if f else None, "to": to.isoformat() if to else None, "has_failure": None,
-        "after_date": None, "after_id": None, "limit": limit})
+    rows = queries.run(store, "matters_in_territories", {
+        "territories": territories, "from": f.isoformat() if f else None, "to": to.isoformat() if to else None,
+        "limit": limit})
     t = Table("matters", "信访事项 Matters (newest first)", ["编号 id", "标题 title", "受理日期 received", "事项 subject",
                                                          "地区 territory", "失职失责 failures"])
     for r in rows:
