@@ -140,9 +140,11 @@ def main() -> None:
                 "/graphql", json=gql, headers={"Authorization": f"Bearer {tokens['investigator']}"}).raise_for_status(),
                 args.repeats)))
             emit(row("home `/`", timed(get("/"), args.repeats)))
-            territory = store.read("MATCH (m:PetitionMatter {id: $m}) RETURN m.territory AS t", {"m": matter})[0]["t"]
-            emit(row("matters of a territory `/?territory=` (newest 50)",
-                             timed(get("/", territory=territory), args.repeats), territory))
+            for level in ("COUNTY", "PROVINCE"):
+                t = store.read("MATCH (t:Territory {level: $l}) RETURN t.id AS id ORDER BY t.id LIMIT 1", {"l": level})
+                if t:
+                    emit(row(f"matters of a territory `/?territory=` (newest 50; a {level.lower()} and below)",
+                             timed(get("/", territory=t[0]["id"]), args.repeats), t[0]["id"]))
             emit(row("anchor: engine trace of the matter in process",
                              timed(lambda: services.engine.trace(matter), args.repeats), matter))
             emit(row("matter page", timed(get(f"/matter/{matter}"), args.repeats),

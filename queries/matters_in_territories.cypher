@@ -4,7 +4,8 @@
 // the matters of those territories, not of the country.
 // Params: $territories, $from, $to, $limit
 MATCH (t:Territory) WHERE t.id IN $territories
-MATCH (m:PetitionMatter)-[:ARISES_IN]->(t)
+WITH t
+MATCH (t)<-[:ARISES_IN]-(m:PetitionMatter)
 WHERE ($from IS NULL OR m.received_on >= date($from)) AND ($to IS NULL OR m.received_on <= date($to))
 WITH m ORDER BY m.received_on DESC, m.id ASC LIMIT $limit
 OPTIONAL MATCH (m)<-[:IN_MATTER]-(f:Failure)
