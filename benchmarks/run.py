@@ -336,6 +336,12 @@ class Neo4jBackend(Backend):
             return [r.data() for r in session.run(query, params)]
         return read
 
+    def store_pid(self) -> int | None:
+        """``NEO4J_PID``: the server's process on this machine, whose memory the
+        harness then reads (``python tests/backends.py`` prints it); else None."""
+        pid = os.environ.get("NEO4J_PID")
+        return int(pid) if pid else None
+
     def version(self) -> str:
         info = self._driver.get_server_info()
         return f"{info.agent} (protocol {info.protocol_version})"
