@@ -150,7 +150,8 @@ def test_a_quadratic_query_gets_422_and_only_the_replica_is_killed_while_the_sto
     assert "more memory than an ad hoc query may use" in r.json()["detail"]
     state = json.loads(running.state_file.read_text())
     assert state["kills"] == kills + 1 and state["last_kill"]["pid"] == replica_pid
-    assert state["last_kill"]["rss_mb"] > state["last_kill"]["limit_mb"] == state["last_kill"]["main_rss_mb"] + CAP_MB
+    kill = state["last_kill"]
+    assert kill["rss_mb"] > kill["limit_mb"] and kill["limit_mb"] == pytest.approx(kill["main_rss_mb"] + CAP_MB, abs=0.2)
     assert running.main_pid() == main_pid and running.services.store.ping()
     assert not errors and reads and set(reads) == {NODES}
 
@@ -165,6 +166,9 @@ def test_the_replica_comes_back_with_the_data_loaded_before(running: Running) ->
             time.sleep(0.1)
     assert not fired
     assert r.status_code == 200 and r.json()["rows"] == [[NODES]]
+    deadline = time.monotonic() + 5  # the watchdog records the new pid at its next poll
+    while running.replica_pid() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert running.replica_pid() not in (None, before)
 
 

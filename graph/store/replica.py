@@ -117,7 +117,7 @@ class ReplicaManager:
         self.guards = guards
         self.headroom_mb = headroom_mb
         self.kills = 0
-        self.last_kill: dict[str, int] | None = None
+        self.last_kill: dict[str, float] | None = None
         self.restarts = 0
         self.proc: subprocess.Popen[bytes] | None = None
         self._stop = threading.Event()
@@ -229,8 +229,8 @@ class ReplicaManager:
                     if rss is not None and rss > limit:
                         # The record first: the query that loses its connection reads it.
                         self.kills += 1
-                        self.last_kill = {"pid": proc.pid, "rss_mb": round(rss), "limit_mb": round(limit),
-                                          "main_rss_mb": round(main_rss)}
+                        self.last_kill = {"pid": proc.pid, "rss_mb": round(rss, 1), "limit_mb": round(limit, 1),
+                                          "main_rss_mb": round(main_rss, 1)}
                         self._write_state(None)
                         proc.kill()
                         proc.wait()
