@@ -209,3 +209,23 @@ def test_an_ad_hoc_query_gets_503_with_retry_after_while_the_replica_is_gone(tmp
         gone = count_probes(r, c)
         assert gone.status_code == 503 and gone.headers["Retry-After"] == "1"
         assert "try again" in gone.json()["detail"]
+
+
+
+def test_a_graph_never_written_answers_on_the_replica_and_stays_empty(tmp_path: Path) -> None:
+    settings = Settings(graph="embedded", data_dir=tmp_path, graph_name="never_written")  # type: ignore[arg-type]
+    services = open_services(settings)
+    try:
+        assert services.adhoc is not None
+        query = "MATCH (n) RETURN count(n) AS n, 1 AS one"
+        answer = services.adhoc.read_only(query, {}, timeout_ms=5000, max_rows=10)
+        assert answer.columns == ["n", "one"]
+        assert answer == services.store.read_only(query, {}, timeout_ms=5000, max_rows=10)
+        assert services.store.read("CALL db.labels() YIELD label RETURN label") == []
+        assert services.store.read("CALL db.propertyKeys() YIELD propertyKey RETURN propertyKey") == []
+    finally:
+        services.adhoc.close()
+        server = EmbeddedServer(settings.data_dir, Guards.of(settings))
+        server.start()
+        stop_replica(server)
+        services.store.close()

@@ -360,8 +360,11 @@ class ReplicaStore(FalkorStore):
 
     def _create_empty_graph(self) -> None:
         """A graph never written does not exist on the replica either, which
-        cannot create it: the main store does, and the replica follows."""
-        self._main._create_empty_graph()
+        cannot create it. The main store does, with a write that leaves no
+        trace (a node without label or property, deleted at once): FalkorDB
+        replicates only queries that changed something, so the empty graph
+        its reads create (``RETURN 0``) would never reach the replica."""
+        self._main.write("CREATE (n) DELETE n")
         self.wait_fresh()
 
     def read_only(self, query: str, params: Any = None, *, timeout_ms: int, max_rows: int) -> ReadResult:
