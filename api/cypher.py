@@ -20,7 +20,7 @@ from zeren.api.deps import ServicesDep, require
 from zeren.api.security import Principal
 from zeren.graph.adhoc import AdHocRefused, TooLarge, Unclosed, check_before_running
 from zeren.graph.store.base import QueryMemoryExceeded, QuerySyntaxError, QueryTimeout, ReadOnlyViolation, StoreError
-from zeren.graph.store.replica import RETRY_AFTER_S, ReplicaKilled, ReplicaUnavailable
+from zeren.graph.store.replica import RETRY_AFTER_S, ReplicaDisabled, ReplicaKilled, ReplicaUnavailable
 
 router = APIRouter()
 
@@ -82,6 +82,8 @@ async def run_cypher(body: CypherRequest, services: ServicesDep,
                             "the query needed more memory than an ad hoc query may use; it was stopped (the ad hoc "
                             "store it ran on was restarted; a query running beside it at that moment gets this "
                             "answer too)") from None
+    except ReplicaDisabled as e:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(e), headers={"Retry-After": "60"}) from None
     except ReplicaUnavailable:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
                             "the ad hoc store is restarting after a query outgrew its memory; try again shortly",

@@ -24,7 +24,7 @@ from redis.exceptions import ResponseError
 from zeren.api.app import create_app, open_services
 from zeren.api.context import Services
 from zeren.graph.settings import Settings
-from zeren.graph.store.replica import ReplicaStore, replica_client, rss_mb, stop_replica
+from zeren.graph.store.replica import ReplicaStore, memory_shortfall, replica_client, rss_mb, stop_replica
 from zeren.graph.store.embedded import EmbeddedServer, Guards
 
 CAP_MB = 64
@@ -62,7 +62,7 @@ class Running:
 @contextmanager
 def service(data_dir: Path, **overrides: object) -> Iterator[Running]:
     settings = Settings(graph="embedded", data_dir=data_dir, graph_name="replica_world",  # type: ignore[arg-type]
-                        cypher_store_max_mb=CAP_MB, cypher_timeout_ms=20_000, **overrides)
+                        **{"cypher_store_max_mb": CAP_MB, "cypher_timeout_ms": 20_000, **overrides})
     services = open_services(settings)
     services.store.clear()
     services.store.write("UNWIND range(1, $n) AS i CREATE (:Probe {id: i})", {"n": NODES})
@@ -210,6 +210,25 @@ def test_an_ad_hoc_query_gets_503_with_retry_after_while_the_replica_is_gone(tmp
         assert gone.status_code == 503 and gone.headers["Retry-After"] == "1"
         assert "try again" in gone.json()["detail"]
 
+
+def test_a_replica_without_the_memory_for_it_is_not_started_and_ad_hoc_queries_say_why(tmp_path: Path) -> None:
+    # Headroom far past any machine's memory: the replica must not start, the
+    # service must, and /cypher says why (503) while the store answers.
+    with service(tmp_path, cypher_store_max_mb=10**9) as r, httpx.Client(base_url=r.url, timeout=30) as c:
+        assert r.replica_pid() is None
+        refused = count_probes(r, c)
+        assert refused.status_code == 503 and refused.headers["Retry-After"] == "60"
+        detail = refused.json()["detail"]
+        assert "the ad hoc replica was not started" in detail and "MiB are available" in detail
+        assert "ZEREN_CYPHER_REPLICA=false" in detail
+        assert r.services.store.read("MATCH (p:Probe) RETURN count(p) AS n") == [{"n": NODES}]
+
+
+def test_the_memory_a_replica_needs_is_two_copies_of_the_graph_and_its_headroom() -> None:
+    assert memory_shortfall(1000, 1024, 4000) is None
+    assert memory_shortfall(1000, 1024, None) is None, "where the machine does not say, the replica starts"
+    short = memory_shortfall(6000, 1024, 12000)
+    assert short is not None and "about 13,024 MiB" in short and "12,000 MiB are available" in short
 
 
 def test_a_graph_never_written_answers_on_the_replica_and_stays_empty(tmp_path: Path) -> None:

@@ -70,6 +70,10 @@ class ReplicaUnavailable(StoreError):
     """The ad hoc replica is not serving (restarting, resynchronising, or gone)."""
 
 
+class ReplicaDisabled(ReplicaUnavailable):
+    """The replica is not started: the machine lacks the memory for it (the message says how much)."""
+
+
 class ReplicaKilled(StoreError):
     """The watchdog killed the ad hoc replica for its memory while the query ran."""
 
@@ -84,6 +88,34 @@ def rss_mb(pid: int) -> float | None:
     except (OSError, ValueError):
         return None
     return None
+
+
+def available_mb() -> float | None:
+    """The machine's available memory (MemAvailable), in MiB; None where /proc does not say."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def memory_shortfall(main_rss_mb: float, headroom_mb: float, available: float | None) -> str | None:
+    """Why a replica must not start now, or None. It needs a second copy of the
+    graph, the main store's copy-on-write while it sends the first sync (up to
+    another copy under writes), and the headroom its queries may use: started
+    without them, the replica would push the machine into the kernel's OOM
+    killer, which may pick the main store."""
+    if available is None:
+        return None
+    need = 2 * main_rss_mb + headroom_mb
+    if need <= available:
+        return None
+    return (f"the ad hoc replica was not started: a second copy of the graph, the sync's copy-on-write and the "
+            f"queries' headroom need about {need:,.0f} MiB, and {available:,.0f} MiB are available; ad hoc Cypher "
+            "is unavailable until there is memory, or set ZEREN_CYPHER_REPLICA=false to run it on the store itself "
+            "(one expression's growth is then not stopped: see docs/reliability.md)")
 
 
 def _free_loopback_port() -> int:
@@ -210,6 +242,14 @@ class ReplicaManager:
 
     def _watch(self) -> None:
         while not self._stop.is_set():
+            short = memory_shortfall(rss_mb(self.main.pid) or 0.0, self.headroom_mb, available_mb())
+            if short is not None:
+                # Not started (and looked at again every few seconds): ad hoc
+                # queries are answered 503 with this reason meanwhile.
+                self._write_state(None, disabled=short)
+                self._ready.set()
+                self._stop.wait(5.0)
+                continue
             try:
                 proc = self.proc = self._spawn()
             except Exception as e:
@@ -367,8 +407,17 @@ class ReplicaStore(FalkorStore):
         self._main.write("CREATE (n) DELETE n")
         self.wait_fresh()
 
+    def _disabled(self) -> str | None:
+        try:
+            return json.loads(self._state_file.read_text()).get("disabled")  # type: ignore[no-any-return]
+        except (OSError, ValueError):
+            return None
+
     def read_only(self, query: str, params: Any = None, *, timeout_ms: int, max_rows: int) -> ReadResult:
         kills = self._kills()
+        why = self._disabled()
+        if why:
+            raise ReplicaDisabled(why)
         self.wait_fresh()
         try:
             return super().read_only(query, params, timeout_ms=timeout_ms, max_rows=max_rows)
@@ -382,16 +431,53 @@ class _Lost(StoreError):
     """The connection to the replica was lost during a query."""
 
 
-def open_adhoc_store(settings: Settings, main: FalkorStore) -> ReplicaStore:
+def open_adhoc_store(settings: Settings, main: FalkorStore) -> ReplicaStore | DeferredReplicaStore:
     """The store for ad hoc queries on the embedded store: its replica, started
     here if no process manages it yet."""
     server = EmbeddedServer(settings.data_dir, Guards.of(settings))
     info = server.start()
     ensure_replica(server, settings)
     state = server.root / "replica" / "state.json"
-    try:
-        sock = json.loads(state.read_text())["socket"]
-    except (OSError, ValueError, KeyError) as e:
-        raise StoreError(f"the ad hoc replica's state is not readable in {state.parent}") from e
-    return ReplicaStore(replica_client(sock, info.password), settings.graph_name, main=main, state_file=state,
-                        timeout_ms=settings.query_timeout_ms)
+
+    def connect() -> ReplicaStore:
+        try:
+            sock = json.loads(state.read_text())["socket"]
+        except (OSError, ValueError, KeyError) as e:
+            raise StoreError(f"the ad hoc replica's state is not readable in {state.parent}") from e
+        return ReplicaStore(replica_client(sock, info.password), settings.graph_name, main=main, state_file=state,
+                            timeout_ms=settings.query_timeout_ms)
+
+    deferred = DeferredReplicaStore(state, connect)
+    return deferred if deferred._disabled() else connect()
+
+
+class DeferredReplicaStore:
+    """The ad hoc store until the replica runs: the watchdog does not start one
+    the machine has no memory for (``memory_shortfall``), and looks again every
+    few seconds. Each query reads the replica's state: while it is not
+    started, ``ReplicaDisabled`` with the reason; once it runs, the queries go
+    to it (connected at the first)."""
+
+    def __init__(self, state_file: Path, connect: Any) -> None:
+        self._state_file, self._connect = state_file, connect
+        self._store: ReplicaStore | None = None
+        self._lock = threading.Lock()
+
+    def _disabled(self) -> str | None:
+        try:
+            return json.loads(self._state_file.read_text()).get("disabled")  # type: ignore[no-any-return]
+        except (OSError, ValueError):
+            return None
+
+    def read_only(self, query: str, params: Any = None, *, timeout_ms: int, max_rows: int) -> ReadResult:
+        why = self._disabled()
+        if why:
+            raise ReplicaDisabled(why)
+        with self._lock:
+            if self._store is None:
+                self._store = self._connect()
+        return self._store.read_only(query, params, timeout_ms=timeout_ms, max_rows=max_rows)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
