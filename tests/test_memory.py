@@ -22,6 +22,7 @@ from zeren.api.app import create_app, open_services
 from zeren.api.context import Context
 from zeren.api.gql.schema import build_schema
 from zeren.graph.settings import Settings
+from zeren.graph.store.base import StoreError
 from zeren.graph.store.falkor import _params
 from zeren.loaders.load import load_path
 
@@ -80,7 +81,8 @@ def sample_app(settings: Settings) -> Iterator[tuple[Any, dict[str, str]]]:
     services = open_services(settings)
     with resources.as_file(resources.files("zeren.data") / "sample") as folder:
         load_path(folder, services.store, settings=settings)
-    tokens = {role: services.tokens.issue(f"memory {role}", role)[1] for role in ("investigator", "personnel")}
+    tokens = {role: services.tokens.issue(f"memory {role}", role)[1]
+              for role in ("investigator", "personnel", "analyst")}
     app = create_app(settings, services)
     app.state.services = services
     try:
@@ -134,3 +136,27 @@ def test_no_request_context_outlives_its_graphql_request(sample_app: tuple[Any, 
         assert [ref() for ref in contexts] == [None] * len(requests), "a request's context outlived it"
     finally:
         gc.enable()
+
+
+def test_a_refused_cypher_query_leaves_no_store_error_to_the_garbage_collector(
+        sample_app: tuple[Any, dict[str, str]]) -> None:
+    app, tokens = sample_app
+    queries = [("CREATE (:Intruder)", 403), ("MATCH (n RETURN n", 400), ("RETURN nosuchfunction(1)", 400)]
+
+    async def send() -> list[int]:
+        headers = {"Authorization": f"Bearer {tokens['analyst']}"}
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://zeren") as client:
+            return [(await client.post("/cypher", json={"query": q}, headers=headers)).status_code for q, _ in queries]
+
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        assert asyncio.run(send()) == [status for _, status in queries]
+        gc.collect()
+        left = [type(o).__name__ for o in gc.garbage if isinstance(o, StoreError)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert left == [], "a refused query's error waited in a reference cycle for the collector"
