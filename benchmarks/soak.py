@@ -28,10 +28,14 @@ the summary is also printed.
     python benchmarks/soak.py --duration 1800 --warmup 180
     MALLOC_ARENA_MAX=2 python benchmarks/soak.py ...      # the service inherits the environment
 
-``--profile N`` runs the same mix in this process instead, with no server:
-the app under tracemalloc through an ASGI client, N requests, and prints what
-grew between the snapshot after the first N/4 and the one at the end (the
-analysis behind docs/reliability.md, "Memory under load").
+Two analyses run the same mix in this process instead, with no server, the
+app behind an ASGI client (the analyses behind docs/reliability.md, "Memory
+under load"):
+
+* ``--profile N``: N requests under tracemalloc; what grew between the
+  snapshot after the first N/4 and the one at the end;
+* ``--cycles N``: per kind of request, N of them with the garbage collector
+  off, then the objects that only a collection freed, per request.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ import csv
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -48,6 +53,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -191,7 +197,8 @@ def next_call(rng: random.Random, ids: Ids, serial: int) -> Call:
         return Call("matters_page", "/graphql", gql(MATTERS, {"filter": flt, "first": rng.choice([5, 20])}),
                     "investigator", 200, clean=True)
     if r < 0.70:
-        return Call("honours", "/graphql", gql(HONOURS, {"year": rng.randint(2016, 2022)}), "personnel", 200, clean=True)
+        return Call("honours", "/graphql", gql(HONOURS, {"year": rng.randint(2016, 2022)}), "personnel", 200,
+                    clean=True)
     if r < 0.80:
         query, params = rng.choice(CYPHER_NAMED)
         if params == "matter":
@@ -226,8 +233,8 @@ def refused(rng: random.Random, ids: Ids, serial: int) -> Call:
     if r == 4:  # a syntax error, its text new every time
         return Call("gql_syntax", "/graphql", gql(f"{{ matter(id: \"M-{serial}\") {{ id "), "investigator", 200)
     if r == 5:  # valid syntax, unknown field
-        return Call("gql_invalid", "/graphql", gql(f"{{ matter(id: \"{rng.choice(ids.matters)}\") {{ nosuch{serial % 100} }} }}"),
-                    "investigator", 200)
+        query = f"{{ matter(id: \"{rng.choice(ids.matters)}\") {{ nosuch{serial % 100} }} }}"
+        return Call("gql_invalid", "/graphql", gql(query), "investigator", 200)
     if r == 6:
         return Call("gql_not_found", "/graphql", gql(TRACE, {"id": f"M-NOPE-{serial}"}), "investigator", 200)
     if r == 7:  # a protected field for a role that may not read it
@@ -354,7 +361,7 @@ def rss_mb(pid: int | None) -> float | None:
     return round(rss / 2**20, 2) if rss is not None else None
 
 
-def soak(args: argparse.Namespace) -> dict[str, Any]:
+def soak(args: argparse.Namespace, out: Path) -> dict[str, Any]:
     own_dir = args.work_dir is None
     work = Path(tempfile.mkdtemp(prefix="zeren-soak-")) if own_dir else Path(args.work_dir)
     env, tokens = prepare(work)
@@ -376,6 +383,13 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
     threads = [threading.Thread(target=client_loop, args=(port, tokens, ids, args.seed + i, stop, budget(), tally),
                                 daemon=True) for i in range(args.clients)]
     samples: list[dict[str, Any]] = []
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sheet = out.with_suffix(".csv").open("w", newline="")  # written as it goes: a long run can be watched
+    rows = csv.DictWriter(sheet, fieldnames=["t", "requests", "errors", "service_rss_mb", "store_rss_mb"])
+    rows.writeheader()
+    # SIGTERM and SIGINT (ignored by a shell's background job otherwise) end the run early, cleanly.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
     t0 = time.monotonic()
     try:
         for t in threads:
@@ -384,10 +398,13 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
             now = time.monotonic() - t0
             samples.append({"t": round(now, 1), "requests": tally.requests, "errors": tally.errors,
                             "service_rss_mb": rss_mb(proc.pid), "store_rss_mb": rss_mb(store_pid)})
+            rows.writerow(samples[-1])
+            sheet.flush()
             if now >= args.duration or stop.is_set() or proc.poll() is not None:
                 break
             stop.wait(min(args.interval, max(0.0, args.duration - now)))
     finally:
+        sheet.close()
         stop.set()
         for t in threads:
             t.join(timeout=70)
@@ -409,68 +426,115 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
-def write(result: dict[str, Any], out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
-    with out.with_suffix(".csv").open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(result["samples"][0]))
-        w.writeheader()
-        w.writerows(result["samples"])
-
 
 # --------------------------------------------------------------------------- in-process analysis
 
+@contextmanager
+def in_process() -> Iterator[tuple[Any, dict[str, str]]]:
+    """The app in this process over the sample data in a temporary folder,
+    its lifespan run (the collector's settings as in the service), and a
+    token per role; the errors strawberry logs are not printed."""
+    import logging
+    import shutil
+
+    work = Path(tempfile.mkdtemp(prefix="zeren-soak-"))
+    env, tokens = prepare(work)
+    from zeren.api.app import create_app
+    from zeren.graph.settings import Settings
+
+    app = create_app(Settings(graph="embedded", data_dir=work))
+    logging.disable(logging.ERROR)
+    try:
+        yield app, tokens
+    finally:
+        logging.disable(logging.NOTSET)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+async def _send(client: httpx.AsyncClient, call: Call, tokens: dict[str, str]) -> None:
+    resp = await client.request(call.method, call.path, json=call.json, headers=headers_for(call, tokens))
+    if resp.status_code != call.expect or (call.clean and not answered(resp.text)):
+        print(f"unexpected {resp.status_code} for {call.kind}: {resp.text[:200]}")
+
+
 def profile(n: int, seed: int, top: int) -> None:
-    """The mix in this process under tracemalloc (no server, no sockets)."""
+    """N requests of the mix under tracemalloc; what grew between the
+    snapshot after the first quarter and the last (both after a collection)."""
     import asyncio
     import gc
     import tracemalloc
 
-    work = Path(tempfile.mkdtemp(prefix="zeren-soak-profile-"))
-    env, tokens = prepare(work)
-    os.environ.update({k: env[k] for k in ("ZEREN_GRAPH", "ZEREN_DATA_DIR")})
-    from zeren.api.app import create_app
-    from zeren.graph.settings import Settings
-
-    app = create_app(Settings())
     ids = Ids.of_sample()
 
-    async def drive() -> None:
+    async def drive(app: Any, tokens: dict[str, str]) -> None:
         rng = random.Random(seed)
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://soak") as client:
-                async def batch(start: int, stop: int) -> None:
-                    for serial in range(start, stop):
-                        call = next_call(rng, ids, serial)
-                        resp = await client.request(call.method, call.path, json=call.json,
-                                                    headers=headers_for(call, tokens))
-                        if resp.status_code != call.expect or (call.clean and not answered(resp.text)):
-                            print(f"unexpected {resp.status_code} for {call.kind}: {resp.text[:200]}")
-
-                quarter = n // 4
-                await batch(0, quarter)
+        async with app.router.lifespan_context(app), \
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://soak") as client:
+            snapshots = []
+            for start, stop in ((0, n // 4), (n // 4, n)):
+                for serial in range(start, stop):
+                    await _send(client, next_call(rng, ids, serial), tokens)
                 gc.collect()
-                first = tracemalloc.take_snapshot()
-                print(f"after {quarter}: {tracemalloc.get_traced_memory()[0] / 2**20:.2f} MB traced, "
-                      f"{len(gc.get_objects())} gc objects")
-                await batch(quarter, n)
-                gc.collect()
-                last = tracemalloc.take_snapshot()
-                print(f"after {n}: {tracemalloc.get_traced_memory()[0] / 2**20:.2f} MB traced, "
-                      f"{len(gc.get_objects())} gc objects")
-                keep = [tracemalloc.Filter(False, tracemalloc.__file__)]
-                for stat in last.filter_traces(keep).compare_to(first.filter_traces(keep), "traceback")[:top]:
-                    print(f"{stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d} blocks")
-                    for line in stat.traceback.format()[-12:]:
-                        print("      " + line)
+                snapshots.append(tracemalloc.take_snapshot())
+                print(f"after {stop} requests: {tracemalloc.get_traced_memory()[0] / 2**20:.2f} MB traced, "
+                      f"{len(gc.get_objects())} objects tracked by the collector")
+        keep = [tracemalloc.Filter(False, tracemalloc.__file__)]
+        for stat in snapshots[1].filter_traces(keep).compare_to(snapshots[0].filter_traces(keep), "traceback")[:top]:
+            print(f"{stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d} blocks")
+            for line in stat.traceback.format()[-12:]:
+                print("      " + line)
 
-    tracemalloc.start(25)
-    asyncio.run(drive())
+    with in_process() as (app, tokens):
+        tracemalloc.start(25)
+        asyncio.run(drive(app, tokens))
+
+
+def cycles(n: int, seed: int) -> None:
+    """Per kind of request of the mix, the objects that only the garbage
+    collector freed (they were in reference cycles), per request: n requests
+    of each kind with the collector off, then one collection. ``/health``
+    is the anchor: what the in-process client itself leaves (httpx's
+    response and its stream refer to each other)."""
+    import asyncio
+    import gc
+
+    ids = Ids.of_sample()
+    rng = random.Random(seed)
+    by_kind: dict[str, list[Call]] = {"health": [Call("health", "/health", None, None, 200, method="GET")] * n}
+    for serial in range(200_000):
+        call = next_call(rng, ids, serial)
+        if len(by_kind.setdefault(call.kind, [])) < n:
+            by_kind[call.kind].append(call)
+
+    async def drive(app: Any, tokens: dict[str, str]) -> None:
+        async with app.router.lifespan_context(app), \
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://soak") as client:
+            for calls in by_kind.values():  # each kind once first: caches filled, modules imported
+                await _send(client, calls[0], tokens)
+            for kind, calls in sorted(by_kind.items()):
+                gc.collect()
+                gc.disable()
+                gc.set_debug(gc.DEBUG_SAVEALL)
+                try:
+                    for call in calls:
+                        await _send(client, call, tokens)
+                    gc.collect()
+                    kinds = Counter(type(o).__qualname__ for o in gc.garbage)
+                finally:
+                    gc.set_debug(0)
+                    gc.garbage.clear()
+                    gc.enable()
+                left = sum(kinds.values()) / len(calls)
+                common = ", ".join(f"{k} {v}" for k, v in kinds.most_common(5))
+                print(f"{kind:22} {left:8.1f} objects a request  {common}")
+
+    with in_process() as (app, tokens):
+        asyncio.run(drive(app, tokens))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--duration", type=float, default=600, help="seconds of load (default 600)")
     p.add_argument("--warmup", type=float, default=180, help="seconds counted as warm-up (default 180)")
     p.add_argument("--clients", type=int, default=4)
@@ -481,6 +545,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, help="results file stem (default benchmarks/results/soak-<time>)")
     p.add_argument("--profile", type=int, metavar="N", help="run N requests in-process under tracemalloc instead")
     p.add_argument("--top", type=int, default=15, help="with --profile: allocation sites shown")
+    p.add_argument("--cycles", type=int, metavar="N", help="in-process instead: per kind of request, N of them "
+                                                           "with the collector off, what only the collector freed")
     args = p.parse_args(argv)
     if args.duration <= 0 or args.clients < 1 or args.max_requests < 1 or args.interval <= 0:
         p.error("--duration, --clients, --max-requests and --interval must be positive")
@@ -492,9 +558,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
     if args.profile:
         profile(args.profile, args.seed, args.top)
         return None
-    result = soak(args)
+    if args.cycles:
+        cycles(args.cycles, args.seed)
+        return None
     out = args.out or HERE / "results" / f"soak-{datetime.now(UTC):%Y%m%dT%H%M%S}"
-    write(result, out)
+    result = soak(args, out)
+    out.with_suffix(".json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     print(json.dumps(result["summary"], indent=1, ensure_ascii=False))
     print(f"samples: {out.with_suffix('.csv')}, everything: {out.with_suffix('.json')}")
     return result
