@@ -9,6 +9,7 @@ so an analyst never sees a petitioner's identity."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -19,7 +20,8 @@ from starlette.concurrency import run_in_threadpool
 from zeren.api.deps import ServicesDep, require
 from zeren.api.security import Principal
 from zeren.graph.adhoc import AdHocRefused, TooLarge, Unclosed, check_before_running
-from zeren.graph.store.base import QueryMemoryExceeded, QuerySyntaxError, QueryTimeout, ReadOnlyViolation, StoreError
+from zeren.graph.store.base import (QueryMemoryExceeded, QuerySyntaxError, QueryTimeout, ReadOnlyViolation,
+                                    ReadResult, StoreError)
 from zeren.graph.store.replica import RETRY_AFTER_S, ReplicaDisabled, ReplicaKilled, ReplicaUnavailable
 
 router = APIRouter()
@@ -66,8 +68,8 @@ async def run_cypher(body: CypherRequest, services: ServicesDep,
     except AdHocRefused as e:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"refused before running: {e}") from None
     try:
-        result = await run_in_threadpool((services.adhoc or services.store).read_only, body.query, body.parameters,
-                                         timeout_ms=s.cypher_timeout_ms, max_rows=s.cypher_max_rows)
+        result = await _read_only((services.adhoc or services.store).read_only, body.query, body.parameters,
+                                  timeout_ms=s.cypher_timeout_ms, max_rows=s.cypher_max_rows)
     except ReadOnlyViolation:
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             "refused: only read queries are allowed here; the graph is unchanged") from None
@@ -94,6 +96,18 @@ async def run_cypher(body: CypherRequest, services: ServicesDep,
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"the query failed: {_first_line(e)}") from None
     return CypherResponse(columns=result.columns, rows=jsonable(result.rows), truncated=result.truncated,
                           row_cap=s.cypher_max_rows)
+
+
+async def _read_only(read: Callable[..., ReadResult], *args: Any, **kwargs: Any) -> ReadResult:
+    """``read`` in the thread pool. A store error raised there carried a
+    traceback through the pool's frame, which holds the error: a reference
+    cycle per refused query, left to the garbage collector. It is raised on
+    without that traceback."""
+    try:
+        return await run_in_threadpool(read, *args, **kwargs)
+    except StoreError as e:
+        e.__traceback__ = None
+        raise
 
 
 def _first_line(e: Exception) -> str:
