@@ -25,7 +25,7 @@ from zeren.api.web import graphiql_page, mount_pages
 from zeren.api.workbench import mount_workbench
 from zeren.graph.confidential import Protector
 from zeren.graph.settings import Settings, get_settings
-from zeren.graph.store import open_store
+from zeren.graph.store import open_adhoc_store, open_store
 from zeren.rules.engine import Engine
 
 
@@ -35,7 +35,7 @@ def open_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return Services(settings=settings, store=store, engine=Engine(store), tokens=TokenStore(db),
                     audit=AuditLog(db, audit_key(settings)),
-                    protector=Protector.from_settings(settings))
+                    protector=Protector.from_settings(settings), adhoc=open_adhoc_store(settings, store))
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -58,6 +58,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             yield
         finally:
             if own:
+                if app.state.services.adhoc is not None:
+                    app.state.services.adhoc.close()
                 app.state.services.store.close()
 
     # /docs, /redoc and /openapi.json are zeren.api.web's: behind a token, from local assets.

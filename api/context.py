@@ -28,6 +28,8 @@ class Services:
     tokens: TokenStore
     audit: AuditLog
     protector: Protector
+    # Where ad hoc Cypher runs: the embedded store's replica, or None for the store itself.
+    adhoc: GraphStore | None = None
 
 
 async def run_query(store: GraphStore, name: str, params: dict[str, Any]) -> list[Row]:

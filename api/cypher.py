@@ -2,11 +2,14 @@
 (FalkorDB's GRAPH.RO_QUERY; READ access mode on Neo4j), with a timeout, the
 store's memory limit and a row cap applied while rows arrive; ``range()``
 calls, which FalkorDB builds whole before any limit is checked, are bounded
-before the query runs (``zeren.graph.adhoc``); the graph holds only ciphertext and pseudonyms of protected fields,
+before the query runs (``zeren.graph.adhoc``); on the embedded store the
+query runs on a read replica whose memory a watchdog caps, since FalkorDB
+cannot stop one expression's growth (``zeren.graph.store.replica``); the graph holds only ciphertext and pseudonyms of protected fields,
 so an analyst never sees a petitioner's identity."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -17,7 +20,9 @@ from starlette.concurrency import run_in_threadpool
 from zeren.api.deps import ServicesDep, require
 from zeren.api.security import Principal
 from zeren.graph.adhoc import AdHocRefused, TooLarge, Unclosed, check_before_running
-from zeren.graph.store.base import QueryMemoryExceeded, QuerySyntaxError, QueryTimeout, ReadOnlyViolation, StoreError
+from zeren.graph.store.base import (QueryMemoryExceeded, QuerySyntaxError, QueryTimeout, ReadOnlyViolation,
+                                    ReadResult, StoreError)
+from zeren.graph.store.replica import RETRY_AFTER_S, ReplicaDisabled, ReplicaKilled, ReplicaUnavailable
 
 router = APIRouter()
 
@@ -63,8 +68,8 @@ async def run_cypher(body: CypherRequest, services: ServicesDep,
     except AdHocRefused as e:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"refused before running: {e}") from None
     try:
-        result = await run_in_threadpool(services.store.read_only, body.query, body.parameters,
-                                         timeout_ms=s.cypher_timeout_ms, max_rows=s.cypher_max_rows)
+        result = await _read_only((services.adhoc or services.store).read_only, body.query, body.parameters,
+                                  timeout_ms=s.cypher_timeout_ms, max_rows=s.cypher_max_rows)
     except ReadOnlyViolation:
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             "refused: only read queries are allowed here; the graph is unchanged") from None
@@ -74,12 +79,35 @@ async def run_cypher(body: CypherRequest, services: ServicesDep,
     except QueryMemoryExceeded:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                             "the query needed more memory than one query may use and was stopped") from None
+    except ReplicaKilled:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            "the query needed more memory than an ad hoc query may use; it was stopped (the ad hoc "
+                            "store it ran on was restarted; a query running beside it at that moment gets this "
+                            "answer too)") from None
+    except ReplicaDisabled as e:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(e), headers={"Retry-After": "60"}) from None
+    except ReplicaUnavailable:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            "the ad hoc store is restarting after a query outgrew its memory; try again shortly",
+                            headers={"Retry-After": str(RETRY_AFTER_S)}) from None
     except QuerySyntaxError as e:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"the query is not valid Cypher: {_first_line(e)}") from None
     except StoreError as e:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"the query failed: {_first_line(e)}") from None
     return CypherResponse(columns=result.columns, rows=jsonable(result.rows), truncated=result.truncated,
                           row_cap=s.cypher_max_rows)
+
+
+async def _read_only(read: Callable[..., ReadResult], *args: Any, **kwargs: Any) -> ReadResult:
+    """``read`` in the thread pool. A store error raised there carried a
+    traceback through the pool's frame, which holds the error: a reference
+    cycle per refused query, left to the garbage collector. It is raised on
+    without that traceback."""
+    try:
+        return await run_in_threadpool(read, *args, **kwargs)
+    except StoreError as e:
+        e.__traceback__ = None
+        raise
 
 
 def _first_line(e: Exception) -> str:

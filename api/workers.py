@@ -17,8 +17,9 @@ The supervisor (this module's :func:`serve`):
   taken before any worker starts, connections made early wait in the backlog,
   and a worker that is replaced leaves its queued connections to its
   successor instead of having them refused;
-- starts the embedded store once, before the workers (they reuse it), and
-  stops it after them;
+- starts the embedded store once, before the workers (they reuse it), with
+  the read replica serving their ad hoc Cypher and its watchdog, and stops
+  them after the workers;
 - replaces a worker that dies after it has reported ready; a worker that exits
   before it is ready (a store that cannot be reached, a bad setting) stops the
   whole service with a message, instead of being restarted forever; so do
@@ -141,6 +142,10 @@ class Supervisor:
 
                 embedded = EmbeddedServer(self.settings.data_dir, Guards.of(self.settings))
                 embedded.start()
+                if self.settings.cypher_replica:  # the workers' ad hoc queries go to it
+                    from zeren.graph.store.replica import ensure_replica
+
+                    ensure_replica(embedded, self.settings)
             workers = [Worker(i, s) for i, s in enumerate(socks)]
             for w in workers:
                 self._start(w)
@@ -154,6 +159,9 @@ class Supervisor:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             if embedded is not None:
+                from zeren.graph.store.replica import stop_replica
+
+                stop_replica(embedded)
                 embedded.stop()
 
     def _on_signal(self, signum: int, frame: object) -> None:

@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     cypher_max_length: int = Field(20_000, ge=100, description="characters of an ad hoc Cypher query at most")
     cypher_max_range: int = Field(1_000_000, ge=1, description="elements an ad hoc Cypher query's range() calls "
                                                                "may build, their lengths multiplied")
+    cypher_replica: bool = Field(True, description="serve ad hoc Cypher on the embedded store from a read replica "
+                                                   "of its own, killed and restarted when it outgrows "
+                                                   "cypher_store_max_mb (the main store is never touched)")
+    cypher_store_max_mb: int = Field(1024, ge=16, description="memory the ad hoc replica may hold above the main "
+                                                             "store's resident memory before it is killed")
     max_body_bytes: int = Field(1024 * 1024, ge=1024, description="bytes of a request body at most (413 above)")
     graphql_max_depth: int = Field(12, ge=2)
     graphql_max_aliases: int = Field(30, ge=1)

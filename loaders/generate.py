@@ -34,7 +34,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from zeren.graph.model import ENUMS, NodeKind, RelKind, loadable_kinds
+from zeren.graph.model import ENUMS, NodeKind, RelKind, kind_for_file, loadable_kinds
 
 # --------------------------------------------------------------------------- time
 
@@ -411,7 +411,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                 "litigation_related", "accused_institution", "accused_person", "summary", "petitioner", "accusation"),
     "case_holdings": ("id", "person", "matter", "post", "valid_from", "valid_to"),
     "steps": ("id", "matter", "kind", "institution", "staff", "to_institution", "on", "due", "note"),
-    "decisions": ("id", "title", "team", "on", "matter"),
+    "decisions": ("id", "title", "team", "on", "matter", "major"),
     "decision_participants": ("id", "person", "decision", "stance", "post"),
     "failures": ("id", "item", "scope", "gravity", "unit", "matter", "decision", "act_date", "reported_on",
                  "found_in_petition_work", "acts", "disciplinary", "suspected_crime"),
@@ -419,6 +419,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "measures": ("id", "kind", "failure", "person", "post", "institution", "decided_by", "decided_on", "deadline",
                  "rectified_on"),
 }
+# The files of chapters 2-3 are written by field name (``Sink.record``), in the model's own order.
+RECORDS = ("ledgers", "classification_lists", "supervisions", "assessments", "cadre_inspections", "consultations",
+           "leader_activities", "staff_reports", "risk_assessments", "circulations")
+for _file in RECORDS:
+    COLUMNS[_file] = tuple(header(kind_for_file(_file)))  # type: ignore[arg-type]
+_FIELDS = {file: frozenset(columns) for file, columns in COLUMNS.items()}
 
 
 def _required(k: NodeKind | RelKind) -> set[str]:
@@ -462,6 +468,13 @@ class Sink:
         if order is not None:
             row = ["" if i is None else row[i] for i in order]
         self.writers[file].writerow(row)
+        self.counts[file] += 1
+
+    def record(self, file: str, **values: object) -> None:
+        """A row of a file written by field name; a field not given is written empty."""
+        if not values.keys() <= _FIELDS[file]:
+            raise RuntimeError(f"{file}: no such field {sorted(values.keys() - _FIELDS[file])}")
+        self.writers[file].writerow([values.get(c, "") for c in COLUMNS[file]])
         self.counts[file] += 1
 
     def close(self) -> None:
@@ -820,6 +833,14 @@ GRAVITY = (("MINOR", 0.84), ("SERIOUS", 0.12), ("ESPECIALLY_SERIOUS", 0.04))
 DISCIPLINARY = {"MINOR": 0.0, "SERIOUS": 0.08, "ESPECIALLY_SERIOUS": 0.5}
 ORGANISATIONAL = ("SUSPENSION", "POST_ADJUSTMENT", "ORDERED_RESIGNATION", "DEMOTION", "REMOVAL")
 STANCES = (("ABSENT", 0.06), ("OPPOSED_OVERRULED", 0.04), ("AGREED", 0.90))
+# Chapters 2-3 on matters: whether a team decision is major (empty: not recorded), by collective.
+MAJOR = {False: (("true", 0.12), ("false", 0.80), ("", 0.08)), True: (("true", 0.45), ("false", 0.47), ("", 0.08))}
+RISK_ASSESSED, RISK_LATE = 0.85, 0.04  # major decisions assessed before; only after (the rest: not at all)
+RISK_LEVELS = (("LOW", 0.7), ("MEDIUM", 0.25), ("HIGH", 0.05))
+STAFF_REPORTED = 0.8  # collective matters reported by the staff member who received them
+MATTER_SUPERVISED = 0.15  # collective matters supervised by the receiving petition department
+COORDINATED = 0.3  # collective matters coordinated by a leader of the territory
+CIRCULATED = 0.85  # measures sent to the organisation department of the deciding organ's level
 
 # Failure items by scope; the Chongqing-only items appear only where and when the Chongqing rules apply.
 ITEMS_NATIONAL = {
@@ -871,9 +892,12 @@ class MatterWriter:
     def __init__(self, sink: Sink, seed: int) -> None:
         self.sink = sink
         self.seed = seed
+        self.extra = random.Random()  # chapters 2-3 records on matters: a draw of their own, so that the
+        # matters, steps, decisions and measures are the same with or without them
 
     def write(self, unit: Unit, upper: Unit | None, count: int) -> None:
         rng = _rng(self.seed, unit.code, "matters")
+        self.extra = _rng(self.seed, unit.code, "matter-duties")
         pool = max(1, int(count * 0.6))
         for n in range(1, count + 1):
             self._matter(rng, unit, upper, f"M{unit.code}-{n:06d}", pool)
@@ -890,6 +914,8 @@ class MatterWriter:
         competent = self._competent(rng, unit, upper, subject)
         steps, closed = self._plan_steps(rng, unit, upper, competent, received, subject)
         acted = self._write_steps(rng, mid, steps)
+        if collective:
+            self._collective(unit, mid, acted[0])
         title = f"关于{SUBJECT_ZH[subject]}问题的{'集体' if collective else ''}{CHANNEL_ZH[channel]}"
         accused_inst, accused_person = self._accused(rng, unit, competent, received)
         petitioner = self._petitioner(rng, unit, pool)
@@ -904,7 +930,7 @@ class MatterWriter:
         scope = "COLLECTIVE" if failing and rng.random() < FAILURE_COLLECTIVE else "INDIVIDUAL"
         decision = None
         if rng.random() < DECISION[collective] or (failing and scope == "COLLECTIVE"):
-            decision = self._decision(rng, unit, competent, mid, title, received)
+            decision = self._decision(rng, unit, competent, mid, title, received, collective)
         if failing:
             self._failure(rng, unit, mid, title, subject, scope, decision, acted, bool(accused_inst))
 
@@ -981,15 +1007,48 @@ class MatterWriter:
 
     # ---- team decisions
     def _decision(self, rng: random.Random, unit: Unit, competent: tuple[Unit, int], mid: str, title: str,
-                  received: int) -> tuple[str, Unit, int, int, list[tuple[str, str, str]]] | None:
+                  received: int, collective: bool) -> tuple[str, Unit, int, int, list[tuple[str, str, str]]] | None:
         x = rng.random()
         du, dslot = competent if x < 0.6 else (unit, unit.gov) if x < 0.85 else (unit, 1)
         day = received + rng.randint(3, 30)
         if day > END:
             return None
         did = f"{mid}-D"
-        self.sink.write("decisions", (did, f"研究{title}的处理意见", team_id(du.code, dslot), iso(day), mid))
+        major = _pick(self.extra, MAJOR[collective])
+        self.sink.write("decisions", (did, f"研究{title}的处理意见", team_id(du.code, dslot), iso(day), mid, major))
+        if major == "true":
+            self._risk_assessment(did, inst_id(du.code, dslot), day)
         return did, du, dslot, day, self._participants(rng, did, du, dslot, day)
+
+    # ---- chapters 2-3 on matters (drawn from ``self.extra``)
+    def _risk_assessment(self, did: str, by: str, day: int) -> None:
+        """Most major decisions are assessed for social-stability risk before they are taken; a few only after."""
+        x = self.extra.random()
+        if x >= RISK_ASSESSED + RISK_LATE:
+            return
+        on = day - self.extra.randint(3, 25) if x < RISK_ASSESSED else day + self.extra.randint(1, 20)
+        if on <= END:
+            self.sink.record("risk_assessments", id=f"{did}-RA", decision=did, by=by, on=iso(on),
+                             result=_pick(self.extra, RISK_LEVELS))
+
+    def _collective(self, unit: Unit, mid: str, received: Acted) -> None:
+        """A collective matter: mostly reported by the staff member who received it, sometimes supervised by the
+        petition department and coordinated by a leader of the territory."""
+        rng, step = self.extra, received.step
+        day = step.day + rng.randint(0, 3)
+        if rng.random() < STAFF_REPORTED and day <= END and received.person:
+            self.sink.record("staff_reports", id=f"{mid}-R", kind="INCIDENT_REPORT", person=received.person,
+                             institution=inst_id(step.unit.code, step.slot), matter=mid,
+                             to_person=step.unit.holder(step.unit.principal(step.unit.petition), day), on=iso(day))
+        if rng.random() < MATTER_SUPERVISED and (start := step.day + rng.randint(5, 30)) <= END:
+            finish = start + rng.randint(10, 60)
+            self.sink.record("supervisions", id=f"{mid}-SV", kind="MATTER", organ=inst_id(step.unit.code,
+                             step.unit.petition), scope="REGION", territory=step.unit.code, matter=mid,
+                             topic="重要信访事项督查", started_on=iso(start), finished_on=iso(finish) if finish <= END else "")
+        if rng.random() < COORDINATED and (on := step.day + rng.randint(3, 40)) <= END:
+            post = rng.choice(unit.leaders())
+            self.sink.record("leader_activities", id=f"{mid}-LC", kind="COORDINATION", person=unit.holder(post, on),
+                             post=post, on=iso(on), matter=mid, count=1, note="协调处理集体访事项")
 
     def _participants(self, rng: random.Random, did: str, unit: Unit, slot: int,
                       day: int) -> list[tuple[str, str, str]]:
@@ -1007,7 +1066,8 @@ class MatterWriter:
         for year in YEARS:
             day = date(year, 1, 15).toordinal() + rng.randint(0, 75)
             did = f"DEC{unit.code}-{year}"
-            self.sink.write("decisions", (did, f"{year}年度信访工作责任制落实安排", team_id(unit.code, 1), iso(day), ""))
+            self.sink.write("decisions", (did, f"{year}年度信访工作责任制落实安排", team_id(unit.code, 1), iso(day), "",
+                                          "false"))
             self._participants(rng, did, unit, 1, day)
 
     # ---- failures and measures
@@ -1059,15 +1119,17 @@ class MatterWriter:
         leader = fu.in_charge.get((fslot, subject))
         if leader and rng.random() < (0.15 if scope == "COLLECTIVE" else 0.02):
             targets.append((fu, leader, fu.holder(leader, act)))
-        Measures(self.sink, rng, fid, fu, fslot, reported).write(gravity, targets, disciplinary, suspect,
+        Measures(self.sink, rng, fid, fu, fslot, reported, self.extra).write(gravity, targets, disciplinary, suspect,
                                                                 cq and scope == "COLLECTIVE")
 
 
 class Measures:
     """The accountability measures for one failure, on the ladder of art. 13-16 (and Chongqing art. 12)."""
 
-    def __init__(self, sink: Sink, rng: random.Random, fid: str, unit: Unit, slot: int, reported: int) -> None:
+    def __init__(self, sink: Sink, rng: random.Random, fid: str, unit: Unit, slot: int, reported: int,
+                 circulate: random.Random) -> None:
         self.sink, self.rng, self.fid, self.unit, self.slot = sink, rng, fid, unit, slot
+        self.circulate = circulate  # draws whether and when each measure is circulated (Chongqing art. 18)
         self.decided = reported + rng.randint(10, 60)
         self.k = 0
 
@@ -1098,9 +1160,13 @@ class Measures:
     def _emit(self, kind: str, person: str, post: str, institution: str, decided_by: str, day: int,
               deadline: int | None = None, rectified: int | None = None) -> None:
         self.k += 1
-        self.sink.write("measures", (f"{self.fid}-A{self.k}", kind, self.fid, person, post, institution, decided_by,
+        aid = f"{self.fid}-A{self.k}"
+        self.sink.write("measures", (aid, kind, self.fid, person, post, institution, decided_by,
                                      iso(day), iso(deadline) if deadline else "",
                                      iso(rectified) if rectified and rectified <= END else ""))
+        if self.circulate.random() < CIRCULATED and (sent := day + self.circulate.randint(3, 30)) <= END:
+            self.sink.record("circulations", id=f"{aid}-N", measure=aid, to=organisation_department(decided_by),
+                             on=iso(sent))
 
     def _person(self, kind: str, unit: Unit, post: str, person: str, day: int) -> None:
         """A measure against a person; a notice or admonishment sets a deadline to rectify; an unrectified
@@ -1125,6 +1191,189 @@ class Measures:
 
     def _institution(self, kind: str, day: int) -> None:
         self._emit(kind, "", "", inst_id(self.unit.code, self.slot), self.unit.party_committee(), day)
+
+
+# --------------------------------------------------------------------------- chapters 2-3: yearly records
+
+ORGANISATION_SLOT = 10  # the party committee's organisation department (组织部)
+REGION_DUTIES = ("SPECIAL_SUPERVISION", "SUPERVISION_CIRCULATED", "ASSESSMENT", "ASSESSMENT_USED",
+                 "CADRE_CONSULTATION", "STAFF_INCIDENT_REPORT", "ACCOUNTABILITY_CIRCULATED")
+LEADER_DUTIES = ("LEADER_READING", "LEADER_RECEPTION", "RISK_ASSESSMENT")
+DEPARTMENT_DUTIES = ("SPECIAL_SUPERVISION", "SUPERVISION_CIRCULATED", "ASSESSMENT", "ASSESSMENT_USED",
+                     "LEADER_READING", "LEADER_RECEPTION", "RISK_ASSESSMENT", "STAFF_INCIDENT_REPORT")
+PETITION_DUTIES = REGION_DUTIES + tuple(d for d in DEPARTMENT_DUTIES if d not in REGION_DUTIES)
+LEDGER = {"PETITION": 0.7, "GOVERNMENT": 0.6, "DEPARTMENT": 0.5}  # units keeping a ledger in a year
+LEDGER_WHOLE = 0.8  # ledgers held complete for every duty of the unit (else one or two are left out)
+SUPERVISED = {"REGION": 0.85, "DEPARTMENT": 0.75, "SYSTEM": 0.8}  # a special supervision in a year
+ASSESSED = {"REGION": 0.85, "DEPARTMENT": 0.7, "SYSTEM": 0.75}  # an assessment covering the year
+PROVINCE_ASSESSED = 0.9  # the national bureau's yearly assessment of a province
+CIRCULATION = (("true", 0.7), ("false", 0.15), ("", 0.15))  # supervision findings circulated; empty: not recorded
+RESULTS = (("EXCELLENT", 0.2), ("GOOD", 0.45), ("PASS", 0.3), ("FAIL", 0.05))
+USED = (("true", 0.8), ("false", 0.08), ("", 0.12))  # results used in the comprehensive appraisal
+INSPECTIONS = (0, 3)  # cadre inspections a year by an organisation department
+HEARD, HEARD_LATE = 0.8, 0.05  # inspections hearing the petition department before they conclude; only after
+READ, RECEIVED, VISITED_DOWN = 0.95, 0.85, 0.3  # leaders with letters read / receptions in a year; visits down
+LISTED, LIST_REVISED = 0.85, 0.3  # Chongqing working departments with a classification list; revised later
+LIST_FROM, LIST_BY = CQ_IN_FORCE + 30, date(2020, 12, 31).toordinal()
+
+
+def organisation_department(organ: str) -> str:
+    """Where a measure decided by ``organ`` is circulated (Chongqing art. 18): the organisation department of
+    its level; a township has none, so its party committee (which does its organisation work)."""
+    code = organ[1:-3]
+    return inst_id(code, 1) if len(code) > 6 else inst_id(code, ORGANISATION_SLOT)
+
+
+class RecordWriter:
+    """A territory's records of chapters 2-3 for every year: ledgers, special supervisions, assessments, cadre
+    inspections and consultations, leaders' letters read and receptions, classification lists (records about
+    matters, decisions and measures are written with them, by ``MatterWriter``). Each territory draws from its
+    own generator, so the rest of the dataset does not change with these."""
+
+    def __init__(self, sink: Sink, seed: int) -> None:
+        self.sink, self.seed = sink, seed
+
+    def write(self, unit: Unit) -> None:
+        rng = _rng(self.seed, unit.code, "duties")
+        region = {1, unit.gov}
+        departments = [s for s in unit.slots.values() if s.no not in region]
+        system = unit.level in ("NATION", "PROVINCE", "PREFECTURE") and bool(unit.place.child_codes)
+        for year in YEARS:
+            first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
+            self._region(rng, unit, year, first, last)
+            for s in departments:
+                self._department(rng, unit, s, year, first, last, system and bool(s.system))
+            if unit.level != "TOWNSHIP":
+                self._inspections(rng, unit, year, first, last)
+            if unit.level == "NATION":
+                self._provinces(rng, unit, year, first, last)
+            self._leaders(rng, unit, year, first, last)
+        if unit.place.chongqing:
+            for s in departments:
+                if s.kind == "WORKING_DEPARTMENT":
+                    self._lists(rng, inst_id(unit.code, s.no))
+
+    def _ledger(self, rng: random.Random, iid: str, year: int, duties: tuple[str, ...]) -> None:
+        kept = list(duties)
+        if rng.random() >= LEDGER_WHOLE:
+            for _ in range(rng.randint(1, 2)):
+                kept.remove(rng.choice(kept))
+        self.sink.record("ledgers", id=f"LG{iid[1:]}-{year}", institution=iid, year=year, duties=";".join(kept))
+
+    def _supervision(self, rng: random.Random, sid: str, organ: str, scope: str, first: int, last: int,
+                     topic: str, **target: str) -> None:
+        start = rng.randint(first + 30, last - 60)
+        finish = start + rng.randint(10, 40)
+        circulated = _pick(rng, CIRCULATION)
+        on = finish + rng.randint(5, 20) if circulated == "true" else None
+        self.sink.record("supervisions", id=sid, kind="SPECIAL", organ=organ, scope=scope, topic=topic,
+                         started_on=iso(start), finished_on=iso(finish), circulated=circulated,
+                         circulated_on=iso(on) if on and on <= END else "", **target)
+
+    def _assessment(self, rng: random.Random, aid: str, assessor: str, scope: str, first: int, last: int,
+                    **target: str) -> None:
+        self.sink.record("assessments", id=aid, assessor=assessor, scope=scope, period_from=iso(first),
+                         period_to=iso(last), on=iso(last - rng.randint(0, 20)), result=_pick(rng, RESULTS),
+                         used_in_appraisal=_pick(rng, USED), **target)
+
+    def _region(self, rng: random.Random, unit: Unit, year: int, first: int, last: int) -> None:
+        petition, gov = inst_id(unit.code, unit.petition), inst_id(unit.code, unit.gov)
+        if rng.random() < LEDGER["PETITION"]:  # the region's ledger, and its own as a department
+            self._ledger(rng, petition, year, PETITION_DUTIES + (("PROVINCIAL_ASSESSMENT",)
+                                                                 if unit.level == "NATION" else ()))
+        if rng.random() < LEDGER["GOVERNMENT"]:
+            self._ledger(rng, gov, year, LEADER_DUTIES)
+        if rng.random() < SUPERVISED["REGION"]:
+            organ = inst_id(unit.code, rng.choice((1, unit.gov, unit.petition)))
+            self._supervision(rng, f"SV{unit.code}-{year}", organ, "REGION", first, last,
+                              f"{year}年度信访工作责任制落实情况专项督查", territory=unit.code)
+        if rng.random() < ASSESSED["REGION"]:
+            self._assessment(rng, f"AS{unit.code}-{year}", inst_id(unit.code, 1), "REGION", first, last,
+                             territory=unit.code)
+
+    def _department(self, rng: random.Random, unit: Unit, s: Slot, year: int, first: int, last: int,
+                    system: bool) -> None:
+        iid = inst_id(unit.code, s.no)
+        if s.no != unit.petition and rng.random() < LEDGER["DEPARTMENT"]:
+            listed = unit.place.chongqing and s.kind == "WORKING_DEPARTMENT"
+            self._ledger(rng, iid, year, DEPARTMENT_DUTIES + (("CLASSIFICATION_LIST",) if listed else ()))
+        if rng.random() < SUPERVISED["DEPARTMENT"]:
+            self._supervision(rng, f"SV{iid[1:]}-{year}", iid, "DEPARTMENT", first, last, "本部门信访工作专项督查",
+                              institution=iid)
+        if rng.random() < ASSESSED["DEPARTMENT"]:
+            self._assessment(rng, f"AS{iid[1:]}-{year}", iid, "DEPARTMENT", first, last, institution=iid)
+        if system:
+            if rng.random() < SUPERVISED["SYSTEM"]:
+                self._supervision(rng, f"SV{iid[1:]}-{year}-S", iid, "SYSTEM", first, last, "本系统信访工作专项督查",
+                                  institution=iid)
+            if rng.random() < ASSESSED["SYSTEM"]:
+                self._assessment(rng, f"AS{iid[1:]}-{year}-S", iid, "SYSTEM", first, last, institution=iid)
+
+    def _provinces(self, rng: random.Random, unit: Unit, year: int, first: int, last: int) -> None:
+        """The national petition bureau's yearly assessment of each province-level unit (national art. 10 ¶3):
+        commendation for excellent results, strengthened guidance for a fail, sometimes no follow-up recorded."""
+        bureau = inst_id(unit.code, unit.petition)
+        for code in unit.place.child_codes:
+            if rng.random() >= PROVINCE_ASSESSED:
+                continue
+            result = _pick(rng, RESULTS)
+            follow = {"EXCELLENT": "COMMENDATION", "FAIL": "GUIDANCE"}.get(result, "NONE")
+            self.sink.record("assessments", id=f"AS{bureau[1:]}-{code}-{year}", assessor=bureau, scope="REGION",
+                             territory=code, period_from=iso(first), period_to=iso(last),
+                             on=iso(min(END, last + rng.randint(20, 60))), result=result,
+                             used_in_appraisal=_pick(rng, USED), follow_up=follow if rng.random() < 0.9 else "")
+
+    def _inspections(self, rng: random.Random, unit: Unit, year: int, first: int, last: int) -> None:
+        """Cadre inspections by the organisation department, of a department's deputy for its principal post;
+        most hear the petition department before they conclude."""
+        by, petition = inst_id(unit.code, ORGANISATION_SLOT), inst_id(unit.code, unit.petition)
+        slots = [s.no for s in unit.slots.values() if unit.by_role.get((s.no, "DEPUTY"))]
+        for k in range(1, rng.randint(*INSPECTIONS) + 1):
+            slot = rng.choice(slots)
+            start = rng.randint(first, last - 50)
+            end = start + rng.randint(15, 45)
+            cid = f"CI{unit.code}-{year}-{k}"
+            self.sink.record("cadre_inspections", id=cid, by=by,
+                             person=unit.holder(rng.choice(unit.by_role[(slot, "DEPUTY")]), start),
+                             post=unit.principal(slot), purpose="拟提拔任用", started_on=iso(start),
+                             concluded_on=iso(end))
+            x = rng.random()
+            if x < HEARD + HEARD_LATE:
+                on = rng.randint(start, end) if x < HEARD else end + rng.randint(3, 20)
+                self.sink.record("consultations", id=f"{cid}-H", inspection=cid, petition_department=petition,
+                                 on=iso(on), opinion="未发现该同志存在信访工作方面的问题")
+
+    def _leaders(self, rng: random.Random, unit: Unit, year: int, first: int, last: int) -> None:
+        """Each holder of a leadership-team post in the year: letters read and instructed, and receptions of
+        visitors (visits down too, under the Chongqing rules), with dates and counts; some have none."""
+        visits_down = unit.place.chongqing and last >= CQ_IN_FORCE
+        for s in unit.slots.values():
+            for post in unit.team_posts(s.no):
+                for k, (start, end, person) in enumerate(unit.holders[post], 1):
+                    lo, hi = max(start, first), min(end, last)
+                    if lo > hi:
+                        continue
+                    key = f"LA{post[1:]}-{year}-{k}"
+                    if rng.random() < READ:
+                        self.sink.record("leader_activities", id=f"{key}R", kind="READ_AND_INSTRUCT", person=person,
+                                         post=post, on=iso(rng.randint(lo, hi)), count=rng.randint(3, 60))
+                    if rng.random() < RECEIVED:
+                        kind = "VISIT_DOWN" if visits_down and rng.random() < VISITED_DOWN else "RECEPTION"
+                        self.sink.record("leader_activities", id=f"{key}V", kind=kind, person=person, post=post,
+                                         on=iso(rng.randint(lo, hi)), count=rng.randint(1, 30))
+
+    def _lists(self, rng: random.Random, iid: str) -> None:
+        """A Chongqing working department's list for classified handling of petitions, from some date after the
+        Chongqing rules took effect, sometimes revised."""
+        if rng.random() >= LISTED:
+            return
+        start = rng.randint(LIST_FROM, LIST_BY)
+        revised = rng.randint(start + 365, END) if rng.random() < LIST_REVISED and start + 365 < END else None
+        self.sink.record("classification_lists", id=f"CL{iid[1:]}-1", institution=iid, title="依法分类处理信访诉求清单",
+                         valid_from=iso(start), valid_to=iso(revised - 1) if revised else "")
+        if revised:
+            self.sink.record("classification_lists", id=f"CL{iid[1:]}-2", institution=iid,
+                             title="依法分类处理信访诉求清单（修订）", valid_from=iso(revised))
 
 
 # --------------------------------------------------------------------------- the run
@@ -1153,6 +1402,7 @@ def generate(out: Path, scale: float, seed: int = 1, progress: IO[str] | None = 
     allocation = Allocation(plan, seed)
     sink = Sink(out)
     matters = MatterWriter(sink, seed)
+    records = RecordWriter(sink, seed)
     path: list[Unit] = []  # the current territory and its ancestors
     started = time.monotonic()
     try:
@@ -1163,6 +1413,7 @@ def generate(out: Path, scale: float, seed: int = 1, progress: IO[str] | None = 
             path.append(unit)
             unit.write(sink, seed)
             matters.write(unit, path[depth - 1] if depth else None, allocation.take(place))
+            records.write(unit)
             if progress and place.level == "PROVINCE":
                 print(f"  province {place.index + 1}/{plan.territories['PROVINCE']} {place.code} {place.name_en}"
                       f"  {time.monotonic() - started:.0f} s", file=progress, flush=True)

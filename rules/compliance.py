@@ -213,6 +213,7 @@ class DutyContext:
     unit: Unit
     app: Applicable
     registry: dict[str, RuleSet]
+    periods: dict[str, tuple[date, date]] = field(default_factory=dict)  # shared by the units of a territory
 
     @property
     def year(self) -> int:
@@ -220,8 +221,11 @@ class DutyContext:
 
     def period(self, key: str) -> tuple[date, date]:
         """The part of the year in which a rule set stating ``key`` was in force."""
-        start = min(s.in_force for s in self.app.sets if key in s.provisions)
-        return max(start, date(self.year, 1, 1)), date(self.year, 12, 31)
+        got = self.periods.get(key)
+        if got is None:
+            start = min(s.in_force for s in self.app.sets if key in s.provisions)
+            got = self.periods[key] = max(start, date(self.year, 1, 1)), date(self.year, 12, 31)
+        return got
 
     def rows(self, record: str, organs: Iterable[Props] | None = None) -> list[Props]:
         per = self.facts.records[record]
@@ -474,12 +478,15 @@ def _leaders(ctx: DutyContext, key: str) -> list[Props]:
 def _per_leader(ctx: DutyContext, key: str, kinds: set[str], what: str, nf: str) -> DutyAnswer:
     period = ctx.period(key)
     leaders = _leaders(ctx, key)
-    acts = [r["activity"] for r in ctx.rows("activities", ctx.team_organs())
-            if r["activity"].get("kind") in kinds and _in(r["activity"].get("on"), period)]
+    acts: dict[tuple[Any, Any], list[Props]] = defaultdict(list)
+    for r in ctx.rows("activities", ctx.team_organs()):
+        a = r["activity"]
+        if a.get("kind") in kinds and _in(a.get("on"), period):
+            acts[(a.get("person"), a.get("post"))].append(a)
     facts: list[Fact] = []
     without: list[str] = []
     for r in sorted(leaders, key=lambda r: (r["post"]["id"], r["person"]["id"])):
-        mine = [a for a in acts if a.get("person") == r["person"]["id"] and a.get("post") == r["post"]["id"]]
+        mine = acts.get((r["person"]["id"], r["post"]["id"]), [])
         count = sum(int(a.get("count") or 1) for a in mine)
         dates = ", ".join(a["on"].isoformat() for a in mine[:6]) + (" …" if len(mine) > 6 else "")
         facts.append(Fact("Person", r["person"]["id"], f"{r['person'].get('name')} ({r['post'].get('title')}): "
@@ -696,14 +703,19 @@ def evaluate(facts: ComplianceFacts, registry: dict[str, RuleSet]) -> Report:
     year_end = date(facts.year, 12, 31)
     seen: list[str] = []
     refused: set[str] = set()
+    # The units of a territory share its rule sets and the periods of its duties.
+    per_territory: dict[str, tuple[Applicable | NoRuleSet, dict[str, tuple[date, date]]]] = {}
     for unit in units:
-        app = applicable(facts.chains[unit.territory["id"]], year_end, registry)
+        tid = unit.territory["id"]
+        if tid not in per_territory:
+            per_territory[tid] = applicable(facts.chains[tid], year_end, registry), {}
+        app, periods = per_territory[tid]
         if isinstance(app, NoRuleSet):
             refused.add(app.reason)
             continue
         unit.rule_sets = app.ids
         seen.extend(i for i in app.ids if i not in seen)
-        ctx = DutyContext(facts, unit, app, registry)
+        ctx = DutyContext(facts, unit, app, registry, periods)
         for d in DUTIES:
             if unit.scope in d.scopes and app.has(d.key):
                 answer = d.fn(ctx)

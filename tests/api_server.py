@@ -79,6 +79,8 @@ def live_api(data_dir: Path, graph_name: str, neo4j: BoltServer | None = None) -
             yield Live(url, services, tokens, settings)
     finally:
         services.store.clear()
+        if services.adhoc is not None:
+            services.adhoc.close()
         services.store.close()
 
 

@@ -135,9 +135,11 @@ class MavenNeo4jServer:
     private temporary folder. It stops when its standard input closes, so it
     dies with the process that started it."""
 
-    def __init__(self, wait_s: float = 180.0, *, quick_start: bool = True) -> None:
+    def __init__(self, wait_s: float = 180.0, *, quick_start: bool = True, heap_mb: int = 1024,
+                 pagecache_mb: int | None = None) -> None:
         self.wait_s = wait_s
         self.quick_start = quick_start
+        self.heap_mb, self.pagecache_mb = heap_mb, pagecache_mb
         self.root: Path | None = None
         self.server: BoltServer | None = None
         self._proc: subprocess.Popen[bytes] | None = None
@@ -148,9 +150,10 @@ class MavenNeo4jServer:
         # start (8.4 s instead of 15.6 s) for the tests' short queries; the
         # benchmarks' server keeps the full JIT.
         jit = ["-XX:TieredStopAtLevel=1"] if self.quick_start else []
-        return [java_command(), "-Xms256m", "-Xmx1g", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", *jit,
-                "-jar", str(jar), str(port), str(self.root / "data"),
-                str(TX_TIMEOUT_S), str(TX_MEMORY_MB), str(TX_TOTAL_MEMORY_MB)]
+        return [java_command(), "-Xms256m", f"-Xmx{self.heap_mb}m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
+                *jit, "-jar", str(jar), str(port), str(self.root / "data"),
+                str(TX_TIMEOUT_S), str(TX_MEMORY_MB), str(TX_TOTAL_MEMORY_MB),
+                *([str(self.pagecache_mb)] if self.pagecache_mb else [])]
 
     def start(self) -> BoltServer:
         jar = build_launcher()
@@ -292,9 +295,16 @@ def neo4j_side_server() -> Iterator[BoltServer]:
 
 
 if __name__ == "__main__":
-    with MavenNeo4jServer(quick_start=False) as running:
+    # For the benchmarks: heap and page cache within a budget (MiB), e.g.
+    # ``python tests/backends.py 4096 8192`` for 12 GiB in all.
+    import sys
+
+    heap, cache = (int(sys.argv[1]), int(sys.argv[2])) if len(sys.argv) == 3 else (1024, None)
+    server = MavenNeo4jServer(quick_start=False, heap_mb=heap, pagecache_mb=cache)
+    with server as running:
+        assert server._proc is not None
         print(f"NEO4J_URI={running.uri}\nNEO4J_USER={running.user}\nNEO4J_PASSWORD={running.password}\n"
-              f"NEO4J_DATABASE={running.database}", flush=True)
+              f"NEO4J_DATABASE={running.database}\nNEO4J_PID={server._proc.pid}", flush=True)
         try:
             while True:
                 time.sleep(3600)

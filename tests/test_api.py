@@ -13,6 +13,7 @@ import pytest
 
 from api_server import PETITIONER, Live
 from zeren.api import security
+from zeren.api.roles import PERMISSIONS, refusal
 
 
 def gql(client: httpx.Client, live: Live, role: str, query: str, variables: dict[str, Any] | None = None,
@@ -236,6 +237,47 @@ def test_the_honours_roll_names_its_year_and_the_region_as_a_territory(client: h
             "territory": {"id": "500103", "name": "渝中区", "level": "COUNTY"}} in roll
     assert {(e["role"], e["id"], e["year"]) for e in roll} == {("region", "500103", 2021),
                                                                ("department", "YZ-PET", 2021)}
+
+
+COMPLIANCE = """query($t: ID!, $y: Int!) { compliance(territory: $t, year: $y) { year met unmet unknown
+  units { scope id duties { duty status note notFormalised periodFrom periodTo
+    basis { document article paragraph item label text } facts { label id text on } } } } }"""
+
+
+@pytest.mark.parametrize("role", sorted(r for r, caps in PERMISSIONS.items() if "compliance" in caps))
+def test_compliance_shows_a_regions_duties_met_unmet_and_unknown_with_provision_and_facts(
+        client: httpx.Client, live: Live, role: str) -> None:
+    body = gql(client, live, role, COMPLIANCE, {"t": "500103", "y": 2019})
+    assert "errors" not in body, body
+    report = body["data"]["compliance"]
+    region = next(u for u in report["units"] if u["scope"] == "REGION" and u["id"] == "500103")
+    duties = {d["duty"]: d for d in region["duties"]}
+    met, unmet, unknown = duties["RISK_ASSESSMENT"], duties["CADRE_CONSULTATION"], duties["SUPERVISION_CIRCULATED"]
+    assert (met["status"], unmet["status"], unknown["status"]) == ("MET", "UNMET", "UNKNOWN")
+    # each rests on its Chongqing provision, quoted
+    assert (met["basis"]["document"], met["basis"]["article"], met["basis"]["paragraph"]) == ("CQ-2017", 4, 1)
+    assert "社会稳定风险评估" in met["basis"]["text"]
+    assert (unmet["basis"]["article"], unmet["basis"]["paragraph"]) == (10, 2) and "听取信访部门意见" in unmet["basis"]["text"]
+    assert unknown["basis"]["article"] == 9 and "通报督查情况" in unknown["basis"]["text"]
+    # met: the major decision and its risk assessment before it
+    assert [(f["label"], f["id"]) for f in met["facts"]] == [("Decision", "D-2")]
+    assert "risk assessment" in met["facts"][0]["text"] and met["facts"][0]["on"].startswith("2019-")
+    # unmet: the inspection without the petition department heard, and the ledger that makes it a failure
+    assert {f["id"] for f in unmet["facts"]} == {"CI-1", "CI-2"} and all(f["label"] == "CadreInspection"
+                                                                        for f in unmet["facts"])
+    assert "CI-2 without the petition department heard" in unmet["note"] and "L-YZGOV-2019" in unmet["note"]
+    # unknown: no supervision of the year to have circulated, never shown as met
+    assert unknown["facts"] == [] and "appropriate" in unknown["notFormalised"]
+    assert (met["periodFrom"], met["periodTo"]) == ("2019-01-01", "2019-12-31")
+    assert report["met"] and report["unmet"] and report["unknown"] and report["year"] == 2019
+
+
+@pytest.mark.parametrize("role", sorted(r for r, caps in PERMISSIONS.items() if "compliance" not in caps))
+def test_compliance_is_refused_to_a_role_the_roles_table_does_not_allow(client: httpx.Client, live: Live,
+                                                                        role: str) -> None:
+    body = gql(client, live, role, COMPLIANCE, {"t": "500103", "y": 2019})
+    assert body["data"] is None
+    assert [e["message"] for e in body["errors"]] == [refusal(role, "compliance")]
 
 
 # ----------------------------------------------------------------------------- confidentiality

@@ -89,6 +89,19 @@ def test_the_harness_runs_against_a_neo4j_protocol_server_when_neo4j_uri_is_set(
     assert _number(s["throughput"]["1"]["traces_per_s"])
     assert s["store_peak_rss"] is None, "a remote store's memory is not the harness's to read"
     assert s["store_memory"] is None
+    # P6: the Neo4j GraphQL Library beside zeren, when its node packages are installed
+    # (the README's test command installs them).
+    why = run.peer.available()
+    if why is None:
+        peer = s["peer"]
+        assert _number(peer["zeren"]["p50_ms"]) and _number(peer["peer"]["p50_ms"])
+        assert peer["zeren"]["n"] == peer["peer"]["n"] == 3, "each sampled matter asked of both"
+        assert peer["peer_institutions_mean"] > 0, "the library's answers hold the territory's institutions"
+        assert _number(peer["peer_throughput"]["traces_per_s"]) and _number(peer["zeren_throughput"]["traces_per_s"])
+        assert any(line.startswith("| P6 p50 / p99, the Neo4j GraphQL Library")
+                   for line in run.peer_rows(peer))
+    else:
+        assert s["peer"] == {"skipped": why}
     [saved] = (tmp_path / "results").glob("*-neo4j.json")
     assert json.loads(saved.read_text())["scales"][0]["store"] == s["store"]
 

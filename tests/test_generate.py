@@ -10,6 +10,8 @@ import re
 import subprocess
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -338,6 +340,79 @@ def test_both_exemptions_of_art_11_occur(rows: Rows) -> None:
     assert named[("STAFF_IN_CHARGE", "", "true")] > 0
 
 
+# --------------------------------------------------------------------------- chapters 2-3
+
+def test_the_records_of_chapters_2_3_leave_gaps_of_each_kind(rows: Rows) -> None:
+    """Most units keep ledgers, supervise, assess and receive every year, and most decisions, inspections and
+    measures are followed up; some are not, so the compliance answer has unmet and unknown duties to show."""
+    ledgers = Counter(r["institution"] for r in rows["ledgers"])
+    assert 0 < min(ledgers.values()) < 9 == max(ledgers.values()), "some units keep no ledger some years"
+    assert len(ledgers) < len(rows["institutions"]) or min(ledgers.values()) < 9
+    complete = [set(r["duties"].split(";")) for r in rows["ledgers"]]
+    assert any("SPECIAL_SUPERVISION" not in d for d in complete) and any("SPECIAL_SUPERVISION" in d for d in complete)
+    regions = Counter(r["territory"] for r in rows["supervisions"] if r["kind"] == "SPECIAL" and r["scope"] == "REGION")
+    assert set(regions) < {r["id"] for r in rows["territories"]} or min(regions.values()) < 9
+    assert max(regions.values()) == 9, "most regions are supervised every year"
+    assert {r["circulated"] for r in rows["supervisions"] if r["kind"] == "SPECIAL"} == {"true", "false", ""}
+    assert {r["scope"] for r in rows["supervisions"]} == {"REGION", "DEPARTMENT", "SYSTEM"}
+    assert {r["kind"] for r in rows["supervisions"]} == {"SPECIAL", "MATTER"}
+    assert {r["used_in_appraisal"] for r in rows["assessments"]} == {"true", "false", ""}
+    national = [r for r in rows["assessments"] if r["assessor"] == "I000000-07" and r["territory"] not in ("", "000000")]
+    assert national and all(r["scope"] == "REGION" for r in national)
+    for r in national:  # commendation for marked results, guidance where problems are many
+        assert r["follow_up"] in {"", "NONE", {"EXCELLENT": "COMMENDATION", "FAIL": "GUIDANCE"}.get(r["result"])}
+    heard = {r["inspection"]: r["on"] for r in rows["consultations"]}
+    inspections = rows["cadre_inspections"]
+    assert any(r["id"] not in heard for r in inspections)
+    assert any(r["id"] in heard and heard[r["id"]] <= r["concluded_on"] for r in inspections)
+    received = {(r["post"], r["on"][:4]) for r in rows["leader_activities"] if r["kind"] in ("RECEPTION", "VISIT_DOWN")}
+    read = {(r["post"], r["on"][:4]) for r in rows["leader_activities"] if r["kind"] == "READ_AND_INSTRUCT"}
+    assert read - received and received, "some leaders read letters but received no one in a year"
+    assert {r["kind"] for r in rows["leader_activities"]} == set(ENUMS["LeaderActivityKind"].values)
+    assessed = defaultdict(list)
+    for r in rows["risk_assessments"]:
+        assessed[r["decision"]].append(r["on"])
+    major = [r for r in rows["decisions"] if r["major"] == "true"]
+    assert {r["major"] for r in rows["decisions"]} == {"true", "false", ""}
+    assert any(r["id"] not in assessed for r in major)
+    assert any(min(assessed[r["id"]]) <= r["on"] for r in major if r["id"] in assessed)
+    assert set(assessed) <= {r["id"] for r in major}
+    circulated = {r["measure"] for r in rows["circulations"]}
+    assert 0 < len(circulated) < len(rows["measures"])
+    collective = {r["id"] for r in rows["matters"] if r["form"] == "COLLECTIVE"}
+    reported = {r["matter"] for r in rows["staff_reports"]}
+    assert reported < collective, "most collective matters are reported, not all"
+
+
+def test_classification_lists_are_kept_by_most_chongqing_working_departments_from_some_date(rows: Rows) -> None:
+    kind = {r["id"]: (r["kind"], r["territory"]) for r in rows["institutions"]}
+    listed = {r["institution"] for r in rows["classification_lists"]}
+    assert all(kind[i][0] == "WORKING_DEPARTMENT" and kind[i][1].startswith("50") for i in listed)
+    chongqing = {i for i, (k, t) in kind.items() if k == "WORKING_DEPARTMENT" and t.startswith("50")}
+    assert 0.5 * len(chongqing) < len(listed) < len(chongqing)
+    assert all("2017-05-23" < r["valid_from"] <= "2024-12-31" for r in rows["classification_lists"])
+    assert any(r["valid_to"] for r in rows["classification_lists"]), "some lists are revised"
+
+
+def test_records_of_chapters_2_3_name_people_in_their_posts_at_the_time(rows: Rows) -> None:
+    held = _held(rows)
+    for r in rows["leader_activities"]:
+        assert _holds(held, r["person"], r["post"], r["on"]), r["id"]
+        assert r["on"] <= "2024-12-31"
+    posts: dict[str, list[str]] = defaultdict(list)
+    for person, post in held:
+        posts[person].append(post)
+    for r in rows["cadre_inspections"]:
+        assert any(_holds(held, r["person"], p, r["started_on"]) for p in posts[r["person"]]), r["id"]
+    receiver = {(r["matter"], r["institution"]): r["staff"] for r in rows["steps"] if r["kind"] == "RECEIVE"}
+    for r in rows["staff_reports"]:
+        assert receiver[(r["matter"], r["institution"])] == r["person"], r["id"]
+    organ = {r["id"]: r["decided_by"] for r in rows["measures"]}
+    org_kind = {r["id"]: (r["kind"], r["territory"]) for r in rows["institutions"]}
+    for r in rows["circulations"]:  # to the organisation work of the deciding organ's own level
+        assert org_kind[r["to"]][1] == org_kind[organ[r["measure"]]][1], r["id"]
+
+
 # --------------------------------------------------------------------------- scale
 
 def test_the_plan_at_scale_one_is_national() -> None:
@@ -407,15 +482,61 @@ def test_the_command_refuses_an_impossible_scale(tmp_path: Path, capsys: pytest.
 
 # --------------------------------------------------------------------------- the loader accepts it
 
-def test_the_loader_loads_a_generated_country_without_validation_errors(tmp_path: Path, store: GraphStore,
-                                                                       settings: Settings) -> None:
+@dataclass
+class Loaded:
+    counts: dict[str, int]
+    loaded: dict[str, int]
+    store: GraphStore
+
+
+@pytest.fixture(scope="module")
+def country(tmp_path_factory: pytest.TempPathFactory, data_dir: Path,
+            _embedded_server: GraphStore) -> Iterator[Loaded]:
+    """A tiny generated country loaded into a graph of its own."""
+    from zeren.graph.store import open_store
     from zeren.loaders.load import load_path
 
-    counts = generate(tmp_path, 0.0005, seed=11)
-    summary = load_path(tmp_path, store, settings=settings)
-    assert {kind(k.kind).file: k.rows for k in summary.kinds} == counts
-    people = store.read("MATCH (:Person)-[h:HOLDS]->(:Post) RETURN count(h) AS n")
-    assert people[0]["n"] == counts["tenures"]
+    folder = tmp_path_factory.mktemp("gen-load")
+    settings = Settings(graph="embedded", data_dir=data_dir, graph_name="generated_country")
+    store = open_store(settings)
+    store.clear()
+    counts = generate(folder, 0.0005, seed=11)
+    summary = load_path(folder, store, settings=settings)
+    yield Loaded(counts, {kind(k.kind).file: k.rows for k in summary.kinds}, store)
+    store.clear()
+    store.close()
+
+
+def test_the_loader_loads_a_generated_country_without_validation_errors(country: Loaded) -> None:
+    assert country.loaded == country.counts
+    people = country.store.read("MATCH (:Person)-[h:HOLDS]->(:Post) RETURN count(h) AS n")
+    assert people[0]["n"] == country.counts["tenures"]
+
+
+def test_compliance_on_a_generated_country_finds_duties_met_unmet_and_unknown(country: Loaded) -> None:
+    """The gaps are of both kinds: records missing where a ledger is held complete (unmet) and where none is
+    (unknown), for the duties owed every year; and the national bureau's assessment of the provinces is judged."""
+    from zeren.rules.compliance import MET, UNKNOWN, UNMET
+    from zeren.rules.engine import Engine
+
+    statuses: dict[str, set[str]] = defaultdict(set)
+    engine = Engine(country.store, today=date(2025, 6, 30))
+    for year in (2018, 2019, 2023):
+        report = engine.compliance("000000", year)
+        for unit in report.units:
+            for d in unit.duties:
+                statuses[d.duty].add(d.status)
+                if d.status == UNMET and d.duty not in ("SUPERVISION_CIRCULATED", "ASSESSMENT_USED"):
+                    assert "ledger" in d.note, (unit.id, d.duty, d.note)
+        assert all(report.counts().values()), report.counts()
+    for duty in ("SPECIAL_SUPERVISION", "SUPERVISION_CIRCULATED", "ASSESSMENT", "ASSESSMENT_USED", "LEADER_READING",
+                 "LEADER_RECEPTION", "STAFF_INCIDENT_REPORT", "CLASSIFICATION_LIST"):
+        assert statuses[duty] == {MET, UNMET, UNKNOWN}, (duty, statuses[duty])
+    for duty in ("CADRE_CONSULTATION", "ACCOUNTABILITY_CIRCULATED", "RISK_ASSESSMENT"):  # few items a year
+        assert {MET, UNKNOWN} <= statuses[duty], (duty, statuses[duty])
+    for duty in ("MATTER_SUPERVISION", "LEADER_COORDINATION", "CASE_HOLDING"):  # left to people: never unmet
+        assert statuses[duty] == {MET, UNKNOWN}, (duty, statuses[duty])
+    assert statuses["PROVINCIAL_ASSESSMENT"], "the nation answers for its assessment of the provinces"
 
 
 def test_a_suspected_crime_names_the_person_suspected_and_only_that_person_is_referred(rows: Rows) -> None:

@@ -20,6 +20,7 @@ from backends import TX_MEMORY_MB, BoltServer, free_port, neo4j_settings
 from zeren.api.app import create_app, open_services
 from zeren.graph.settings import Settings
 from zeren.graph.store import QueryTimeout, ReadOnlyViolation, StoreError, open_store
+from zeren.graph.store.base import QueryMemoryExceeded
 from zeren.graph.store.neo4j_store import Neo4jStore
 
 ZEREN = Path(sys.executable).parent / "zeren"
@@ -72,30 +73,31 @@ def test_a_server_that_is_down_is_one_line_naming_the_uri_and_the_cause(scheme: 
 # -- the server's bounds on a transaction -----------------------------------------
 
 # Ten million strings collected into one list: well past the memory a transaction may use.
-HUNGRY = "UNWIND range(1, 10000000) AS x RETURN collect(toString(x)) AS c"
+HUNGRY = "UNWIND range(1, 1000000) AS x RETURN collect(toString(x) + $pad) AS c"
+PAD = {"pad": "x" * 400}  # a million strings of about 400 bytes: within zeren's range bound, past the server's memory
 
 
 def test_a_query_past_the_servers_memory_limit_is_refused_not_timed_out(neo4j_store: Neo4jStore) -> None:
-    with pytest.raises(StoreError) as raised:
-        neo4j_store.read_only(HUNGRY, timeout_ms=60_000, max_rows=10)
+    with pytest.raises(QueryMemoryExceeded) as raised:
+        neo4j_store.read_only(HUNGRY, PAD, timeout_ms=60_000, max_rows=10)
     assert not isinstance(raised.value, QueryTimeout)
     assert "needs more memory than the server allows a transaction" in str(raised.value)
     assert f"{TX_MEMORY_MB:.1f} MiB" in str(raised.value)
     assert neo4j_store.read("RETURN 1 AS one") == [{"one": 1}]
 
 
-def test_an_analysts_query_past_the_memory_limit_is_a_400_in_words(neo4j_server: BoltServer, tmp_path: Path) -> None:
+def test_an_analysts_query_past_the_memory_limit_is_a_422_in_words(neo4j_server: BoltServer, tmp_path: Path) -> None:
     settings = neo4j_settings(neo4j_server, tmp_path, cypher_timeout_ms=60_000)
     services = open_services(settings)
     _, token = services.tokens.issue("analyst", "analyst")
     try:
         with served(create_app(settings, services)) as url:
-            r = httpx.post(f"{url}/cypher", json={"query": HUNGRY}, headers={"Authorization": f"Bearer {token}"},
+            r = httpx.post(f"{url}/cypher", json={"query": HUNGRY, "parameters": PAD}, headers={"Authorization": f"Bearer {token}"},
                            timeout=120)
     finally:
         services.store.close()
-    assert r.status_code == 400, r.text
-    assert "needs more memory than the server allows a transaction" in r.json()["detail"]
+    assert r.status_code == 422, r.text
+    assert "needed more memory than one query may use" in r.json()["detail"]
 
 
 def test_an_ad_hoc_read_cannot_load_the_servers_files(neo4j_store: Neo4jStore) -> None:

@@ -108,6 +108,10 @@ def test_connections_spread_over_workers_a_dead_one_is_replaced_and_sigterm_stop
         state = tmp_path / "data" / "falkordb" / "server.json"
         store_pid = json.loads(state.read_text())["pid"]
         assert Path(f"/proc/{store_pid}/status").read_text().split("PPid:")[1].split()[0] == str(s.proc.pid)
+        # So was the read replica serving the workers' ad hoc Cypher, and its watchdog.
+        replica = tmp_path / "data" / "falkordb" / "replica" / "state.json"
+        replica_pid = json.loads(replica.read_text())["pid"]
+        assert Path(f"/proc/{replica_pid}/status").read_text().split("PPid:")[1].split()[0] == str(s.proc.pid)
 
         # 32 keep-alive connections opened one after another: with one socket per
         # worker both workers hold some (all 32 on one: a chance of 2 in 2**32).
@@ -132,6 +136,7 @@ def test_connections_spread_over_workers_a_dead_one_is_replaced_and_sigterm_stop
         for pid in now:
             assert not Path(f"/proc/{pid}").exists()
         assert not state.exists()  # the embedded store was stopped with the service
+        assert not replica.exists() and not Path(f"/proc/{replica_pid}").exists()
         with pytest.raises(OSError):
             socket.create_connection(("127.0.0.1", port), timeout=2).close()
 

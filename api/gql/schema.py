@@ -3,7 +3,11 @@ the limits and caches every request goes through."""
 
 from __future__ import annotations
 
-from graphql import GraphQLError
+import weakref
+from collections.abc import Sequence
+from typing import Any
+
+from graphql import GraphQLError, GraphQLResolveInfoHelpers
 from strawberry import Schema
 from strawberry import field as gql_field
 from strawberry import type as gql_type
@@ -11,6 +15,8 @@ from strawberry.extensions import (AddValidationRules, MaskErrors, MaxTokensLimi
                                    ValidationCache)
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types import ExecutionContext as StrawberryExecutionContext
 
 from zeren.api.roles import may
 from zeren.api.security import AuditUnavailable
@@ -66,6 +72,57 @@ def _visible(error: GraphQLError) -> bool:
     return error.path is None or original is None or isinstance(original, VISIBLE_ERRORS)
 
 
+class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's execution context without its reference cycle.
+
+    graphql-core keeps ``async_helpers``, bound methods of the execution
+    context, on the execution context itself: a cycle, so the context and
+    everything it reaches (the request's ``Context`` with its DataLoaders and
+    their rows, the variables) outlived every request until a collection of
+    the oldest generation, which comes rarely (a soak grew by about 0.4 MB a
+    minute; docs/reliability.md, "Memory under load"). The helpers here call
+    the execution context through a weak reference; resolvers see the same
+    ``gather`` and ``track``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        ref = weakref.ref(self)
+
+        def gather(values: Sequence[Any]) -> Any:
+            return ref().gather_async_work(values)  # type: ignore[union-attr]
+
+        def track(values: Sequence[Any]) -> None:
+            ref().track_async_work(values)  # type: ignore[union-attr]
+
+        self.async_helpers = GraphQLResolveInfoHelpers(gather=gather, track=track)
+
+
+def drop_tracebacks(error: BaseException) -> None:
+    """Forget the tracebacks of an error, its original error and their causes.
+    A traceback holds the frames it passed through, and they hold the error:
+    a cycle that kept each failed request's context until a full collection."""
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [error]
+    while stack:
+        e = stack.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        e.__traceback__ = None
+        stack += [e.__cause__, e.__context__, getattr(e, "original_error", None)]
+
+
+class ZerenSchema(Schema):
+    """The schema; errors are logged (with their tracebacks) as strawberry
+    does, then their tracebacks are dropped (see ``drop_tracebacks``)."""
+
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: StrawberryExecutionContext | None = None) -> None:
+        super().process_errors(errors, execution_context)
+        for error in errors:
+            drop_tracebacks(error)
+
+
 def build_schema(settings: Settings) -> Schema:
     # The depth and alias limits are validation rules built once per schema:
     # QueryDepthLimiter and MaxAliasesLimiter build a new rule class on every
@@ -73,8 +130,9 @@ def build_schema(settings: Settings) -> Schema:
     # trace paid a full validation (measured: 4.6 ms of the event loop's time
     # per trace under the profiler). Same rules, same messages.
     rules = [max_depth_rule(settings.graphql_max_depth, None, None), max_aliases_rule(settings.graphql_max_aliases)]
-    return Schema(
+    return ZerenSchema(
         query=Query,
+        execution_context_class=ExecutionContext,
         extensions=[
             lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),

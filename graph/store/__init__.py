@@ -6,7 +6,7 @@ from ..settings import Settings, get_settings
 from .base import (ConstraintViolation, Counters, GraphStore, QuerySyntaxError, QueryTimeout, ReadOnlyViolation,
                    ReadResult, StoreError)
 
-__all__ = ["open_store", "GraphStore", "Counters", "ReadResult", "StoreError", "QuerySyntaxError", "QueryTimeout",
+__all__ = ["open_store", "open_adhoc_store", "GraphStore", "Counters", "ReadResult", "StoreError", "QuerySyntaxError", "QueryTimeout",
            "ReadOnlyViolation", "ConstraintViolation"]
 
 
@@ -30,3 +30,20 @@ def open_store(settings: Settings | None = None) -> GraphStore:
 
     return Neo4jStore(s.graph, s.neo4j_user, s.neo4j_password, database=s.neo4j_database,
                       timeout_ms=s.query_timeout_ms)
+
+
+def open_adhoc_store(settings: Settings, store: GraphStore) -> GraphStore | None:
+    """The store an analyst's ad hoc Cypher runs on, when it is not ``store``
+    itself: on the embedded store (``cypher_replica``, the default), a read
+    replica that a watchdog kills when its memory passes its limit and starts
+    again (``zeren.graph.store.replica``); while the machine lacks the memory
+    for the replica, a stand-in whose queries say so. A FalkorDB by URL or
+    Neo4j is the operator's to isolate. Only ``read_only`` and ``close`` are
+    asked of it."""
+    if settings.backend != "embedded" or not settings.cypher_replica:
+        return None
+    from .falkor import FalkorStore
+    from .replica import open_adhoc_store as replica_store
+
+    assert isinstance(store, FalkorStore)
+    return replica_store(settings, store)  # type: ignore[return-value]

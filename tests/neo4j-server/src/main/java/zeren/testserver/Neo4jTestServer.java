@@ -23,7 +23,7 @@ import org.neo4j.harness.Neo4jBuilders;
  * this process (neo4j-harness), serving Bolt on a loopback port.
  *
  * <pre>
- * java -jar neo4j-test-server.jar PORT DATA_DIR [TX_TIMEOUT_S TX_MEMORY_MB TOTAL_TX_MEMORY_MB]
+ * java -jar neo4j-test-server.jar PORT DATA_DIR [TX_TIMEOUT_S TX_MEMORY_MB TOTAL_TX_MEMORY_MB [PAGECACHE_MB]]
  * </pre>
  *
  * The first line read from standard input is the password of the user
@@ -38,6 +38,8 @@ import org.neo4j.harness.Neo4jBuilders;
  * {@code db.memory.transaction.total.max} (default 512 MiB), so no query can
  * exhaust the server whatever its client asks for; and LOAD CSV may not read
  * the server's files ({@code dbms.security.allow_csv_import_from_file_urls}).
+ * PAGECACHE_MB sets the page cache ({@code server.memory.pagecache.size}: the
+ * benchmarks give heap plus page cache a budget); without it Neo4j chooses.
  */
 public final class Neo4jTestServer {
     private static final String HOST = "127.0.0.1";
@@ -47,16 +49,18 @@ public final class Neo4jTestServer {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 2 && args.length != 5) {
-            System.err.println("usage: neo4j-test-server PORT DATA_DIR [TX_TIMEOUT_S TX_MEMORY_MB TOTAL_TX_MEMORY_MB]"
+        if (args.length != 2 && args.length != 5 && args.length != 6) {
+            System.err.println("usage: neo4j-test-server PORT DATA_DIR [TX_TIMEOUT_S TX_MEMORY_MB TOTAL_TX_MEMORY_MB"
+                    + " [PAGECACHE_MB]]"
                     + " (the password of user neo4j: the first line of standard input)");
             System.exit(2);
         }
         int port = Integer.parseInt(args[0]);
         Path dataDir = Path.of(args[1]).toAbsolutePath();
-        long timeoutS = args.length == 5 ? Long.parseLong(args[2]) : 60;
-        long txMemoryMb = args.length == 5 ? Long.parseLong(args[3]) : 256;
-        long totalTxMemoryMb = args.length == 5 ? Long.parseLong(args[4]) : 512;
+        long timeoutS = args.length >= 5 ? Long.parseLong(args[2]) : 60;
+        long txMemoryMb = args.length >= 5 ? Long.parseLong(args[3]) : 256;
+        long totalTxMemoryMb = args.length >= 5 ? Long.parseLong(args[4]) : 512;
+        long pagecacheMb = args.length == 6 ? Long.parseLong(args[5]) : 0;
 
         BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String password = stdin.readLine();
@@ -66,7 +70,11 @@ public final class Neo4jTestServer {
         }
         Files.createDirectories(dataDir);
 
-        Neo4j neo4j = Neo4jBuilders.newInProcessBuilder(dataDir)
+        var builder = Neo4jBuilders.newInProcessBuilder(dataDir);
+        if (pagecacheMb > 0) {
+            builder = builder.withConfig(GraphDatabaseSettings.pagecache_memory, pagecacheMb * MIB);
+        }
+        Neo4j neo4j = builder
                 .withDisabledServer() // Bolt only: no HTTP server
                 .withConfig(GraphDatabaseSettings.auth_enabled, true)
                 .withConfig(BoltConnector.enabled, true)
