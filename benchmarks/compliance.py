@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 body = json.dumps({"query": GRAPHQL, "variables": {"t": territory, "y": year}}).encode()
                 facts: dict[str, Any] = {}
 
-                def graphql() -> None:
+                def graphql(body: bytes = body, facts: dict[str, Any] = facts) -> None:
                     try:
                         status, answer = http[0].post(body)
                     except ConnectionError:  # the server closes a connection idle for 5 s (a province's
@@ -128,12 +128,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         raise RuntimeError(f"compliance failed: {status} {answer[:500]!r}")
                     facts["bytes"] = len(answer)
 
-                def in_process() -> None:
+                def in_process(territory: str = territory, year: int = year,
+                               facts: dict[str, Any] = facts) -> None:
                     report = engine.compliance(territory, year)
                     facts["units"] = len(report.units)
                     facts["counts"] = report.counts()
 
-                def raw() -> None:
+                def raw(territory: str = territory, year: int = year, facts: dict[str, Any] = facts) -> None:
                     facts["rows"] = raw_compliance(read, territory, year)
 
                 sides = {"raw": raw, "engine": in_process, "graphql": graphql}

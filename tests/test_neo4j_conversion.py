@@ -16,6 +16,7 @@ from neo4j.time import Date, DateTime
 from zeren.graph.model import NODES
 from zeren.graph.store import (ConstraintViolation, QuerySyntaxError, QueryTimeout, ReadOnlyViolation,
                                StoreError)
+from zeren.graph.store.base import QueryMemoryExceeded
 from zeren.graph.store.neo4j_store import _translate, constraint_ddl, to_plain
 
 
@@ -84,7 +85,7 @@ def test_values_inside_lists_and_maps_are_converted(hydrator: _GraphHydrator) ->
     ("Neo.ClientError.Procedure.ProcedureNotFound", QuerySyntaxError),
     ("Neo.ClientError.Statement.ArithmeticError", StoreError),
     ("Neo.DatabaseError.General.UnknownError", StoreError),
-    ("Neo.TransientError.General.MemoryPoolOutOfMemoryError", StoreError),
+    ("Neo.TransientError.General.MemoryPoolOutOfMemoryError", QueryMemoryExceeded),
 ])
 def test_a_server_error_maps_to_the_port_error_by_its_status_code(code: str, error: type[StoreError]) -> None:
     got = _translate(Neo4jError._hydrate_neo4j(code=code, message="from the server"))
