@@ -118,6 +118,14 @@ def memory_shortfall(main_rss_mb: float, headroom_mb: float, available: float | 
             "(one expression's growth is then not stopped: see docs/reliability.md)")
 
 
+def disabled_reason(state_file: Path) -> str | None:
+    """Why the replica is not started (its state says so), or None."""
+    try:
+        return json.loads(state_file.read_text()).get("disabled")  # type: ignore[no-any-return]
+    except (OSError, ValueError):
+        return None
+
+
 def _free_loopback_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -407,15 +415,9 @@ class ReplicaStore(FalkorStore):
         self._main.write("CREATE (n) DELETE n")
         self.wait_fresh()
 
-    def _disabled(self) -> str | None:
-        try:
-            return json.loads(self._state_file.read_text()).get("disabled")  # type: ignore[no-any-return]
-        except (OSError, ValueError):
-            return None
-
     def read_only(self, query: str, params: Any = None, *, timeout_ms: int, max_rows: int) -> ReadResult:
         kills = self._kills()
-        why = self._disabled()
+        why = disabled_reason(self._state_file)
         if why:
             raise ReplicaDisabled(why)
         self.wait_fresh()
@@ -448,7 +450,7 @@ def open_adhoc_store(settings: Settings, main: FalkorStore) -> ReplicaStore | De
                             timeout_ms=settings.query_timeout_ms)
 
     deferred = DeferredReplicaStore(state, connect)
-    return deferred if deferred._disabled() else connect()
+    return deferred if disabled_reason(state) else connect()
 
 
 class DeferredReplicaStore:
@@ -463,14 +465,8 @@ class DeferredReplicaStore:
         self._store: ReplicaStore | None = None
         self._lock = threading.Lock()
 
-    def _disabled(self) -> str | None:
-        try:
-            return json.loads(self._state_file.read_text()).get("disabled")  # type: ignore[no-any-return]
-        except (OSError, ValueError):
-            return None
-
     def read_only(self, query: str, params: Any = None, *, timeout_ms: int, max_rows: int) -> ReadResult:
-        why = self._disabled()
+        why = disabled_reason(self._state_file)
         if why:
             raise ReplicaDisabled(why)
         with self._lock:
