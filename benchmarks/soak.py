@@ -206,10 +206,12 @@ def next_call(rng: random.Random, ids: Ids, serial: int) -> Call:
         elif params == "person":
             params = {"id": rng.choice(ids.people)}
         return Call("cypher", "/cypher", {"query": query, "parameters": params}, "analyst", 200)
-    if r < 0.83:  # ad hoc: a new text every time (the limit, a literal)
-        query = (f"MATCH (m:PetitionMatter) WHERE m.headcount >= {serial % 50} "
-                 f"RETURN m.id AS id, m.headcount AS n ORDER BY n DESC LIMIT {1 + serial % 997}")
-        return Call("cypher_adhoc", "/cypher", {"query": query, "parameters": {}}, "analyst", 200)
+    if r < 0.83:  # ad hoc: a new text every time (a column named by the request's number), values as parameters
+        query = ("MATCH (m:PetitionMatter) WHERE m.headcount >= $least "
+                 f"RETURN m.id AS id_{serial}, m.headcount AS n ORDER BY n DESC LIMIT $limit")
+        return Call("cypher_adhoc", "/cypher", {"query": query, "parameters": {"least": serial % 50,
+                                                                               "limit": 1 + serial % 997}},
+                    "analyst", 200)
     if r < 0.85:  # every read of a protected field is audited (a write per field)
         return Call("protected_read", "/graphql", gql(PROTECTED, {"id": rng.choice(ids.matters)}),
                     "petition_bureau", 200, clean=True)
