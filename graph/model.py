@@ -648,7 +648,7 @@ NODES: dict[str, NodeKind] = {
                 _f("on", "date", "date sent", "通报日期", required=True),
             ),
         ),
-        # The regulations themselves, loaded from data/regulations by zeren.
+        # The regulations themselves, loaded from zeren.law (law/texts) by zeren.
         NodeKind(
             "Document", "documents", "A regulation", "法规文件",
             (

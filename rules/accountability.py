@@ -9,9 +9,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 
+from zeren.law import Applicable
+
 from .facts import FailureFacts, Involvement, Props, Seat
 from .findings import Chain, Finding, Gap, Ref
-from .rulesets import Applicable
 from .standing import principal
 from .units import RuleBook
 

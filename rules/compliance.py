@@ -25,10 +25,10 @@ from typing import Any
 
 from zeren import queries
 from zeren.graph.store.base import GraphStore
+from zeren.law import Applicable, NoRuleSet, Provision, RuleSet, applicable
 
 from .facts import NotFound, Props
 from .findings import Gap
-from .rulesets import Applicable, NoRuleSet, Provision, RuleSet, applicable
 
 MET, UNMET, UNKNOWN = "MET", "UNMET", "UNKNOWN"
 REGION_ORGANS = ("PARTY_COMMITTEE", "GOVERNMENT", "PETITION_DEPARTMENT")  # whose records count for a region

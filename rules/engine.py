@@ -10,11 +10,11 @@ from typing import Any
 
 from zeren import queries
 from zeren.graph.store.base import GraphStore
+from zeren.law import REGISTRY, Applicable, NoRuleSet, Provision, RuleSet, applicable
 
 from . import accountability, compliance, measures, standing
 from .facts import FailureFacts, NotFound, fetch_failure, fetch_matter
 from .findings import Evaluation, Finding, Gap, JudgedOn, Recommendation
-from .rulesets import REGISTRY, Applicable, NoRuleSet, Provision, RuleSet, applicable
 
 __all__ = ["Engine", "EngineError", "NotFound", "Change", "parse_as_of"]
 

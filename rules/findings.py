@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from .rulesets import Provision
+from zeren.law import Provision
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from zeren.law import Applicable, Provision
+
 from .accountability import AccountContext
 from .facts import Involvement, Props
 from .findings import Finding, Recommendation, Ref
-from .rulesets import Applicable, Provision
 
 RESPONSIBLE = {"MAIN_LEADERSHIP", "IMPORTANT_LEADERSHIP", "DIRECT", "LEADERSHIP"}
 ORGANISATIONAL = ["SUSPENSION", "POST_ADJUSTMENT", "ORDERED_RESIGNATION", "DEMOTION", "REMOVAL"]

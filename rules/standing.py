@@ -7,9 +7,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from zeren.law import Applicable, Provision
+
 from .facts import MatterFacts, Props, Seat, covers, nearest, of_kind
 from .findings import Chain, Finding, Gap, Ref
-from .rulesets import Applicable, Provision
 from .units import RuleBook
 
 

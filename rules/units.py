@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from zeren.law import Applicable
+
 from .findings import Finding, Gap
-from .rulesets import Applicable
 
 Ctx = TypeVar("Ctx")
 Out = Iterable[Finding | Gap]

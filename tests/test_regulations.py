@@ -10,14 +10,15 @@ from importlib import resources
 import pytest
 
 from zeren.graph.store import GraphStore
-from zeren.loaders.regulations import (DocumentMeta, ProvisionNotFound, get_regulations, load_regulations,
-                                       parse_chinese_numeral, parse_document, provision_text)
+from zeren.law.text import (DocumentMeta, ProvisionNotFound, get_regulations, parse_chinese_numeral, parse_document,
+                            provision_text)
+from zeren.loaders.regulations import load_regulations
 
 NATIONAL, CHONGQING = "CN-2016", "CQ-2017"
 
 
 def shipped(name: str) -> str:
-    return (resources.files("zeren.data") / "regulations" / name).read_text(encoding="utf-8")
+    return (resources.files("zeren.law") / "texts" / name).read_text(encoding="utf-8")
 
 
 def expected_body(doc_id: str) -> str:
@@ -38,7 +39,7 @@ def expected_body(doc_id: str) -> str:
     ("cq-2017.txt", "6a44f549f94845eb5a577e4714b990fc615beece6a785132901ebd1164bd7554"),
 ])
 def test_shipped_texts_are_the_published_texts_unchanged(name: str, sha256: str) -> None:
-    data = (resources.files("zeren.data") / "regulations" / name).read_bytes()
+    data = (resources.files("zeren.law") / "texts" / name).read_bytes()
     assert hashlib.sha256(data).hexdigest() == sha256
 
 

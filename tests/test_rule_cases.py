@@ -304,7 +304,7 @@ def _ask(engine: Engine, ask: dict[str, Any]) -> Any:
 
 def test_every_deciding_article_is_exercised_by_some_case() -> None:
     """Each rule key of both rule sets that decides a finding or a measure is named by a case's expectations."""
-    from zeren.rules.rulesets import CHONGQING, NATIONAL
+    from zeren.law import CHONGQING, NATIONAL
 
     cited: set[str] = set()
     for p in CASES:

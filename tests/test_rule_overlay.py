@@ -14,7 +14,7 @@ from zeren.graph.settings import Settings
 from zeren.graph.store import GraphStore, open_store
 from zeren.loaders.load import load_path
 from zeren.rules.engine import Engine
-from zeren.rules.rulesets import CHONGQING, NATIONAL, Provision, RuleSet
+from zeren.law import CHONGQING, NATIONAL, Provision, RuleSet
 
 FICTITIOUS = RuleSet(
     id="SC-TEST", name_en="fictitious Sichuan rules", name_zh="《四川省（虚构）实施细则》", jurisdiction="510000",
@@ -67,7 +67,7 @@ def test_an_overlay_does_not_apply_before_its_date_or_elsewhere(engines) -> None
 
 
 def test_an_overlay_of_an_unknown_base_is_refused() -> None:
-    from zeren.rules.rulesets import register
+    from zeren.law import register
 
     with pytest.raises(ValueError, match="overlays unknown rule set"):
         register(RuleSet(id="X", name_en="x", name_zh="x", jurisdiction="510000", in_force=date(2020, 1, 1),

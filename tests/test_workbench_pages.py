@@ -158,7 +158,7 @@ def test_a_matters_page_draws_its_chain_and_a_node_opens_its_page(browser: objec
 
 
 def test_a_citation_opens_the_exact_text_of_its_article(browser: object, site: Site, shots: Path) -> None:
-    from zeren.rules.rulesets import Provision
+    from zeren.law import Provision
 
     o = signed_in(browser, site, "investigator", shots, f"/matter/{MATTER}")
     try:

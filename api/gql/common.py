@@ -19,7 +19,7 @@ from zeren.rules.findings import Gap as GapRecord
 from zeren.rules.findings import Recommendation as RecommendationRecord
 from zeren.rules.findings import Ref
 from zeren.rules.measures import GROUPS
-from zeren.rules.rulesets import Provision as ProvisionRecord
+from zeren.law import Provision as ProvisionRecord
 
 
 def _enum(name: str, extra: dict[str, tuple[str, str]] | None = None) -> type[Enum]:

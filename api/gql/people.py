@@ -14,7 +14,7 @@ from zeren.api.context import Context, run_query
 from zeren.api.roles import may
 from zeren.rules.engine import Change, EngineError
 from zeren.rules.facts import NotFound
-from zeren.rules.rulesets import Provision as ProvisionRecord
+from zeren.law import Provision as ProvisionRecord
 
 from .common import Evaluation, Finding, Measure, NodeRef, Provision, Recommendation, Stance, Territory
 

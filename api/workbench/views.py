@@ -21,7 +21,7 @@ from zeren.rules.engine import Change, EngineError, parse_as_of
 from zeren.rules.facts import NotFound
 from zeren.rules.findings import Evaluation, Finding, Gap, Recommendation
 from zeren.rules.measures import GROUPS
-from zeren.rules.rulesets import REGISTRY, Provision
+from zeren.law import REGISTRY, Provision
 
 from . import chain
 

@@ -1,6 +1,8 @@
 """Rule sets as data: which document states each rule, where and from when.
 
-A rule set is a regulation in force in a jurisdiction from a date. The national
+A rule set is a regulation in force in a jurisdiction from a date; its names,
+jurisdiction and date are those its document declares (``documents.json``),
+read through :func:`RuleSet.declared`, so they are stated once. The national
 measures are the base everywhere from 2016-10-08; a provincial text is an
 *overlay* of the base inside its province from its own date: where it restates
 a rule, its provision is the one cited; where it adds a rule (Chongqing's
@@ -16,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+from .text import ProvisionNotFound, provision_text, read_index
 
 
 @dataclass(frozen=True)
@@ -49,14 +53,12 @@ class Provision:
 
     def text(self) -> str:
         """The exact text of the provision, or an empty string if zeren does not hold the document."""
-        from zeren.loaders.regulations import provision_text
-
         # An item of a one-paragraph article is cited without its paragraph
         # ("第七条第（二）项"); in the parsed text it sits under paragraph 1.
         paragraph = self.paragraph if self.paragraph or not self.item else 1
         try:
             return provision_text(self.document, self.article, paragraph, self.item)
-        except (KeyError, ValueError):
+        except (ProvisionNotFound, ValueError):
             return ""
 
     def with_item(self, item: int | None) -> Provision:
@@ -93,6 +95,16 @@ class RuleSet:
     # rectification escalates); Chongqing "仍未完成整改目标" (only no rectification).
     notice_escalates_when_late: bool = True
 
+    @classmethod
+    def declared(cls, document: str, provisions: Mapping[str, Provision], **kw: Any) -> RuleSet:
+        """The rule set of a declared document: its names, jurisdiction and
+        in-force date are the declaration's (``documents.json``)."""
+        meta = next((m for m in read_index() if m.id == document), None)
+        if meta is None:
+            raise KeyError(f"no document {document!r} is declared in documents.json")
+        return cls(id=meta.id, name_en=meta.short, name_zh=f"《{meta.title}》", jurisdiction=meta.jurisdiction,
+                   in_force=meta.in_force, provisions=provisions, **kw)
+
 
 NATION = "000000"
 
@@ -104,9 +116,8 @@ def _p(doc: str, a: int, p: int | None = None, i: int | None = None) -> Provisio
     return Provision(doc, a, p, i)
 
 
-NATIONAL = RuleSet(
-    id=_CN, name_en="national measures", name_zh="《信访工作责任制实施办法》", jurisdiction=NATION,
-    in_force=date(2016, 10, 8),
+NATIONAL = RuleSet.declared(
+    _CN,
     provisions={
         "SUBJECT": _p(_CN, 6), "OVERALL": _p(_CN, 4, 2), "MAIN_LEADERSHIP": _p(_CN, 4, 2),
         "COMPETENT": _p(_CN, 5, 1), "SYSTEM": _p(_CN, 5, 2), "COORDINATION": _p(_CN, 7),
@@ -127,9 +138,8 @@ NATIONAL = RuleSet(
     catch_all_item=6,
 )
 
-CHONGQING = RuleSet(
-    id=_CQ, name_en="Chongqing rules", name_zh="《重庆市信访工作责任制实施细则》", jurisdiction="500000",
-    in_force=date(2017, 5, 23), overlay_of=_CN,
+CHONGQING = RuleSet.declared(
+    _CQ, overlay_of=_CN,
     provisions={
         "SUBJECT": _p(_CQ, 4, 2), "OVERALL": _p(_CQ, 7), "MAIN_LEADERSHIP": _p(_CQ, 7),
         "COMPETENT": _p(_CQ, 5, 1), "SYSTEM": _p(_CQ, 5, 2), "COORDINATION": _p(_CQ, 6),
