@@ -1,18 +1,20 @@
-"""Accountability for a recorded failure (national art. 11, Chongqing art. 11):
-who bears main-leadership, important-leadership, direct or leadership
-responsibility, and who is exempt and why. People are those who held the posts
-on the date of the act."""
+"""Accountability for a recorded failure (national art. 11, Chongqing art. 11)
+as one book of rule units: the failure's item of art. 11 ¶1, the evidence of a
+risk assessment, who bears main-leadership, important-leadership, direct or
+leadership responsibility (art. 11 ¶2), and who is exempt and why (the
+exemptions are exceptions to the allocation). People are those who held the
+posts on the date of the act."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from zeren.law import Applicable
 
 from .facts import FailureFacts, Involvement, Props, Seat
-from .findings import Chain, Finding, Gap, Ref
+from .findings import Chain, Finding, Gap, Ref, cited
 from .standing import principal
 from .units import RuleBook
 
@@ -61,9 +63,8 @@ class AccountContext:
     def finding(self, kind: str, rule: str, chain: Chain, **kw: object) -> Finding:
         """A finding about the failure: the rule sets binding the failure's unit
         (in force in its territory on the act date) decide, whatever the matter."""
-        return Finding(kind=kind, rule=rule, basis=self.app.cite(rule), chain=chain, as_of=self.as_of,
-                       rule_sets=tuple(self.app.ids), failure=self.failure_ref(), matter=self.matter_ref(),
-                       **kw)  # type: ignore[arg-type]
+        return cited(self.app, kind, rule, chain, self.as_of, failure=self.failure_ref(), matter=self.matter_ref(),
+                     **kw)
 
     def failure_ref(self) -> Ref:
         return Ref("Failure", self.failure["id"], str(self.failure.get("item")))
@@ -105,6 +106,60 @@ IN_CHARGE_NOTE = ("not formalised: the directly in-charge leader (直接主管�
                   "duties valid on the act date (art. 4 ¶2); the text does not say how to find them")
 
 
+@book.rule("FAILURE")
+def classification(ctx: AccountContext) -> Iterator[Finding | Gap]:
+    """National art. 11 ¶1: "各级党政机关及其领导干部、工作人员不履行或者未能正确履行本办法所列责任内容，有下列情形之一的，应当追究责任";
+    Chongqing art. 11 ¶1: "各级党政机关及其领导干部、工作人员不履行或者未能正确履行信访工作责任，有下列情形之一的，应当追究责任".
+
+    The failure's item, numbered by the applicable text (national (一)-(六),
+    Chongqing (一)-(九)). Not formalised: a kind of failure the text does not
+    name falls under its catch-all item; whether it is "other dereliction" is
+    for the deciding organ (shown as a gap)."""
+    code = ctx.failure.get("item")
+    item, catch_all = ctx.app.failure_item(str(code))
+    if catch_all and code != "OTHER":
+        yield Gap(f"failure item {code}",
+                  f"the applicable text names no such failure; it falls under the catch-all {item.label()} "
+                  "(not formalised: whether it is 'other dereliction' is for the deciding organ)", item)
+    yield Finding(kind="FAILURE", rule="FAILURE", basis=item, as_of=ctx.as_of, chain=ctx.base_chain(),
+                  institution=None, rule_sets=tuple(ctx.app.ids), failure=ctx.failure_ref(), matter=ctx.matter_ref(),
+                  note=f"{ctx.failure.get('scope')} responsibility, gravity {ctx.failure.get('gravity')}")
+
+
+@book.rule("RISK_ASSESSMENT", when=lambda ctx: bool(ctx.facts.decision))
+def risk_evidence(ctx: AccountContext) -> list[Finding]:
+    """Chongqing art. 4 ¶1: "落实重大决策社会稳定风险评估机制"; art. 11 ¶1 (一): "未按规定实施社会稳定
+    风险评估…的" is a failure.
+
+    For a failure naming a team decision, where the rules binding the unit
+    state the risk-assessment duty: whether the decision was major and had an
+    assessment before it, as evidence toward item (一). Not formalised: what
+    makes a decision major; zeren takes the decision's ``major`` flag."""
+    d = ctx.facts.decision
+    before = [a for a in ctx.facts.risk_assessments if a["on"] <= d["on"]]
+    item, _ = ctx.app.failure_item("RISK_ASSESSMENT_OMITTED")
+    if d.get("major") is True and not before:
+        note = (f"decision {d['id']} of {d['on'].isoformat()} was major and no social-stability risk assessment "
+                f"before it is recorded: evidence toward {item.label()}")
+    elif d.get("major") is True:
+        note = (f"decision {d['id']} was major and was assessed before it (" + ", ".join(
+            f"{a['id']} on {a['on'].isoformat()}: {a.get('result')}" for a in before) +
+            f"): no evidence toward {item.label()} on this ground")
+    elif d.get("major") is False:
+        note = f"decision {d['id']} is recorded as not major: no risk assessment was required"
+    else:
+        note = f"decision {d['id']} does not record whether it was major: whether an assessment was required is open"
+    c = ctx.base_chain().step(Ref("Decision", d["id"], d.get("title", "")), "BY_DECISION", reverse=True)
+    for a in before:
+        c = c.step(Ref("RiskAssessment", a["id"], str(a.get("result"))), "ASSESSES_RISK_OF", reverse=True,
+                   on=a.get("on"))
+    f = ctx.finding("EVIDENCE", "RISK_ASSESSMENT", c,
+                    institution=Ref("Institution", ctx.unit["id"], ctx.unit.get("name", "")), note=note)
+    f.not_formalised = ("not formalised: what makes a decision major (重大决策) is left to people; zeren takes the "
+                        "decision's 'major' flag")
+    return [f]
+
+
 def _leaders(ctx: AccountContext, kind: str, rule: str) -> Iterator[Finding | Gap]:
     head = ctx.head()
     if head is None:
@@ -125,7 +180,11 @@ def _leaders(ctx: AccountContext, kind: str, rule: str) -> Iterator[Finding | Ga
         yield f
 
 
-@book.rule("COLLECTIVE_ALLOCATION")
+def _scope(scope: str) -> Callable[[AccountContext], bool]:
+    return lambda ctx: ctx.failure.get("scope") == scope
+
+
+@book.rule("COLLECTIVE_ALLOCATION", when=_scope("COLLECTIVE"))
 def collective(ctx: AccountContext) -> Iterator[Finding | Gap]:
     """Art. 11 ¶2: "对前款规定中涉及的集体责任，领导班子主要负责人和直接主管的负责人承担主要领导责任，
     参与决策和工作的班子其他成员承担重要领导责任".
@@ -133,8 +192,6 @@ def collective(ctx: AccountContext) -> Iterator[Finding | Gap]:
     Not formalised: a principal or in-charge leader absent from the decision
     still bears main leadership responsibility by the text; whether absence
     mitigates is for the deciding organ."""
-    if ctx.failure.get("scope") != "COLLECTIVE":
-        return
     if not ctx.facts.unit_team or all(s.person is None for s in ctx.facts.unit_team):
         yield Gap(f"leadership team of {ctx.unit.get('name')}",
                   f"cannot be determined because {ctx.unit.get('name')} has no leadership team with holders on "
@@ -169,13 +226,11 @@ def _not_a_member(ctx: AccountContext, inv: Involvement) -> Gap:
                ctx.app.cite("COLLECTIVE_ALLOCATION"))
 
 
-@book.rule("INDIVIDUAL_ALLOCATION")
+@book.rule("INDIVIDUAL_ALLOCATION", when=_scope("INDIVIDUAL"))
 def individual(ctx: AccountContext) -> Iterator[Finding | Gap]:
     """National art. 11 ¶2: "涉及的个人责任，具体负责的工作人员承担直接责任，领导班子主要负责人和直接主管的负责人承担领导责任";
     Chongqing art. 11 ¶2: "涉及的个人责任，按照尽职免责、失责必问的原则，由具体负责的工作人员承担直接责任，
     领导班子主要负责人和直接主管的负责人承担领导责任"."""
-    if ctx.failure.get("scope") != "INDIVIDUAL":
-        return
     staff = [i for i in ctx.facts.involved if i.link.get("role") == "STAFF_IN_CHARGE"]
     if not staff:
         yield Gap("staff member specifically in charge", "the failure record names no STAFF_IN_CHARGE",
@@ -195,101 +250,25 @@ def individual(ctx: AccountContext) -> Iterator[Finding | Gap]:
 # An exemption is a labelled exception to the allocation above: it turns one
 # person's finding into an EXEMPT finding with its own basis, never a silent drop.
 
-@dataclass(frozen=True)
-class Exemption:
-    key: str
-    label: str
-    kinds: frozenset[str]  # the findings it can exempt
-    reason: Callable[[AccountContext, Finding], str | None]
+@book.exemption("DISSENT_EXEMPTION", to="COLLECTIVE_ALLOCATION", reaches=("MAIN_LEADERSHIP", "IMPORTANT_LEADERSHIP"),
+                label="art. 11 ¶2: dissent overruled")
+def dissent(ctx: AccountContext, f: Finding) -> str | None:
+    """Art. 11 ¶2: "对错误决策或者行为提出明确反对意见而没有被采纳的，不承担领导责任".
 
-    def apply(self, ctx: AccountContext, f: Finding) -> Finding | None:
-        if f.kind not in self.kinds or not ctx.app.has(self.key) or f.person is None:
-            return None
-        why = self.reason(ctx, f)
-        if why is None:
-            return None
-        return replace(f, kind="EXEMPT", rule=self.key, basis=ctx.app.cite(self.key),
-                       note=f"would bear {f.kind} under {f.basis.label()}; {why}",
-                       exception=f"{self.label} (exception to {f.rule})",
-                       not_formalised=EXEMPTION_JUDGEMENT.get(self.key, ""))
-
-
-def _dissent(ctx: AccountContext, f: Finding) -> str | None:
-    """Art. 11 ¶2: "对错误决策或者行为提出明确反对意见而没有被采纳的，不承担领导责任" — a stance
-    recorded on the decision, or on the failure record (for opposed work)."""
-    if ctx.failure.get("scope") != "COLLECTIVE":
-        return None
+    A stance recorded on the decision, or on the failure record (for opposed work)."""
     for p in [*ctx.facts.participants, *ctx.facts.involved]:
         if f.person and p.person["id"] == f.person.id and p.link.get("stance") == "OPPOSED_OVERRULED":
             return "explicitly opposed the decision and was overruled (提出明确反对意见而没有被采纳)"
     return None
 
 
-def _due_diligence(ctx: AccountContext, f: Finding) -> str | None:
+@book.exemption("DUE_DILIGENCE", to="INDIVIDUAL_ALLOCATION", reaches=("DIRECT", "LEADERSHIP"),
+                label="Chongqing art. 11 ¶2: 尽职免责",
+                not_formalised="not formalised: whether the duties were performed diligently is judged by the "
+                               "investigating organ; zeren takes the failure record's due_diligence flag")
+def due_diligence(ctx: AccountContext, f: Finding) -> str | None:
     """Chongqing art. 11 ¶2: "按照尽职免责、失责必问的原则"."""
-    if ctx.failure.get("scope") != "INDIVIDUAL":
-        return None
     for i in ctx.facts.involved:
         if f.person and i.person["id"] == f.person.id and i.link.get("due_diligence") is True:
             return "recorded as having performed the duties diligently (尽职免责)"
     return None
-
-
-EXEMPTION_JUDGEMENT = {
-    "DUE_DILIGENCE": "not formalised: whether the duties were performed diligently is judged by the investigating "
-                     "organ; zeren takes the failure record's due_diligence flag",
-}
-
-EXEMPTIONS = [
-    Exemption("DISSENT_EXEMPTION", "art. 11 ¶2: dissent overruled",
-              frozenset({"MAIN_LEADERSHIP", "IMPORTANT_LEADERSHIP"}), _dissent),
-    Exemption("DUE_DILIGENCE", "Chongqing art. 11 ¶2: 尽职免责", frozenset({"DIRECT", "LEADERSHIP"}), _due_diligence),
-]
-
-
-def allocate(ctx: AccountContext) -> list[Finding | Gap]:
-    out: list[Finding | Gap] = []
-    for item in book.evaluate(ctx, ctx.app):
-        if isinstance(item, Finding):
-            for ex in EXEMPTIONS:
-                exempt = ex.apply(ctx, item)
-                if exempt is not None:
-                    item = exempt
-                    break
-        out.append(item)
-    return out
-
-
-def risk_evidence(ctx: AccountContext) -> list[Finding]:
-    """Chongqing art. 4 ¶1: "落实重大决策社会稳定风险评估机制"; art. 11 ¶1 (一): "未按规定实施社会稳定
-    风险评估…的" is a failure.
-
-    For a failure naming a team decision, where the rules binding the unit
-    state the risk-assessment duty: whether the decision was major and had an
-    assessment before it, as evidence toward item (一). Not formalised: what
-    makes a decision major; zeren takes the decision's ``major`` flag."""
-    d = ctx.facts.decision
-    if not d or not ctx.app.has("RISK_ASSESSMENT"):
-        return []
-    before = [a for a in ctx.facts.risk_assessments if a["on"] <= d["on"]]
-    item, _ = ctx.app.failure_item("RISK_ASSESSMENT_OMITTED")
-    if d.get("major") is True and not before:
-        note = (f"decision {d['id']} of {d['on'].isoformat()} was major and no social-stability risk assessment "
-                f"before it is recorded: evidence toward {item.label()}")
-    elif d.get("major") is True:
-        note = (f"decision {d['id']} was major and was assessed before it (" + ", ".join(
-            f"{a['id']} on {a['on'].isoformat()}: {a.get('result')}" for a in before) +
-            f"): no evidence toward {item.label()} on this ground")
-    elif d.get("major") is False:
-        note = f"decision {d['id']} is recorded as not major: no risk assessment was required"
-    else:
-        note = f"decision {d['id']} does not record whether it was major: whether an assessment was required is open"
-    c = ctx.base_chain().step(Ref("Decision", d["id"], d.get("title", "")), "BY_DECISION", reverse=True)
-    for a in before:
-        c = c.step(Ref("RiskAssessment", a["id"], str(a.get("result"))), "ASSESSES_RISK_OF", reverse=True,
-                   on=a.get("on"))
-    f = ctx.finding("EVIDENCE", "RISK_ASSESSMENT", c,
-                    institution=Ref("Institution", ctx.unit["id"], ctx.unit.get("name", "")), note=note)
-    f.not_formalised = ("not formalised: what makes a decision major (重大决策) is left to people; zeren takes the "
-                        "decision's 'major' flag")
-    return [f]

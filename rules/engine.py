@@ -159,19 +159,7 @@ class Engine:
             return ev
         ev.rule_sets = app.ids
         ctx = accountability.AccountContext(facts, app, act)
-        item, catch_all = app.failure_item(str(facts.failure.get("item")))
-        ev.gaps.extend([] if not catch_all or facts.failure.get("item") == "OTHER" else [Gap(
-            f"failure item {facts.failure.get('item')}",
-            f"the applicable text names no such failure; it falls under the catch-all {item.label()} "
-            "(not formalised: whether it is 'other dereliction' is for the deciding organ)", item)])
-        classification = Finding(kind="FAILURE", rule="FAILURE", basis=item, as_of=act, chain=ctx.base_chain(),
-                                 institution=None, rule_sets=tuple(app.ids), failure=ctx.failure_ref(),
-                                 matter=ctx.matter_ref(),
-                                 note=f"{facts.failure.get('scope')} responsibility, gravity "
-                                      f"{facts.failure.get('gravity')}")
-        ev.findings.append(classification)
-        ev.findings.extend(accountability.risk_evidence(ctx))
-        _split(accountability.allocate(ctx), ev)
+        _split(accountability.book.evaluate(ctx, app), ev)
         if on < act:
             ev.gaps.append(Gap("measures", f"{on.isoformat()} is before the act ({act.isoformat()}): on that date "
                                            "there was no failure to hold to account, so no measure follows yet"))

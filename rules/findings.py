@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from zeren.law import Provision
+from zeren.law import Applicable, Provision
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,13 @@ class Finding:
                       "relationships": [{"type": r.type, "start": r.start, "end": r.end, "props": dict(r.props)}
                                         for r in self.chain.relationships]}
         return d
+
+
+def cited(app: Applicable, kind: str, rule: str, chain: Chain, as_of: date, **kw: Any) -> Finding:
+    """A finding of rule ``rule`` on the provision the applicable rule sets give
+    for it (the most specific one stating it), naming those rule sets."""
+    return Finding(kind=kind, rule=rule, basis=app.cite(rule), chain=chain, as_of=as_of, rule_sets=tuple(app.ids),
+                   **kw)
 
 
 @dataclass

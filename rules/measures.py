@@ -5,6 +5,7 @@ disqualification (art. 14), Chongqing's measures against institutions (art.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,6 +14,7 @@ from zeren.law import Applicable, Provision
 from .accountability import AccountContext
 from .facts import Involvement, Props
 from .findings import Finding, Recommendation, Ref
+from .units import RuleBook
 
 RESPONSIBLE = {"MAIN_LEADERSHIP", "IMPORTANT_LEADERSHIP", "DIRECT", "LEADERSHIP"}
 ORGANISATIONAL = ["SUSPENSION", "POST_ADJUSTMENT", "ORDERED_RESIGNATION", "DEMOTION", "REMOVAL"]
@@ -53,27 +55,110 @@ def _level_of(kind: str) -> int:
     return LEVEL.get(kind, 0)
 
 
+# --------------------------------------------------------------------------- the ladder
+# Art. 13-15 as a book of rule units over one person: the step the failure's
+# gravity gives, and the escalations (exceptions to the lower step) when a
+# notice or an admonishment already taken was not rectified. The highest step
+# yielded is recommended; of equal steps, the first (gravity before escalation).
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One person's place on the ladder on a date."""
+
+    ctx: AccountContext
+    person: str
+    on: date
+
+    @property
+    def gravity(self) -> str:
+        return str(self.ctx.failure.get("gravity"))
+
+    def taken(self, kind: str) -> list[Props]:
+        """The person's measures of ``kind`` decided by the date, in record order."""
+        return [m for m in self.ctx.facts.measures
+                if m.get("person") == self.person and m["kind"] == kind and taken_by(m, self.on)]
+
+    def unrectified(self, kind: str, *, late_counts: bool) -> list[Props]:
+        """Measures of ``kind`` taken whose rectification target was not met by the deadline."""
+        statuses = {"NOT_RECTIFIED_BY_DEADLINE", "RECTIFIED_LATE"} if late_counts else {"NOT_RECTIFIED_BY_DEADLINE"}
+        return [m for m in self.taken(kind) if rectification(m, self.on).status in statuses]
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step of the ladder: the measure, its rule key, the recorded measures that led there."""
+
+    measure: str
+    key: str
+    why: tuple[Props, ...] = ()
+
+
+GRAVITY = {"MINOR": "NOTICE", "SERIOUS": "ADMONISHMENT", "ESPECIALLY_SERIOUS": "ORGANISATIONAL"}
+
+rungs: RuleBook[Rung] = RuleBook()
+
+
+def _gravity(step: str) -> Callable[[Rung], bool]:
+    return lambda r: GRAVITY[r.gravity] == step
+
+
+@rungs.rule("NOTICE", when=_gravity("NOTICE"))
+def notice(r: Rung) -> Iterator[Step]:
+    """National art. 13: "对具有本办法第十一条所列情形、情节较轻的，由有管理权限的党政机关对相关责任人进行通报，限期整改";
+    Chongqing art. 13: "对具有本细则第十一条所列情形、情节较轻的"."""
+    yield Step("NOTICE", "NOTICE")
+
+
+@rungs.rule("ADMONISHMENT", when=_gravity("ADMONISHMENT"))
+def admonishment(r: Rung) -> Iterator[Step]:
+    """National art. 14: "具有本办法第十一条所列情形且危害严重以及影响重大的，由有管理权限的党政机关对相关责任人进行诫勉，督促限期整改";
+    Chongqing art. 14: "具有本细则第十一条所列情形且危害严重以及影响重大的"."""
+    yield Step("ADMONISHMENT", "ADMONISHMENT")
+
+
+@rungs.rule("ORGANISATIONAL", when=_gravity("ORGANISATIONAL"))
+def organisational(r: Rung) -> Iterator[Step]:
+    """National art. 15: "有本办法第十一条所列情形且危害特别严重以及影响特别重大的，由有管理权限的党政机关对相关责任人采取停职检查、调整职务、责令辞职、降职、免职等组织调整或者组织处理措施";
+    Chongqing art. 15: "有本细则第十一条所列情形且危害特别严重以及影响特别重大的"."""
+    yield Step("ORGANISATIONAL", "ORGANISATIONAL")
+
+
+def _late_counts(r: Rung) -> bool:
+    return r.ctx.app.stated_by("ADMONISHMENT").notice_escalates_when_late
+
+
+@rungs.exception("ADMONISHMENT", to="NOTICE", when=lambda r: bool(r.unrectified("NOTICE", late_counts=_late_counts(r))),
+                 label="art. 14: a notice not rectified")
+def after_notice(r: Rung) -> Iterator[Step]:
+    """National art. 14: "对受到通报后仍未按期完成整改目标"; Chongqing art. 14: "对受到通报后仍未完成整改目标".
+
+    National: late rectification escalates; Chongqing: only no rectification."""
+    for m in r.unrectified("NOTICE", late_counts=_late_counts(r)):
+        yield Step("ADMONISHMENT", "ADMONISHMENT", (m,))
+
+
+@rungs.exception("ORGANISATIONAL", to="ADMONISHMENT",
+                 when=lambda r: bool(r.unrectified("ADMONISHMENT", late_counts=True)),
+                 label="art. 15: an admonishment not rectified")
+def after_admonishment(r: Rung) -> Iterator[Step]:
+    """Art. 15: "对受到诫勉后仍未按期完成整改目标"."""
+    for m in r.unrectified("ADMONISHMENT", late_counts=True):
+        yield Step("ORGANISATIONAL", "ORGANISATIONAL", (m,))
+
+
 def ladder(ctx: AccountContext, person_id: str, on: date) -> tuple[str, str, list[Props]]:
     """The step of the ladder for one person: (NOTICE | ADMONISHMENT |
     ORGANISATIONAL, rule key, the recorded measures that led there)."""
-    gravity = ctx.failure.get("gravity")
-    step, key, why = {"MINOR": ("NOTICE", "NOTICE", []), "SERIOUS": ("ADMONISHMENT", "ADMONISHMENT", []),
-                      "ESPECIALLY_SERIOUS": ("ORGANISATIONAL", "ORGANISATIONAL", [])}[str(gravity)]
-    mine = [m for m in ctx.facts.measures if m.get("person") == person_id and taken_by(m, on)]
-    late_escalates = ctx.app.stated_by("ADMONISHMENT").notice_escalates_when_late
-    for m in mine:
-        r = rectification(m, on)
-        if m["kind"] == "ADMONISHMENT" and r.status in ("NOT_RECTIFIED_BY_DEADLINE", "RECTIFIED_LATE"):
-            # Art. 15 (both texts): "受到诫勉后仍未按期完成整改目标".
-            if LEVEL["ORGANISATIONAL"] > LEVEL[step]:
-                step, key, why = "ORGANISATIONAL", "ORGANISATIONAL", [m]
-        elif m["kind"] == "NOTICE":
-            # Art. 14: national "受到通报后仍未按期完成整改目标" (late counts);
-            # Chongqing "受到通报后仍未完成整改目标" (only no rectification counts).
-            escalate = r.status == "NOT_RECTIFIED_BY_DEADLINE" or (late_escalates and r.status == "RECTIFIED_LATE")
-            if escalate and LEVEL["ADMONISHMENT"] > LEVEL[step]:
-                step, key, why = "ADMONISHMENT", "ADMONISHMENT", [m]
-    return step, key, why
+    rung = Rung(ctx, person_id, on)
+    if rung.gravity not in GRAVITY:
+        raise KeyError(f"gravity {rung.gravity} is none of {', '.join(GRAVITY)} (art. 13-15)")
+    best: Step | None = None
+    for s in rungs.evaluate(rung, ctx.app):
+        if isinstance(s, Step) and (best is None or LEVEL[s.measure] > LEVEL[best.measure]):
+            best = s
+    assert best is not None, "a gravity always gives a step"
+    return best.measure, best.key, list(best.why)
 
 
 def deciding_organ(ctx: AccountContext, post: Props | None) -> tuple[Ref | None, str]:

@@ -10,7 +10,7 @@ from datetime import date
 from zeren.law import Applicable, Provision
 
 from .facts import MatterFacts, Props, Seat, covers, nearest, of_kind
-from .findings import Chain, Finding, Gap, Ref
+from .findings import Chain, Finding, Gap, Ref, cited
 from .units import RuleBook
 
 
@@ -66,9 +66,7 @@ class StandingContext:
     def finding(self, kind: str, rule: str, chain: Chain, *, about: Props | None, **kw: object) -> Finding:
         """A finding about institution ``about`` (or a post or person of it),
         citing the rule sets that bind it."""
-        rules = self.rules_at(about)
-        return Finding(kind=kind, rule=rule, basis=rules.cite(rule), chain=chain, as_of=self.as_of,
-                       rule_sets=tuple(rules.ids), matter=self.matter_ref(), **kw)  # type: ignore[arg-type]
+        return cited(self.rules_at(about), kind, rule, chain, self.as_of, matter=self.matter_ref(), **kw)
 
     def cite(self, rule: str, about: Props | None) -> Provision:
         return self.rules_at(about).cite(rule)
