@@ -141,9 +141,10 @@ class Engine:
 
     def account(self, failure_id: str, as_of: str | date | None = None,
                 facts: FailureFacts | None = None) -> Evaluation:
-        """Accountability for failure F: the allocation of art. 11 ¶2 among the
-        people who held the posts on the act date, exemptions, and the measures
-        that follow as of ``as_of`` (default: today's record)."""
+        """Accountability for failure F: its item of art. 11 ¶1, the allocation
+        of art. 11 ¶2 among the people who held the posts on the act date and
+        its exemptions (one book of rule units, ``accountability.book``), and
+        the measures that follow as of ``as_of`` (default: today's record)."""
         on = parse_as_of(as_of, self.today) or self.today or date.today()
         facts = facts or self._failure_facts(failure_id)
         act = facts.failure["act_date"]
