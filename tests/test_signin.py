@@ -173,7 +173,7 @@ def test_a_built_wheel_carries_the_assets_and_their_licences(tmp_path: Path) -> 
     for name in ("pyproject.toml", "README.md"):
         source.mkdir(exist_ok=True)
         shutil.copy(ROOT / name, source / name)
-    for folder in ("api", "graph", "loaders", "queries", "rules", "data"):
+    for folder in ("api", "graph", "loaders", "queries", "rules", "law", "data"):
         shutil.copytree(ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(source)],
                    check=True, capture_output=True)
