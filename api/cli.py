@@ -18,7 +18,7 @@ GraphOpt = Annotated[Optional[str], typer.Option(
 
 
 def _settings(graph: str | None):  # type: ignore[no-untyped-def]
-    from zeren.graph.settings import Settings
+    from zeren.config import Settings
 
     return Settings(graph=graph) if graph else Settings()
 
@@ -178,7 +178,7 @@ def demo(host: Annotated[Optional[str], typer.Option(help="address to listen on 
          serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="serve after loading")] = True) -> None:
     """Set up the embedded store, load the regulations and the sample data, issue demo tokens and serve."""
     from zeren.api.security import ROLES, TokenStore
-    from zeren.graph.settings import Settings
+    from zeren.config import Settings
     from zeren.loaders.load import cli_sample
 
     settings = Settings(graph="embedded")

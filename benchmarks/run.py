@@ -55,7 +55,7 @@ from zeren import queries
 from zeren.api.workers import connections_by_process
 from zeren.graph.confidential import Protector, digest_name, encrypted_name, has_pseudonym, pseudonym_name
 from zeren.graph.model import LOAD_ORDER, Field, NodeKind, RelKind, kind
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.loaders.readers import input_fields
 from zeren.loaders.writer import merge_ref_query, merge_rel_query, node_upsert_query
 from zeren.rules.facts import TERRITORY_ORGANS, MatterFacts, covers, nearest, of_kind

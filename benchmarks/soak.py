@@ -442,7 +442,7 @@ def in_process() -> Iterator[tuple[Any, dict[str, str]]]:
     work = Path(tempfile.mkdtemp(prefix="zeren-soak-"))
     env, tokens = prepare(work)
     from zeren.api.app import create_app
-    from zeren.graph.settings import Settings
+    from zeren.config import Settings
 
     app = create_app(Settings(graph="embedded", data_dir=work))
     logging.disable(logging.ERROR)

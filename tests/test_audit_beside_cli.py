@@ -22,7 +22,7 @@ import pytest
 from test_serve_workers import serving
 
 from zeren.api.security import AuditLog, TokenStore, audit_key
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 
 READ = json.dumps({"query": "{ matters(first: 2) { edges { node { id petitioner } } } }"})
 

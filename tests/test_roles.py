@@ -17,7 +17,7 @@ from api_server import Live
 from zeren.api.app import create_app
 from zeren.api.gql.schema import build_schema
 from zeren.api.roles import CAPABILITIES, PERMISSIONS, ROLES, markdown_table, refusal
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 
 # Each guarded GraphQL field: (type.field, what it reads, a query asking for it, the path of the field).
 FIELDS: list[tuple[str, str, str, tuple[str, ...]]] = [

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from zeren.api.security import TokenStore, db_path
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 
 READY = {1: r"Uvicorn running on http://127\.0\.0\.1:(\d+)", 2: r"serving http://127\.0\.0\.1:(\d+) with 2 workers"}
 

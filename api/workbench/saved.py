@@ -30,7 +30,7 @@ from zeren.api.deps import authenticate
 from zeren.api.roles import allowed, refusal
 from zeren.api.security import Principal, _Database
 from zeren.graph.adhoc import AdHocRefused, check_before_running, code_only
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.graph.store.base import (GraphStore, QueryMemoryExceeded, QuerySyntaxError, QueryTimeout, ReadOnlyViolation,
                                     ReadResult, StoreError)
 
