@@ -28,7 +28,7 @@ READ = json.dumps({"query": "{ matters(first: 2) { edges { node { id petitioner 
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "zeren.api.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "zeren.cli", *args], capture_output=True, text=True,
                           timeout=300, env=env)
 
 

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from zeren.api import security
-from zeren.api.cli import app
+from zeren.cli import app
 from zeren.api.security import ROLES, AuditLog, Principal, TokenStore
 from zeren.config import Settings
 

@@ -117,7 +117,7 @@ def compliance(territory: Annotated[str, typer.Argument(help="territory code, e.
         Console(width=160).print(render_compliance(report, show_facts=facts))
 
 
-from zeren.api.cli_admin import audit_command, token_app  # noqa: E402
+from zeren.cli.admin import audit_command, token_app  # noqa: E402
 
 app.add_typer(token_app, name="token", help="Issue, list and revoke API tokens.")
 app.command("audit")(audit_command)
@@ -219,7 +219,3 @@ def main() -> None:
                              f"{err['msg'].removeprefix('Value error, ')}" for err in e.errors())
         print(f"error: invalid settings: {problems}", file=sys.stderr)
         sys.exit(1)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
