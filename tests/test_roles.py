@@ -5,6 +5,7 @@ README's roles table is the table's."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,19 @@ def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:
             yield route
         elif hasattr(route, "original_router"):
             yield from _api_routes(route.original_router.routes)
+
+
+def test_a_guarded_field_whose_description_names_roles_names_those_the_table_gives_it() -> None:
+    schema = build_schema(Settings())
+    named: dict[str, tuple[set[str], set[str]]] = {}
+    for name in schema._schema.type_map:
+        for f in getattr(schema.get_type_by_name(name), "fields", None) or []:
+            for permission in getattr(f, "permission_classes", None) or []:
+                mentioned = {role for role in ROLES if re.search(rf"\b{role}\b", f.description or "")}
+                if mentioned:
+                    named[f"{name}.{f.python_name}"] = (mentioned, set(roles_for(permission.capability)))
+    assert named, "some guarded field names its roles"
+    assert {field: table for field, (_, table) in named.items()} == {field: m for field, (m, _) in named.items()}
 
 
 def test_every_guarded_route_of_the_service_is_in_this_test_with_its_capability() -> None:

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from zeren.api.context import Services
 from zeren.api.gql.search import find
-from zeren.api.roles import CAPABILITIES, Forbidden, allowed, demand
+from zeren.api.roles import CAPABILITIES, Forbidden, allowed, demand, roles_for
 from zeren.api.security import AuditUnavailable, Principal
 from zeren.api.web import PAGE_HEADERS, browser_principal, to_signin
 from zeren.graph import search as fulltext
@@ -36,6 +36,7 @@ from .views import Table
 ENV = Environment(loader=PackageLoader("zeren.api.workbench", "templates"), autoescape=select_autoescape(["html"]))
 ENV.globals["measure_label"] = views.measure_label
 ENV.globals["level_label"] = lambda code: views.label("TerritoryLevel", code)
+ENV.globals["roles_for"] = roles_for
 
 KIND_NAMES = {"MATTER": "信访事项 matter", "PERSON": "人员 person", "INSTITUTION": "机关单位 institution",
               "TERRITORY": "行政区域 territory"}
