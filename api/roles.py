@@ -3,9 +3,9 @@
 Every protected GraphQL field carries :func:`may` as its strawberry permission
 class, every protected route :func:`zeren.api.deps.require` as a FastAPI
 dependency and every workbench page the capability it reads, all three
-refusing through :func:`demand` on :data:`PERMISSIONS`; no role is named
-anywhere else. The README's roles table is :func:`markdown_table` (a test
-checks they are the same).
+refusing through :func:`demand` on :data:`PERMISSIONS`; no other code checks
+a role by its name. The README's roles table is :func:`markdown_table` (a
+test checks they are the same).
 
 Personnel data is for the personnel departments (the cadre record is a
 personnel file: national art. 10 ¶2, Chongqing art. 10 ¶2 and art. 18), so

@@ -6,7 +6,9 @@ README's roles table is the table's."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from zeren.api.app import create_app
 from zeren.api.deps import require
 from zeren.api.gql.schema import build_schema
 from zeren.api.roles import CAPABILITIES, PERMISSIONS, ROLES, allowed, markdown_table, may, refusal, roles_for
+from zeren.api.security import db_path
 from zeren.config import Settings
 
 # Each guarded GraphQL field: (type.field, what it reads, a query asking for it, the path of the field).
@@ -42,12 +45,14 @@ FIELDS: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("Matter.accusation", "petitioner_identity", '{ matter(id: "M-LAND") { accusation } }', ("matter", "accusation")),
 ]
 
+SAVED_BY_THIS_TEST = "roles test: "
+
 # Each guarded route: (method path, what it reads, the request body for a role on a service, the status of success).
 ROUTES: list[tuple[str, str, Callable[[str, Live], dict[str, Any]], int]] = [
     ("POST /cypher", "cypher", lambda role, live: {"query": "MATCH (t:Territory) RETURN count(t) AS n"}, 200),
-    # A saved query's name is unique: one per role and store.
+    # A saved query's name is unique: one per role and store (removed after the test).
     ("POST /queries", "saved_queries",
-     lambda role, live: {"name": f"territories ({role}, {live.settings.backend})", "description": "",
+     lambda role, live: {"name": f"{SAVED_BY_THIS_TEST}{role} on {live.settings.backend}", "description": "",
                          "query": "MATCH (t:Territory) RETURN count(t) AS n", "parameters": {}}, 201),
 ]
 
@@ -74,8 +79,18 @@ def test_each_role_reads_a_guarded_field_exactly_when_the_table_allows_it(
         assert [(tuple(e["path"]), e["message"]) for e in body["errors"]] == [(path, refusal(role, capability))]
 
 
+@pytest.fixture
+def saved_queries_removed(live: Live) -> Iterator[None]:
+    """The saved queries a test adds are removed after it: other modules list
+    the saved queries of the same database, in name order."""
+    yield
+    with closing(sqlite3.connect(db_path(live.settings))) as conn, conn:
+        conn.execute("DELETE FROM saved_queries WHERE name LIKE ?", (f"{SAVED_BY_THIS_TEST}%",))
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("route", "capability", "payload", "success"), ROUTES, ids=[r[0] for r in ROUTES])
+@pytest.mark.usefixtures("saved_queries_removed")
 def test_each_role_uses_a_guarded_route_exactly_when_the_table_allows_it(
         client: httpx.Client, live: Live, role: str, route: str, capability: str,
         payload: Callable[[str, Live], dict[str, Any]], success: int) -> None:
