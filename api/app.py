@@ -24,7 +24,7 @@ from zeren.api.security import AuditLog, TokenStore, audit_key
 from zeren.api.web import graphiql_page, mount_pages
 from zeren.api.workbench import mount_workbench
 from zeren.graph.confidential import Protector
-from zeren.graph.settings import Settings, get_settings
+from zeren.config import Settings, get_settings
 from zeren.graph.store import open_adhoc_store, open_store
 from zeren.rules.engine import Engine
 

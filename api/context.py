@@ -15,7 +15,7 @@ from strawberry.fastapi import BaseContext
 from zeren import queries
 from zeren.api.security import AuditLog, Principal, TokenStore
 from zeren.graph.confidential import Protector
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.graph.store.base import GraphStore, Row
 from zeren.rules.engine import Engine
 

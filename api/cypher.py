@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from zeren.api.deps import ServicesDep, require
+from zeren.api.roles import roles_for
 from zeren.api.security import Principal
 from zeren.graph.adhoc import AdHocRefused, TooLarge, Unclosed, check_before_running
 from zeren.graph.store.base import (QueryMemoryExceeded, QuerySyntaxError, QueryTimeout, ReadOnlyViolation,
@@ -50,7 +51,7 @@ def jsonable(v: Any) -> Any:
 
 
 @router.post("/cypher", response_model=CypherResponse, tags=["analysts"],
-             summary="Run a read-only Cypher query (analyst, admin)")
+             summary=f"Run a read-only Cypher query ({', '.join(roles_for('cypher'))})")
 async def run_cypher(body: CypherRequest, services: ServicesDep,
                      _: Annotated[Principal, Depends(require("cypher"))]) -> CypherResponse:
     s = services.settings

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 
 from zeren.api.context import Services
-from zeren.api.roles import allowed, refusal
+from zeren.api.roles import Forbidden, demand, known
 from zeren.api.security import Principal
 
 COOKIE = "zeren_token"
@@ -64,8 +64,11 @@ PrincipalDep = Annotated[Principal, Depends(authenticate)]
 def require(capability: str):  # type: ignore[no-untyped-def]
     """The dependency of a route that reads ``capability`` (see ``zeren.api.roles``): 403 for other roles."""
     async def check(principal: PrincipalDep) -> Principal:
-        if not allowed(principal.role, capability):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, refusal(principal.role, capability))
+        try:
+            demand(principal.role, capability)
+        except Forbidden as e:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, str(e)) from None
         return principal
-    check.capability = capability  # type: ignore[attr-defined]  # which row of the table guards the route
+    # Which row of the table guards the route; a capability not in it fails here, at import.
+    check.capability = known(capability)  # type: ignore[attr-defined]
     return check

@@ -1,9 +1,11 @@
 """Who may read what: the one table of roles and what each may read.
 
 Every protected GraphQL field carries :func:`may` as its strawberry permission
-class and every protected route :func:`zeren.api.deps.require` as a FastAPI
-dependency, both reading :data:`PERMISSIONS`; the README's roles table is
-:func:`markdown_table` (a test checks they are the same).
+class, every protected route :func:`zeren.api.deps.require` as a FastAPI
+dependency and every workbench page the capability it reads, all three
+refusing through :func:`demand` on :data:`PERMISSIONS`; no other code checks
+a role by its name. The README's roles table is :func:`markdown_table` (a
+test checks they are the same).
 
 Personnel data is for the personnel departments (the cadre record is a
 personnel file: national art. 10 ¶2, Chongqing art. 10 ¶2 and art. 18), so
@@ -43,21 +45,39 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 ROLES: tuple[str, ...] = tuple(PERMISSIONS)
 
 
-def roles_for(capability: str) -> tuple[str, ...]:
-    """The roles that may read ``capability``, in table order."""
+def known(capability: str) -> str:
+    """``capability`` itself, once checked to be in the table (KeyError if not:
+    a mistake in the code, never a refusal)."""
     if capability not in CAPABILITIES:
         raise KeyError(f"unknown capability {capability!r}: one of {', '.join(CAPABILITIES)}")
+    return capability
+
+
+def roles_for(capability: str) -> tuple[str, ...]:
+    """The roles that may read ``capability``, in table order."""
+    known(capability)
     return tuple(role for role, caps in PERMISSIONS.items() if capability in caps)
 
 
 def allowed(role: str, capability: str) -> bool:
-    return capability in PERMISSIONS.get(role, frozenset()) and capability in CAPABILITIES
+    """Whether ``role`` may read ``capability`` (a capability not in the table: KeyError)."""
+    return known(capability) in PERMISSIONS.get(role, frozenset())
 
 
 def refusal(role: str, capability: str) -> str:
     """The message of a refusal: which roles may, and the caller's."""
     return (f"forbidden: this needs the role {' or '.join(roles_for(capability))}; "
             f"your token has the role {role}")
+
+
+class Forbidden(PermissionError):
+    """The caller's role may not read what it asked for; the message is :func:`refusal`'s."""
+
+
+def demand(role: str, capability: str) -> None:
+    """Refuse (:class:`Forbidden`) unless ``role`` may read ``capability``."""
+    if not allowed(role, capability):
+        raise Forbidden(refusal(role, capability))
 
 
 def markdown_table() -> str:
@@ -74,15 +94,16 @@ class _May(BasePermission):
     capability: ClassVar[str]
 
     def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
-        role = info.context.principal.role
-        if not allowed(role, self.capability):
-            # Raised here (not through ``message``) to name the caller's role.
-            raise PermissionError(refusal(role, self.capability))
+        # Raised here (not through ``message``) to name the caller's role.
+        demand(info.context.principal.role, self.capability)
         return True
 
 
 @cache
 def may(capability: str) -> type[BasePermission]:
     """The strawberry permission class of ``capability``."""
-    roles_for(capability)  # an unknown capability fails here, at import
-    return type(f"May_{capability}", (_May,), {"capability": capability})
+    return type(f"May_{capability}", (_May,), {"capability": known(capability)})  # a typo fails at import
+
+
+if __name__ == "__main__":  # the README's roles table: python -m zeren.api.roles
+    print(markdown_table())

@@ -67,7 +67,7 @@ from typing import TYPE_CHECKING, Any
 from zeren.api.roles import ROLES  # the one table of roles (re-exported here)
 
 if TYPE_CHECKING:
-    from zeren.graph.settings import Settings
+    from zeren.config import Settings
 
 
 DB_FILE = "zeren.db"

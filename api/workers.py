@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 
 MAX_RESTARTS = 5
 RESTART_WINDOW_S = 60.0

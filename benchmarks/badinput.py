@@ -45,7 +45,7 @@ from typing import Any
 
 from zeren.graph.docs import _json_value
 from zeren.graph.model import ENUMS, Field, NodeKind, RelKind, kind_for_file, loadable_kinds
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.graph.store import GraphStore, open_store
 from zeren.loaders.load import load_path
 from zeren.loaders.readers import input_fields

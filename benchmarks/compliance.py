@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from zeren import queries
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.graph.store import open_store
 from zeren.rules.compliance import RECORD_QUERIES
 from zeren.rules.engine import Engine

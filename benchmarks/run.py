@@ -55,7 +55,7 @@ from zeren import queries
 from zeren.api.workers import connections_by_process
 from zeren.graph.confidential import Protector, digest_name, encrypted_name, has_pseudonym, pseudonym_name
 from zeren.graph.model import LOAD_ORDER, Field, NodeKind, RelKind, kind
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.loaders.readers import input_fields
 from zeren.loaders.writer import merge_ref_query, merge_rel_query, node_upsert_query
 from zeren.rules.facts import TERRITORY_ORGANS, MatterFacts, covers, nearest, of_kind
@@ -483,7 +483,7 @@ def zeren_load(backend: Backend, folder: Path, graph: str) -> dict[str, Any]:
     """``zeren load DIR`` end to end in a subprocess; wall time and peak RSS."""
     backend.fresh(graph)
     env = {**os.environ, **backend.env(graph)}
-    cmd = [sys.executable, "-m", "zeren.api.cli", "load", str(folder)]
+    cmd = [sys.executable, "-m", "zeren.cli", "load", str(folder)]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     peak = PeakSampler(proc.pid)
@@ -649,7 +649,7 @@ def start_server(backend: Backend, graph: str, workers: int) -> Server:
     output is read all along (a pipe left unread would stop it once full)."""
     port = free_port()
     env = {**os.environ, **backend.env(graph)}
-    cmd = [sys.executable, "-m", "zeren.api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+    cmd = [sys.executable, "-m", "zeren.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
            "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     lines: list[str] = []
@@ -817,7 +817,7 @@ def ensure_data(scale: float, data_root: Path) -> Path:
         return folder
     shutil.rmtree(folder, ignore_errors=True)
     log(f"generating scale {scale:g} into {folder}")
-    subprocess.run([sys.executable, "-m", "zeren.api.cli", "generate", "--scale", f"{scale:g}", "--out",
+    subprocess.run([sys.executable, "-m", "zeren.cli", "generate", "--scale", f"{scale:g}", "--out",
                     str(folder)], check=True, stdout=subprocess.DEVNULL)
     (folder / ".complete").write_text("ok\n")
     return folder

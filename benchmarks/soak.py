@@ -286,7 +286,7 @@ def answered(body: str) -> bool:
 def prepare(work: Path) -> tuple[dict[str, str], dict[str, str]]:
     """The sample data loaded into ``work``; the service's environment and a token per role."""
     env = {**os.environ, "ZEREN_GRAPH": "embedded", "ZEREN_DATA_DIR": str(work)}
-    subprocess.run([sys.executable, "-m", "zeren.api.cli", "sample"], env=env, check=True,
+    subprocess.run([sys.executable, "-m", "zeren.cli", "sample"], env=env, check=True,
                    stdout=subprocess.DEVNULL)
     from zeren.api.security import TokenStore
 
@@ -296,7 +296,7 @@ def prepare(work: Path) -> tuple[dict[str, str], dict[str, str]]:
 
 def start(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "zeren.api.cli", "serve", "--host", "127.0.0.1", "--port",
+    proc = subprocess.Popen([sys.executable, "-m", "zeren.cli", "serve", "--host", "127.0.0.1", "--port",
                              str(port), "--workers", "1", "--log-level", "warning", "--no-access-log"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
@@ -442,7 +442,7 @@ def in_process() -> Iterator[tuple[Any, dict[str, str]]]:
     work = Path(tempfile.mkdtemp(prefix="zeren-soak-"))
     env, tokens = prepare(work)
     from zeren.api.app import create_app
-    from zeren.graph.settings import Settings
+    from zeren.config import Settings
 
     app = create_app(Settings(graph="embedded", data_dir=work))
     logging.disable(logging.ERROR)

@@ -31,7 +31,7 @@ from zeren import queries
 from zeren.api.app import create_app, open_services
 from zeren.api.gql.search import find
 from zeren.graph import search
-from zeren.graph.settings import get_settings
+from zeren.config import get_settings
 
 
 def _free_port() -> int:

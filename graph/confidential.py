@@ -31,8 +31,9 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from zeren.config import Settings
+
 from .model import Field
-from .settings import Settings
 
 KEY_FILE = "secret.key"
 

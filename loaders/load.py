@@ -30,7 +30,7 @@ from zeren.graph.confidential import ConfidentialKeyError, Protector
 from zeren.graph.model import NODES, kind
 from zeren.graph import search
 from zeren.graph.schema import setup_schema
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.graph.store.base import GraphStore, StoreError
 
 from .readers import source_files

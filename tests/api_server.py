@@ -21,7 +21,7 @@ from test_rule_cases import _world, _write
 from zeren.api.app import create_app, open_services
 from zeren.api.context import Services
 from zeren.api.security import ROLES
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.loaders.load import load_path
 
 PETITIONER = "张某某 139****0000"

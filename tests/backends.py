@@ -38,7 +38,7 @@ from pathlib import Path
 
 from neo4j import GraphDatabase
 
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.graph.store.embedded import terminate
 
 DATABASE = "neo4j"

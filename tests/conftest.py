@@ -21,7 +21,7 @@ import pytest
 from api_server import Live, live_api
 from backends import BackendUnavailable, BoltServer, neo4j_side_server
 
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.graph.store import GraphStore, open_store
 from zeren.graph.store.neo4j_store import Neo4jStore
 

@@ -13,7 +13,7 @@ import pytest
 
 from zeren.graph.adhoc import (ROW_CAP_PARAM, AdHocRefused, TooLarge, Unclosed, check_before_running, code_only,
                                projected_names, range_calls, with_row_cap)
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.graph.store import GraphStore, QuerySyntaxError, ReadOnlyViolation, open_store
 from zeren.graph.store.base import QueryMemoryExceeded
 from zeren.graph.store.falkor import FalkorStore

@@ -23,7 +23,7 @@ from redis.exceptions import ResponseError
 
 from zeren.api.app import create_app, open_services
 from zeren.api.context import Services
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.graph.store.replica import ReplicaStore, memory_shortfall, replica_client, rss_mb, stop_replica
 from zeren.graph.store.embedded import EmbeddedServer, Guards
 

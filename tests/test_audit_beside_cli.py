@@ -22,13 +22,13 @@ import pytest
 from test_serve_workers import serving
 
 from zeren.api.security import AuditLog, TokenStore, audit_key
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 
 READ = json.dumps({"query": "{ matters(first: 2) { edges { node { id petitioner } } } }"})
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "zeren.api.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "zeren.cli", *args], capture_output=True, text=True,
                           timeout=300, env=env)
 
 

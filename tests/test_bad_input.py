@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.graph.store import GraphStore
 from zeren.loaders.load import load_path
 from zeren.loaders.validate import ValidationFailed

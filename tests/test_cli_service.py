@@ -9,7 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from zeren.api.cli import app
+from zeren.cli import app
 from zeren.api.security import ROLES, TokenStore
 
 

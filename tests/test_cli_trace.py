@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from test_rule_cases import _world, _write
-from zeren.api.cli import app
-from zeren.graph.settings import Settings
+from zeren.cli import app
+from zeren.config import Settings
 from zeren.graph.store import GraphStore, open_store
 from zeren.loaders.load import load_path
 

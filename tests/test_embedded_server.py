@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from redis.exceptions import ResponseError
 
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.graph.store import GraphStore, QueryTimeout, StoreError, open_store
 from zeren.graph.store.embedded import EmbeddedServer, Guards, ServerInfo
 from zeren.graph.store.falkor import FalkorStore

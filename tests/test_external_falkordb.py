@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.graph.store import StoreError, open_store
 from zeren.graph.store.falkor import FalkorStore
 

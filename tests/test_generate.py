@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from zeren.graph.model import ENUMS, NodeKind, kind, loadable_kinds
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.graph.store import GraphStore
 from zeren.loaders.generate import (COLUMNS, LAYOUT, TOWNSHIP_LAYOUT, Plan, Sink, Unit, cli_generate, covering,
                                     generate, header, places)

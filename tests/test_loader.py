@@ -19,7 +19,7 @@ import pytest
 
 from zeren.graph.confidential import Protector, load_or_create_key, normalise_identity
 from zeren.graph.model import NODES, RELS, NodeKind, kind, loadable_kinds
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.graph.store import GraphStore, open_store
 from zeren.loaders.load import cli_load, cli_sample, load_path
 from zeren.loaders.readers import Location, input_fields, read_source

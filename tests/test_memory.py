@@ -21,7 +21,7 @@ import pytest
 from zeren.api.app import create_app, open_services
 from zeren.api.context import Context
 from zeren.api.gql.schema import build_schema
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.graph.store.base import StoreError
 from zeren.graph.store.falkor import _params
 from zeren.loaders.load import load_path

@@ -12,7 +12,7 @@ import pytest
 
 from zeren.graph.docs import render_input_examples, render_model_markdown, with_examples
 from zeren.graph.model import ENUMS, NODES, RELS, loadable_kinds
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.graph.store import GraphStore
 from zeren.loaders.load import load_path
 from zeren.loaders.readers import input_fields

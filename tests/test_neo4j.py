@@ -18,7 +18,7 @@ from api_server import served
 from backends import TX_MEMORY_MB, BoltServer, free_port, neo4j_settings
 
 from zeren.api.app import create_app, open_services
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.graph.store import QueryTimeout, ReadOnlyViolation, StoreError, open_store
 from zeren.graph.store.base import QueryMemoryExceeded
 from zeren.graph.store.neo4j_store import Neo4jStore

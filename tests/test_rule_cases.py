@@ -36,7 +36,7 @@ from typing import Any
 import pytest
 from backends import neo4j_settings
 
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.graph.store import GraphStore
 from zeren.loaders.load import load_path
 from zeren.rules.engine import Change, Engine, EngineError, NotFound

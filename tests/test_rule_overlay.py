@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from test_rule_cases import TODAY, _world, _write
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.graph.store import GraphStore, open_store
 from zeren.loaders.load import load_path
 from zeren.rules.engine import Engine

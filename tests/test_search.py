@@ -13,7 +13,7 @@ import pytest
 from zeren.api.gql.search import decode_offset, encode_offset, find
 from zeren.graph import search
 from zeren.graph.schema import setup_schema
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.graph.store import GraphStore
 from zeren.loaders.load import load_path
 from zeren.rules.engine import EngineError

@@ -15,9 +15,9 @@ import pytest
 from typer.testing import CliRunner
 
 from zeren.api import security
-from zeren.api.cli import app
+from zeren.cli import app
 from zeren.api.security import ROLES, AuditLog, Principal, TokenStore
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 
 KEY = bytes(range(32))  # the chain's key in these tests (in service: derived from the data folder's secret)
 ALICE = Principal(token_id="aaaaaaaaaaaa", name="Alice", role="investigator")

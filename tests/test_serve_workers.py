@@ -67,7 +67,7 @@ class Serving:
 
 @contextmanager
 def serving(tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -> Iterator[Serving]:
-    cmd = [sys.executable, "-m", "zeren.api.cli", "serve", "--port", "0", "--no-access-log", "--log-level", "warning",
+    cmd = [sys.executable, "-m", "zeren.cli", "serve", "--port", "0", "--no-access-log", "--log-level", "warning",
            *extra]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "ZEREN_DATA_DIR": str(tmp_path / "data"), **(env or {})})
@@ -158,7 +158,7 @@ def test_serve_reports_an_address_it_cannot_take(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        r = subprocess.run([sys.executable, "-m", "zeren.api.cli", "serve", "--workers", "2", "--port", str(port)],
+        r = subprocess.run([sys.executable, "-m", "zeren.cli", "serve", "--workers", "2", "--port", str(port)],
                            capture_output=True, text=True, timeout=60,
                            env={**os.environ, "ZEREN_DATA_DIR": str(tmp_path / "data")})
     assert r.returncode == 1

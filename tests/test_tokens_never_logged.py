@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from zeren.api.security import TokenStore, db_path
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 
 READY = {1: r"Uvicorn running on http://127\.0\.0\.1:(\d+)", 2: r"serving http://127\.0\.0\.1:(\d+) with 2 workers"}
 
@@ -70,7 +70,7 @@ def test_no_token_appears_in_any_output_of_the_service(tmp_path: Path, workers: 
     unknown = "zrn_0123456789ab_" + "Q" * 43
     out, err = tmp_path / "stdout.log", tmp_path / "stderr.log"
     with out.open("wb") as o, err.open("wb") as e:
-        proc = subprocess.Popen([sys.executable, "-m", "zeren.api.cli", "serve", "--port", "0", "--workers",
+        proc = subprocess.Popen([sys.executable, "-m", "zeren.cli", "serve", "--port", "0", "--workers",
                                  str(workers), "--log-level", "info"], stdout=o, stderr=e,
                                 env={**os.environ, "ZEREN_DATA_DIR": str(data), "ZEREN_GRAPH": "embedded"})
     try:

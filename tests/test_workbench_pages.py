@@ -27,7 +27,7 @@ from test_browser_pages import CHROMIUM, Offline
 from zeren.api.app import create_app, open_services
 from zeren.api.context import Services
 from zeren.api.security import ROLES
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.graph.store import GraphStore
 from zeren.loaders.load import load_path
 

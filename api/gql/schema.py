@@ -20,7 +20,7 @@ from strawberry.types import ExecutionContext as StrawberryExecutionContext
 
 from zeren.api.roles import may
 from zeren.api.security import AuditUnavailable
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.rules.engine import EngineError
 from zeren.rules.facts import NotFound
 

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from zeren.api.context import Services
 from zeren.api.gql.search import find
-from zeren.api.roles import CAPABILITIES, allowed, refusal
+from zeren.api.roles import CAPABILITIES, Forbidden, allowed, demand, roles_for
 from zeren.api.security import AuditUnavailable, Principal
 from zeren.api.web import PAGE_HEADERS, browser_principal, to_signin
 from zeren.graph import search as fulltext
@@ -36,14 +36,11 @@ from .views import Table
 ENV = Environment(loader=PackageLoader("zeren.api.workbench", "templates"), autoescape=select_autoescape(["html"]))
 ENV.globals["measure_label"] = views.measure_label
 ENV.globals["level_label"] = lambda code: views.label("TerritoryLevel", code)
+ENV.globals["roles_for"] = roles_for
 
 KIND_NAMES = {"MATTER": "信访事项 matter", "PERSON": "人员 person", "INSTITUTION": "机关单位 institution",
               "TERRITORY": "行政区域 territory"}
 PAGE_SIZE = 25
-
-
-class Refused(Exception):
-    """The caller's role may not see this page."""
 
 
 def hit_href(h: Any) -> str:
@@ -79,19 +76,21 @@ def export_table(tables: list[Table], name: str | None, fmt: str) -> Response:
     return _download(exports.to_xlsx(t), exports.XLSX_TYPE, f"{t.name}.xlsx")
 
 
-async def page(request: Request, build: Callable[[Principal], Response]) -> Response:
-    """Sign-in, the roles table and errors around a page's ``build`` (run off the event loop)."""
+async def page(request: Request, build: Callable[[Principal], Response], reads: str | None = None) -> Response:
+    """Sign-in, the roles table and errors around a page's ``build`` (run off
+    the event loop): every page reads matters, and some ``reads`` more."""
     principal = await browser_principal(request)
     if principal is None:
         return to_signin(request)
     try:
-        if not allowed(principal.role, "matters"):
-            raise Refused(refusal(principal.role, "matters"))
+        demand(principal.role, "matters")
+        if reads is not None:
+            demand(principal.role, reads)
         return await run_in_threadpool(build, principal)
     except NotFound as e:
         return render("error.html", principal, 404, title="未找到 Not found", heading="未找到 Not found",
                       message=str(e))
-    except Refused as e:
+    except Forbidden as e:
         return render("error.html", principal, 403, title="无权查看 Forbidden", heading="无权查看 Forbidden",
                       message=str(e))
     except (EngineError, saved.SavedQueryError) as e:
@@ -207,8 +206,7 @@ def mount_workbench(app: FastAPI) -> None:
             if export in ("csv", "xlsx"):
                 return export_table(views.person_tables(v), table, export)
             if export == "pdf":
-                if not v.record:
-                    raise Refused(refusal(principal.role, "cadre_records"))
+                demand(principal.role, "cadre_records")
                 body = exports.to_pdf(
                     f"干部信访工作问责档案 Cadre record of {v.person.get('name', '')} ({person_id})", principal,
                     [("截至 As of", dt.date.today().isoformat()),
@@ -234,12 +232,10 @@ def mount_workbench(app: FastAPI) -> None:
     async def honours(request: Request, year: int | None = None, territory: str | None = None,
                       export: str | None = None, table: str | None = None) -> Response:
         def build(principal: Principal) -> Response:
-            if not allowed(principal.role, "honours_roll"):
-                raise Refused(refusal(principal.role, "honours_roll"))
             y = year or dt.date.today().year
             t = views.honours_table(request.app.state.services, y, territory or None)
             if export in ("csv", "xlsx"):
                 return export_table([t], table, export)
             return render("honours.html", principal, title="取消评优资格 Honours roll", t=t, year=y,
                           territory=territory, export_base=_export_base(request))
-        return await page(request, build)
+        return await page(request, build, reads="honours_roll")

@@ -20,17 +20,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Request, status
+from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse, Response
 
 from zeren.api.cypher import jsonable
-from zeren.api.deps import authenticate
-from zeren.api.roles import allowed, refusal
+from zeren.api.deps import require
+from zeren.api.roles import allowed
 from zeren.api.security import Principal, _Database
 from zeren.graph.adhoc import AdHocRefused, check_before_running, code_only
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 from zeren.graph.store.base import (GraphStore, QueryMemoryExceeded, QuerySyntaxError, QueryTimeout, ReadOnlyViolation,
                                     ReadResult, StoreError)
 
@@ -258,11 +258,9 @@ def mount(app: FastAPI, page: Callable[..., Any], render: Callable[..., Any],
         return await page(request, build)  # type: ignore[no-any-return]
 
     @app.post("/queries", include_in_schema=False)
-    async def save_query(request: Request) -> Response:
+    async def save_query(request: Request,
+                         principal: Annotated[Principal, Depends(require("saved_queries"))]) -> Response:
         services = request.app.state.services
-        principal = await authenticate(request, services)
-        if not allowed(principal.role, "saved_queries"):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, refusal(principal.role, "saved_queries"))
         try:
             body = await request.json()
         except ValueError:

@@ -1,19 +1,32 @@
-"""Graph stores behind one port: ``open_store(settings)`` gives the configured one."""
+"""Graph stores behind one port: ``open_store(settings)`` gives the configured one.
+
+The port (:class:`GraphStore`, its results and errors) imports neither the
+settings nor any engine's driver: code that only talks to a store (the rules)
+imports it alone. ``open_store`` reads the settings it is given, or those of
+the environment (``zeren.config``) when given none."""
 
 from __future__ import annotations
 
-from ..settings import Settings, get_settings
+from typing import TYPE_CHECKING
+
 from .base import (ConstraintViolation, Counters, GraphStore, QuerySyntaxError, QueryTimeout, ReadOnlyViolation,
                    ReadResult, StoreError)
 
 __all__ = ["open_store", "open_adhoc_store", "GraphStore", "Counters", "ReadResult", "StoreError", "QuerySyntaxError", "QueryTimeout",
            "ReadOnlyViolation", "ConstraintViolation"]
 
+if TYPE_CHECKING:
+    from zeren.config import Settings
+
 
 def open_store(settings: Settings | None = None) -> GraphStore:
     """Open the store the settings pick: the embedded FalkorDB (started or
     reused), an external FalkorDB by URL, or Neo4j through the official driver."""
-    s = settings or get_settings()
+    s = settings
+    if s is None:
+        from zeren.config import get_settings
+
+        s = get_settings()
     if s.backend == "embedded":
         from .embedded import EmbeddedServer, Guards
         from .falkor import FalkorStore

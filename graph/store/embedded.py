@@ -27,7 +27,7 @@ from pathlib import Path
 
 from falkordb import FalkorDB
 
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 
 from .base import StoreError
 

@@ -53,7 +53,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.retry import Retry
 
-from zeren.graph.settings import Settings
+from zeren.config import Settings
 
 from .base import ReadResult, StoreError
 from .embedded import EmbeddedServer, Guards, ServerInfo, module_arguments, private_socket, write_private

@@ -24,14 +24,14 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON instead of a t
 
 def _db() -> Path:
     """The security database of the data folder configured in the environment."""
-    from zeren.graph.settings import Settings
+    from zeren.config import Settings
 
     return db_path(Settings())
 
 
 def _audit_log() -> AuditLog:
     """The audit log of the configured data folder, with its key."""
-    from zeren.graph.settings import Settings
+    from zeren.config import Settings
 
     settings = Settings()
     return AuditLog(db_path(settings), audit_key(settings))

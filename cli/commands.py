@@ -18,7 +18,7 @@ GraphOpt = Annotated[Optional[str], typer.Option(
 
 
 def _settings(graph: str | None):  # type: ignore[no-untyped-def]
-    from zeren.graph.settings import Settings
+    from zeren.config import Settings
 
     return Settings(graph=graph) if graph else Settings()
 
@@ -117,7 +117,7 @@ def compliance(territory: Annotated[str, typer.Argument(help="territory code, e.
         Console(width=160).print(render_compliance(report, show_facts=facts))
 
 
-from zeren.api.cli_admin import audit_command, token_app  # noqa: E402
+from zeren.cli.admin import audit_command, token_app  # noqa: E402
 
 app.add_typer(token_app, name="token", help="Issue, list and revoke API tokens.")
 app.command("audit")(audit_command)
@@ -178,7 +178,7 @@ def demo(host: Annotated[Optional[str], typer.Option(help="address to listen on 
          serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="serve after loading")] = True) -> None:
     """Set up the embedded store, load the regulations and the sample data, issue demo tokens and serve."""
     from zeren.api.security import ROLES, TokenStore
-    from zeren.graph.settings import Settings
+    from zeren.config import Settings
     from zeren.loaders.load import cli_sample
 
     settings = Settings(graph="embedded")
@@ -219,7 +219,3 @@ def main() -> None:
                              f"{err['msg'].removeprefix('Value error, ')}" for err in e.errors())
         print(f"error: invalid settings: {problems}", file=sys.stderr)
         sys.exit(1)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

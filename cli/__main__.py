@@ -1,0 +1,5 @@
+"""``python -m zeren.cli``: the ``zeren`` command."""
+
+from .commands import main
+
+main()
