@@ -4,15 +4,32 @@ account, a cadre's record, the honours roll, and counterfactuals."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from zeren import queries
+from zeren.graph.records import (
+    AccountabilityMeasure,
+    Assessment,
+    CadreInspection,
+    Consultation,
+    Holds,
+    HoldsCase,
+    Institution,
+    LeaderActivity,
+    MeasureKind,
+    Person,
+    PetitionMatter,
+    Post,
+    Stance,
+    Territory,
+)
 from zeren.graph.store.base import GraphStore
 
 from . import accountability, compliance, measures, standing
-from .facts import FailureFacts, NotFound, fetch_failure, fetch_matter
+from .answers import AssessmentInPost, CadreDuties, CadreRecord, CaseHeld, HonoursEntry, InspectionHeard, Tenure
+from .facts import FailureFacts, MatterFacts, NotFound, fetch_failure, fetch_matter
 from .findings import Evaluation, Finding, Gap, JudgedOn, Recommendation
 from .rulesets import REGISTRY, Applicable, NoRuleSet, Provision, RuleSet, applicable
 
@@ -96,8 +113,9 @@ class Engine:
             rows = queries.run(self.store, "failure", {"failure": failure_id})
             if not rows:
                 raise NotFound("failure", failure_id)
-            if rows[0]["matter"] and rows[0]["matter"]["id"] != matter_id:
-                raise EngineError(f"failure {failure_id} concerns matter {rows[0]['matter']['id']}, not {matter_id}")
+            concerns = PetitionMatter.maybe(rows[0]["matter"])
+            if concerns and concerns.id != matter_id:
+                raise EngineError(f"failure {failure_id} concerns matter {concerns.id}, not {matter_id}")
         facts, on = fetch_matter(self.store, matter_id, on, matter_rows)
         ev = self._standing(facts, on)
         if failure_id:
@@ -111,12 +129,12 @@ class Engine:
             ev.subject += f", failure {failure_id}"
         return ev
 
-    def _standing(self, facts: Any, on: date) -> Evaluation:
+    def _standing(self, facts: MatterFacts, on: date) -> Evaluation:
         # Every rule set in force for some institution the matter reaches, and
         # for each territory of those institutions the sets that bind it.
         app = applicable(facts.territories(), on, self.registry)
-        received = facts.matter["received_on"]
-        ev = Evaluation(subject=f"matter {facts.matter['id']}", as_of=on, rule_sets=[], judged_on=[JudgedOn(
+        received = facts.matter.received_on
+        ev = Evaluation(subject=f"matter {facts.matter.id}", as_of=on, rule_sets=[], judged_on=[JudgedOn(
             "STANDING", on, "posts, divisions of duties, vertical lines, case-holding and handling steps on this date"
                             + (" (the date the matter was received)" if on == received else ""))])
         if on < received:
@@ -182,14 +200,14 @@ class Engine:
         return ev
 
     # ------------------------------------------------------------------ records
-    def cadre_record(self, person_id: str) -> dict[str, Any]:
+    def cadre_record(self, person_id: str) -> CadreRecord:
         """Every finding and measure for a person across posts and time, with
         rectification status (national art. 10 ¶2; Chongqing art. 10 ¶2, art. 18)."""
         rows = queries.run(self.store, "person", {"person": person_id})
         if not rows:
             raise NotFound("person", person_id)
-        person = rows[0]["person"]
-        tenures = [{"post": r["post"], "institution": r["institution"], "tenure": r["tenure"]}
+        person = Person.of(rows[0]["person"])
+        tenures = [Tenure(Post.of(r["post"]), Institution.of(r["institution"]), Holds.of(r["tenure"]))
                    for r in rows if r["tenure"]]
         failure_ids = sorted({r["failure"] for r in queries.run(self.store, "person_failures", {"person": person_id})})
         findings: list[Finding] = []
@@ -206,11 +224,12 @@ class Engine:
             recs.extend(r for r in ev.recommendations if r.person and r.person.id == person_id)
             measures_against.extend({**m, "failure": fid} for m in ev.recorded_measures
                                     if m.get("person") == person_id)
-        return {"person": person, "tenures": tenures, "findings": findings, "recommendations": recs,
-                "measures": measures_against, "as_of": today, "basis": sorted(basis, key=lambda p: p.label()),
-                **self.cadre_duties(person_id)}
+        duties = self.cadre_duties(person_id)
+        return CadreRecord(duties.assessments, duties.inspections, duties.activities, duties.case_holdings,
+                           person=person, tenures=tenures, findings=findings, recommendations=recs,
+                           measures=measures_against, as_of=today, basis=sorted(basis, key=lambda p: p.label()))
 
-    def cadre_duties(self, person_id: str) -> dict[str, Any]:
+    def cadre_duties(self, person_id: str) -> CadreDuties:
         """Chapters 2-3 in a cadre record: the assessments of the units the cadre
         led while in the post (art. 10 ¶1), the inspections of the cadre and
         whether the petition department was heard before each concluded (art.
@@ -220,23 +239,27 @@ class Engine:
             (name, {"person": person_id}) for name in
             ("person_duties", "person_inspections", "person_assessments", "person_case_holdings")])
         seen: set[tuple[str, str]] = set()
-        assessments = []
+        assessments: list[AssessmentInPost] = []
         for r in assessed:
-            h = r["tenure"]
-            for a in [*r["own"], *r["region"]]:
-                overlaps = a["period_from"] <= (h.get("valid_to") or a["period_from"]) and \
-                    a["period_to"] >= h["valid_from"]
-                if overlaps and (r["post"], a["id"]) not in seen:
-                    seen.add((r["post"], a["id"]))
-                    assessments.append({"post": r["post"], "institution": r["institution"], "assessment": a})
-        return {"assessments": sorted(assessments, key=lambda x: (x["assessment"]["period_from"], x["post"])),
-                "inspections": [{"inspection": r["inspection"], "consultations": r["consultations"],
-                                 "heard_before": compliance.heard_before(r["inspection"], r["consultations"])}
-                                for r in inspections],
-                "activities": [r["activity"] for r in acts],
-                "case_holdings": [{**r["holding"], "matter": r["matter"], "title": r["title"]} for r in holdings]}
+            h = Holds.of(r["tenure"])
+            for a in map(Assessment.of, [*r["own"], *r["region"]]):
+                overlaps = a.period_from <= (h.valid_to or a.period_from) and a.period_to >= h.valid_from
+                if overlaps and (r["post"], a.id) not in seen:
+                    seen.add((r["post"], a.id))
+                    assessments.append(AssessmentInPost(r["post"], r["institution"], a))
+        heard = []
+        for r in inspections:
+            inspection = CadreInspection.of(r["inspection"])
+            consultations = [Consultation.of(c) for c in r["consultations"]]
+            heard.append(InspectionHeard(inspection, consultations,
+                                         compliance.heard_before(inspection, consultations)))  # type: ignore[arg-type]
+        return CadreDuties(
+            assessments=sorted(assessments, key=lambda x: (x.assessment.period_from, x.post)),
+            inspections=heard,
+            activities=[LeaderActivity.of(r["activity"]) for r in acts],
+            case_holdings=[CaseHeld(HoldsCase.of(r["holding"]), r["matter"], r["title"]) for r in holdings])
 
-    def honours_roll(self, year: int, territory: str | None = None) -> list[dict[str, Any]]:
+    def honours_roll(self, year: int, territory: str | None = None) -> list[HonoursEntry]:
         """Regions, departments and units that lose eligibility for comprehensive
         honours in ``year`` (art. 14 "本年度": the year of the admonishment), from
         the admonishments and explicit disqualifications decided that year;
@@ -244,29 +267,29 @@ class Engine:
         the territory of the failure's unit (for a region, the region itself)."""
         rows = queries.run(self.store, "measures_in_year", {
             "from": f"{year:04d}-01-01", "to": f"{year:04d}-12-31",
-            "kinds": ["ADMONISHMENT", "HONOURS_DISQUALIFICATION"]})
+            "kinds": [str(MeasureKind.ADMONISHMENT), str(MeasureKind.HONOURS_DISQUALIFICATION)]})
         chains: dict[str, list[str]] = {}
-        out: dict[tuple[str, str], dict[str, Any]] = {}
+        out: dict[tuple[str, str], HonoursEntry] = {}
         for r in rows:
-            t = r["territory"]
-            if t["id"] not in chains:
-                chains[t["id"]] = [x["territory"]["id"] for x in
-                                   queries.run(self.store, "territory_chain", {"territory": t["id"]})]
-            if territory and territory not in chains[t["id"]]:
+            t, measure = Territory.of(r["territory"]), AccountabilityMeasure.of(r["measure"])
+            if t.id not in chains:
+                chains[t.id] = [x["territory"]["id"] for x in
+                                queries.run(self.store, "territory_chain", {"territory": t.id})]
+            if territory and territory not in chains[t.id]:
                 continue
-            app = applicable(chains[t["id"]], r["measure"]["decided_on"], self.registry)
+            app = applicable(chains[t.id], measure.decided_on, self.registry)
             basis = app.cite("HONOURS") if isinstance(app, Applicable) else None
-            why = f"{r['measure']['kind']} {r['measure']['id']} for failure {r['failure']['id']}"
-            unit = r["unit"]
-            dept = measures.department_of(unit, r["parent"])
-            entries = [("region", t), ("department" if dept is unit else "unit", unit)]
+            why = f"{measure.kind} {measure.id} for failure {r['failure']['id']}"
+            unit = Institution.of(r["unit"])
+            dept = measures.department_of(unit, Institution.maybe(r["parent"]))  # type: ignore[arg-type]
+            entries: list[tuple[str, Territory | Institution]] = [
+                ("region", t), ("department" if dept is unit else "unit", unit)]
             if dept is not None and dept is not unit:
-                entries.append(("department", dept))
+                entries.append(("department", dept))  # type: ignore[arg-type]
             for role, node in entries:
-                e = out.setdefault((role, node["id"]), {"role": role, "id": node["id"], "name": node.get("name"),
-                                                        "year": year, "territory": t, "reasons": [], "basis": basis})
-                e["reasons"].append(why)
-        return sorted(out.values(), key=lambda e: (e["role"], e["id"]))
+                e = out.setdefault((role, node.id), HonoursEntry(role, node.id, node.name, year, t, basis))
+                e.reasons.append(why)
+        return sorted(out.values(), key=lambda e: (e.role, e.id))
 
     # ------------------------------------------------------------------ chapters 2-3
     def compliance(self, territory: str, year: int | str) -> compliance.Report:
@@ -298,7 +321,7 @@ class Engine:
                 if c.kind == "act_date":
                     new = parse_as_of(c.value, self.today)
                     facts = self._failure_facts(failure_id, new)
-                    facts.failure["act_date"] = new
+                    facts.failure = replace(facts.failure, act_date=new)
             for c in changes:
                 _apply(facts, c)
                 if c.kind == "as_of":
@@ -317,26 +340,29 @@ class Engine:
 
 
 def _apply(facts: FailureFacts, c: Change) -> None:
+    """Apply a change to the facts in memory: the records are frozen, so each
+    changed one is replaced by a copy with the new value."""
     if c.kind == "stance":
-        hit = [p for p in facts.participants if p.person["id"] == c.person]
+        hit = [p for p in facts.participants if p.person.id == c.person]
         if not hit:
             raise EngineError(f"person {c.person} did not take part in the failure's decision")
-        if c.value not in ("AGREED", "OPPOSED_OVERRULED", "ABSENT"):
-            raise EngineError(f"unknown stance {c.value!r}")
+        try:
+            stance = Stance(c.value)
+        except ValueError:
+            raise EngineError(f"unknown stance {c.value!r}") from None
         for p in hit:
-            p.link["stance"] = c.value
+            p.link = replace(p.link, stance=stance)
     elif c.kind == "rectified":
-        hit = [m for m in facts.measures if m["id"] == c.measure]
-        if not hit:
+        if not any(m.id == c.measure for m in facts.measures):
             raise EngineError(f"measure {c.measure} is not recorded for this failure")
-        for m in hit:
-            m["rectified_on"] = date.fromisoformat(c.value) if c.value else None
+        on = date.fromisoformat(c.value) if c.value else None
+        facts.measures = [replace(m, rectified_on=on) if m.id == c.measure else m for m in facts.measures]
     elif c.kind == "due_diligence":
-        hit = [i for i in facts.involved if i.person["id"] == c.person]
+        hit = [i for i in facts.involved if i.person.id == c.person]
         if not hit:
             raise EngineError(f"person {c.person} is not named in the failure record")
         for i in hit:
-            i.link["due_diligence"] = bool(c.value)
+            i.link = replace(i.link, due_diligence=bool(c.value))
     elif c.kind not in ("act_date", "as_of"):
         raise EngineError(f"unknown change {c.kind!r}: use stance, rectified, due_diligence, act_date or as_of")
 
