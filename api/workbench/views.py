@@ -331,10 +331,10 @@ def person_view(services: Services, principal: Principal, person_id: str) -> Per
     if view.record:
         rec = services.engine.cadre_record(person_id)
         view.findings = findings_table(f"person-{person_id}-findings", "跨岗位的问责认定 Findings across posts",
-                                       rec["findings"], with_source=True)
-        view.recommendations = recommendations_table(f"person-{person_id}-recommendations", rec["recommendations"])
-        view.measures = measures_table(f"person-{person_id}-measures", rec["measures"], with_failure=True)
-        view.basis = [cite(b) for b in rec["basis"]]
+                                       rec.findings, with_source=True)
+        view.recommendations = recommendations_table(f"person-{person_id}-recommendations", rec.recommendations)
+        view.measures = measures_table(f"person-{person_id}-measures", rec.measures, with_failure=True)
+        view.basis = [cite(b) for b in rec.basis]
     return view
 
 
@@ -414,9 +414,9 @@ def honours_table(services: Services, year: int, territory: str | None) -> Table
               ["类别 role", "名称 name", "地区 territory", "原因 reasons", "依据 basis"])
     roles = {"region": "地区 region", "department": "部门 department", "unit": "单位 unit"}
     for e in services.engine.honours_roll(year, territory or None):
-        href = f"/?territory={e['id']}" if e["role"] == "region" else f"/institution/{e['id']}"
-        t.rows.append([roles.get(e["role"], e["role"]), link(e.get("name") or e["id"], href),
-                       (e["territory"] or {}).get("name", ""), "；".join(e["reasons"]), cite(e["basis"])])
+        href = f"/?territory={e.id}" if e.role == "region" else f"/institution/{e.id}"
+        t.rows.append([roles.get(e.role, e.role), link(e.name or e.id, href),
+                       e.territory.name, "；".join(e.reasons), cite(e.basis)])
     return t
 
 
