@@ -8,30 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from zeren.graph.records import (
-    Assessment,
-    CadreInspection,
-    Consultation,
-    Holds,
-    HoldsCase,
-    Institution,
-    LeaderActivity,
-    Person,
-    Post,
-    Territory,
-)
+from zeren.graph.records import Assessment, CadreInspection, Consultation, LeaderActivity, Person, Territory
 
+from .facts import CaseHeld, Tenure
 from .findings import Finding, Recommendation
 from .rulesets import Provision
-
-
-@dataclass(frozen=True)
-class Tenure:
-    """A post the person held, at its institution, and the tenure's dates."""
-
-    post: Post
-    institution: Institution
-    tenure: Holds
 
 
 @dataclass(frozen=True)
@@ -51,15 +32,6 @@ class InspectionHeard:
     inspection: CadreInspection
     consultations: list[Consultation]
     heard_before: Consultation | None
-
-
-@dataclass(frozen=True)
-class CaseHeld:
-    """A matter the cadre held (包案), with the matter's title."""
-
-    holding: HoldsCase
-    matter: str  # the matter's key
-    title: str | None
 
 
 @dataclass

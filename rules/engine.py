@@ -8,28 +8,23 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from zeren import queries
-from zeren.graph.records import (
-    AccountabilityMeasure,
-    Assessment,
-    CadreInspection,
-    Consultation,
-    Holds,
-    HoldsCase,
-    Institution,
-    LeaderActivity,
-    MeasureKind,
-    Person,
-    PetitionMatter,
-    Post,
-    Stance,
-    Territory,
-)
+from zeren.graph.records import Institution, MeasureKind, Stance, Territory
 from zeren.graph.store.base import GraphStore
 
 from . import accountability, compliance, measures, standing
-from .answers import AssessmentInPost, CadreDuties, CadreRecord, CaseHeld, HonoursEntry, InspectionHeard, Tenure
-from .facts import FailureFacts, MatterFacts, NotFound, fetch_failure, fetch_matter
+from .answers import AssessmentInPost, CadreDuties, CadreRecord, HonoursEntry, InspectionHeard
+from .facts import (
+    FailureFacts,
+    MatterFacts,
+    NotFound,
+    failure_matter,
+    fetch_cadre,
+    fetch_failure,
+    fetch_matter,
+    fetch_measures_in_year,
+    fetch_person,
+    territory_chain,
+)
 from .findings import Evaluation, Finding, Gap, JudgedOn, Recommendation
 from .rulesets import REGISTRY, Applicable, NoRuleSet, Provision, RuleSet, applicable
 
@@ -110,10 +105,7 @@ class Engine:
         rows of the ``matter`` query, when the caller has read them already."""
         on = parse_as_of(as_of, self.today)
         if failure_id:
-            rows = queries.run(self.store, "failure", {"failure": failure_id})
-            if not rows:
-                raise NotFound("failure", failure_id)
-            concerns = PetitionMatter.maybe(rows[0]["matter"])
+            concerns = failure_matter(self.store, failure_id)
             if concerns and concerns.id != matter_id:
                 raise EngineError(f"failure {failure_id} concerns matter {concerns.id}, not {matter_id}")
         facts, on = fetch_matter(self.store, matter_id, on, matter_rows)
@@ -203,13 +195,7 @@ class Engine:
     def cadre_record(self, person_id: str) -> CadreRecord:
         """Every finding and measure for a person across posts and time, with
         rectification status (national art. 10 ¶2; Chongqing art. 10 ¶2, art. 18)."""
-        rows = queries.run(self.store, "person", {"person": person_id})
-        if not rows:
-            raise NotFound("person", person_id)
-        person = Person.of(rows[0]["person"])
-        tenures = [Tenure(Post.of(r["post"]), Institution.of(r["institution"]), Holds.of(r["tenure"]))
-                   for r in rows if r["tenure"]]
-        failure_ids = sorted({r["failure"] for r in queries.run(self.store, "person_failures", {"person": person_id})})
+        person, tenures, failure_ids = fetch_person(self.store, person_id)
         findings: list[Finding] = []
         recs: list[Recommendation] = []
         measures_against: list[dict[str, Any]] = []
@@ -235,29 +221,21 @@ class Engine:
         whether the petition department was heard before each concluded (art.
         10 ¶2), the cadre's own petition work (national art. 4 ¶3, Chongqing
         art. 7) and matters held, each with its post."""
-        acts, inspections, assessed, holdings = queries.run_many(self.store, [
-            (name, {"person": person_id}) for name in
-            ("person_duties", "person_inspections", "person_assessments", "person_case_holdings")])
+        facts = fetch_cadre(self.store, person_id)
         seen: set[tuple[str, str]] = set()
         assessments: list[AssessmentInPost] = []
-        for r in assessed:
-            h = Holds.of(r["tenure"])
-            for a in map(Assessment.of, [*r["own"], *r["region"]]):
+        for held in facts.assessed:
+            h = held.tenure
+            for a in held.assessments:
                 overlaps = a.period_from <= (h.valid_to or a.period_from) and a.period_to >= h.valid_from
-                if overlaps and (r["post"], a.id) not in seen:
-                    seen.add((r["post"], a.id))
-                    assessments.append(AssessmentInPost(r["post"], r["institution"], a))
-        heard = []
-        for r in inspections:
-            inspection = CadreInspection.of(r["inspection"])
-            consultations = [Consultation.of(c) for c in r["consultations"]]
-            heard.append(InspectionHeard(inspection, consultations,
-                                         compliance.heard_before(inspection, consultations)))  # type: ignore[arg-type]
+                if overlaps and (held.post, a.id) not in seen:
+                    seen.add((held.post, a.id))
+                    assessments.append(AssessmentInPost(held.post, held.institution, a))
         return CadreDuties(
             assessments=sorted(assessments, key=lambda x: (x.assessment.period_from, x.post)),
-            inspections=heard,
-            activities=[LeaderActivity.of(r["activity"]) for r in acts],
-            case_holdings=[CaseHeld(HoldsCase.of(r["holding"]), r["matter"], r["title"]) for r in holdings])
+            inspections=[InspectionHeard(i, heard, compliance.heard_before(i, heard))  # type: ignore[arg-type]
+                         for i, heard in facts.inspections],
+            activities=facts.activities, case_holdings=facts.holdings)
 
     def honours_roll(self, year: int, territory: str | None = None) -> list[HonoursEntry]:
         """Regions, departments and units that lose eligibility for comprehensive
@@ -265,23 +243,19 @@ class Engine:
         the admonishments and explicit disqualifications decided that year;
         within ``territory`` and below if given. Each entry names its year and
         the territory of the failure's unit (for a region, the region itself)."""
-        rows = queries.run(self.store, "measures_in_year", {
-            "from": f"{year:04d}-01-01", "to": f"{year:04d}-12-31",
-            "kinds": [str(MeasureKind.ADMONISHMENT), str(MeasureKind.HONOURS_DISQUALIFICATION)]})
         chains: dict[str, list[str]] = {}
         out: dict[tuple[str, str], HonoursEntry] = {}
-        for r in rows:
-            t, measure = Territory.of(r["territory"]), AccountabilityMeasure.of(r["measure"])
+        for r in fetch_measures_in_year(self.store, year, [MeasureKind.ADMONISHMENT,
+                                                           MeasureKind.HONOURS_DISQUALIFICATION]):
+            t, unit = r.territory, r.unit
             if t.id not in chains:
-                chains[t.id] = [x["territory"]["id"] for x in
-                                queries.run(self.store, "territory_chain", {"territory": t.id})]
+                chains[t.id] = territory_chain(self.store, t.id)
             if territory and territory not in chains[t.id]:
                 continue
-            app = applicable(chains[t.id], measure.decided_on, self.registry)
+            app = applicable(chains[t.id], r.measure.decided_on, self.registry)
             basis = app.cite("HONOURS") if isinstance(app, Applicable) else None
-            why = f"{measure.kind} {measure.id} for failure {r['failure']['id']}"
-            unit = Institution.of(r["unit"])
-            dept = measures.department_of(unit, Institution.maybe(r["parent"]))  # type: ignore[arg-type]
+            why = f"{r.measure.kind} {r.measure.id} for failure {r.failure.id}"
+            dept = measures.department_of(unit, r.parent)  # type: ignore[arg-type]
             entries: list[tuple[str, Territory | Institution]] = [
                 ("region", t), ("department" if dept is unit else "unit", unit)]
             if dept is not None and dept is not unit:

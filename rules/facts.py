@@ -19,6 +19,9 @@ from typing import Any
 from zeren import queries
 from zeren.graph.records import (
     AccountabilityMeasure,
+    Assessment,
+    CadreInspection,
+    Consultation,
     Decision,
     Division,
     Failure,
@@ -28,6 +31,8 @@ from zeren.graph.records import (
     Institution,
     InstitutionKind,
     InvolvedIn,
+    LeaderActivity,
+    MeasureKind,
     ParticipatedIn,
     Person,
     PetitionMatter,
@@ -304,3 +309,102 @@ def fetch_failure(store: GraphStore, failure_id: str, act_date: date | None = No
     return FailureFacts(failure, unit, territory, chain, PetitionMatter.maybe(r["matter"]), decision, involved,
                         participants, team, measures, organs, vertical, Institution.maybe(r.get("parent")),
                         [RiskAssessment.of(a) for a in r.get("risk_assessments") or []])
+
+
+# --------------------------------------------------------------------------- people and units
+
+@dataclass(frozen=True)
+class Tenure:
+    """A post the person held, at its institution, and the tenure's dates."""
+
+    post: Post
+    institution: Institution
+    tenure: Holds
+
+
+@dataclass(frozen=True)
+class CaseHeld:
+    """A matter the cadre held (包案), with the matter's title."""
+
+    holding: HoldsCase
+    matter: str  # the matter's key
+    title: str | None
+
+
+@dataclass(frozen=True)
+class AssessedPost:
+    """A leadership post the person held, and the assessments of its unit
+    (and, for a party committee or government, of its region)."""
+
+    post: str  # the post's key
+    institution: str  # the institution's key
+    tenure: Holds
+    assessments: list[Assessment]
+
+
+@dataclass
+class CadreFacts:
+    """The facts of chapters 2-3 in a cadre record."""
+
+    activities: list[LeaderActivity]
+    inspections: list[tuple[CadreInspection, list[Consultation]]]
+    assessed: list[AssessedPost]
+    holdings: list[CaseHeld]
+
+
+@dataclass(frozen=True)
+class MeasureInYear:
+    """A measure decided in a year, with its failure, the failure's unit, the
+    unit's territory and parent organ."""
+
+    measure: AccountabilityMeasure
+    failure: Failure
+    unit: Institution
+    territory: Territory
+    parent: Institution | None
+
+
+def fetch_person(store: GraphStore, person_id: str) -> tuple[Person, list[Tenure], list[str]]:
+    """A person, the posts held (earliest first) and the failures the person may
+    answer for: of a unit whose leadership post the person held on the act's
+    date, naming the person, or with a measure against the person."""
+    rows = queries.run(store, "person", {"person": person_id})
+    if not rows:
+        raise NotFound("person", person_id)
+    tenures = [Tenure(Post.of(r["post"]), Institution.of(r["institution"]), Holds.of(r["tenure"]))
+               for r in rows if r["tenure"]]
+    failures = queries.run(store, "person_failures", {"person": person_id})
+    return Person.of(rows[0]["person"]), tenures, sorted({r["failure"] for r in failures})
+
+
+def fetch_cadre(store: GraphStore, person_id: str) -> CadreFacts:
+    acts, inspections, assessed, holdings = queries.run_many(store, [
+        (name, {"person": person_id}) for name in
+        ("person_duties", "person_inspections", "person_assessments", "person_case_holdings")])
+    return CadreFacts(
+        activities=[LeaderActivity.of(r["activity"]) for r in acts],
+        inspections=[(CadreInspection.of(r["inspection"]), [Consultation.of(c) for c in r["consultations"]])
+                     for r in inspections],
+        assessed=[AssessedPost(r["post"], r["institution"], Holds.of(r["tenure"]),
+                               [Assessment.of(a) for a in [*r["own"], *r["region"]]]) for r in assessed],
+        holdings=[CaseHeld(HoldsCase.of(r["holding"]), r["matter"], r["title"]) for r in holdings])
+
+
+def fetch_measures_in_year(store: GraphStore, year: int, kinds: list[MeasureKind]) -> list[MeasureInYear]:
+    rows = queries.run(store, "measures_in_year", {"from": f"{year:04d}-01-01", "to": f"{year:04d}-12-31",
+                                                   "kinds": [str(k) for k in kinds]})
+    return [MeasureInYear(AccountabilityMeasure.of(r["measure"]), Failure.of(r["failure"]), Institution.of(r["unit"]),
+                          Territory.of(r["territory"]), Institution.maybe(r["parent"])) for r in rows]
+
+
+def territory_chain(store: GraphStore, territory_id: str) -> list[str]:
+    """The codes of a territory and its ancestors, nearest first."""
+    return [r["territory"]["id"] for r in queries.run(store, "territory_chain", {"territory": territory_id})]
+
+
+def failure_matter(store: GraphStore, failure_id: str) -> PetitionMatter | None:
+    """The matter a failure is recorded on (None: it names none)."""
+    rows = queries.run(store, "failure", {"failure": failure_id})
+    if not rows:
+        raise NotFound("failure", failure_id)
+    return PetitionMatter.maybe(rows[0]["matter"])
