@@ -371,10 +371,15 @@ def fetch_person(store: GraphStore, person_id: str) -> tuple[Person, list[Tenure
     rows = queries.run(store, "person", {"person": person_id})
     if not rows:
         raise NotFound("person", person_id)
-    tenures = [Tenure(Post.of(r["post"]), Institution.of(r["institution"]), Holds.of(r["tenure"]))
-               for r in rows if r["tenure"]]
+    person, tenures = person_from_rows(rows)
     failures = queries.run(store, "person_failures", {"person": person_id})
-    return Person.of(rows[0]["person"]), tenures, sorted({r["failure"] for r in failures})
+    return person, tenures, sorted({r["failure"] for r in failures})
+
+
+def person_from_rows(rows: list[Props]) -> tuple[Person, list[Tenure]]:
+    """The rows of the ``person`` query: the person, and the posts held (earliest first)."""
+    return Person.of(rows[0]["person"]), [Tenure(Post.of(r["post"]), Institution.of(r["institution"]),
+                                                 Holds.of(r["tenure"])) for r in rows if r["tenure"]]
 
 
 def fetch_cadre(store: GraphStore, person_id: str) -> CadreFacts:

@@ -15,7 +15,7 @@ from zeren.api.context import Context, run_query
 from zeren.api.roles import may
 from zeren.rules.answers import CadreDuties
 from zeren.rules.engine import Change, EngineError
-from zeren.rules.facts import NotFound
+from zeren.rules.facts import NotFound, person_from_rows
 from zeren.rules.rulesets import Provision as ProvisionRecord
 
 from .common import Evaluation, Finding, Measure, NodeRef, Provision, Recommendation, Stance, Territory
@@ -121,14 +121,13 @@ async def person(info: Info[Context, None], id: strawberry.ID) -> Person:
     rows = await run_query(info.context.store, "person", {"person": str(id)})
     if not rows:
         raise NotFound("person", str(id))
-    p = rows[0]["person"]
+    p, tenures = person_from_rows(rows)
     return Person(
-        id=p["id"], name=p.get("name", ""),
-        tenures=[Tenure(post=NodeRef(label="Post", id=r["post"]["id"], name=r["post"].get("title", "")),
-                        institution=NodeRef(label="Institution", id=r["institution"]["id"],
-                                            name=r["institution"].get("name", "")),
-                        valid_from=r["tenure"]["valid_from"], valid_to=r["tenure"].get("valid_to"))
-                 for r in rows if r["tenure"]])
+        id=strawberry.ID(p.id), name=p.name,
+        tenures=[Tenure(post=NodeRef(label="Post", id=strawberry.ID(t.post.id), name=t.post.title),
+                        institution=NodeRef(label="Institution", id=strawberry.ID(t.institution.id),
+                                            name=t.institution.name),
+                        valid_from=t.tenure.valid_from, valid_to=t.tenure.valid_to) for t in tenures])
 
 
 @strawberry.type(description="A region, department or unit that loses eligibility for comprehensive honours (art. 14).")
