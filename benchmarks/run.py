@@ -56,6 +56,7 @@ from zeren.api.workers import connections_by_process
 from zeren.graph.confidential import Protector, digest_name, encrypted_name, has_pseudonym, pseudonym_name
 from zeren.graph.model import LOAD_ORDER, Field, NodeKind, RelKind, kind
 from zeren.config import Settings
+from zeren.graph.records import Institution, InstitutionKind, PetitionMatter, Territory
 from zeren.loaders.readers import input_fields
 from zeren.loaders.writer import merge_ref_query, merge_rel_query, node_upsert_query
 from zeren.rules.facts import TERRITORY_ORGANS, MatterFacts, covers, nearest, of_kind
@@ -537,16 +538,18 @@ def raw_trace(read: Callable[[str, dict[str, Any]], list[dict[str, Any]]], diale
     as_of = received.isoformat()[:10] if hasattr(received, "isoformat") else str(received)[:10]
     chain = [r["territory"] for r in rows]
     inst = read(queries.text("institutions_in", dialect),
-                {"territories": [t["id"] for t in chain], "kinds": TERRITORY_ORGANS, "subject": matter.get("subject")})
+                {"territories": [t["id"] for t in chain], "kinds": [str(k) for k in TERRITORY_ORGANS],
+                 "subject": matter.get("subject")})
     trips = 2
-    # The same choice of teams as the engine (rules.facts.fetch_matter), with its own functions.
-    facts = MatterFacts(matter, chain, {t["id"]: [] for t in chain})
+    # The same choice of teams as the engine (rules.facts.fetch_matter), with its own functions
+    # (which read records: the rows they look at are made records, as the engine does).
+    facts = MatterFacts(PetitionMatter.of(matter), [Territory.of(t) for t in chain], {t["id"]: [] for t in chain})
     for r in inst:
-        facts.institutions[r["territory"]].append(r["institution"])
-    depts = [d["id"] for d in nearest(facts, covers(str(matter.get("subject"))))[1]]
+        facts.institutions[r["territory"]].append(Institution.of(r["institution"]))
+    depts = [d.id for d in nearest(facts, covers(facts.matter.subject))[1]]
     team_ids = set(depts)
-    for organ in ("PARTY_COMMITTEE", "GOVERNMENT"):
-        team_ids.update(i["id"] for i in nearest(facts, of_kind(organ))[1])
+    for organ in (InstitutionKind.PARTY_COMMITTEE, InstitutionKind.GOVERNMENT):
+        team_ids.update(i.id for i in nearest(facts, of_kind(organ))[1])
     if depts:
         trips += 1
         for r in read(queries.text("vertical_line_up", dialect), {"institutions": depts}):

@@ -93,13 +93,14 @@ def compliance(territory: Annotated[str, typer.Argument(help="territory code, e.
 
     from rich.console import Console
 
+    from zeren.graph.records import ComplianceStatus
     from zeren.graph.store import open_store
     from zeren.rules.engine import Engine, EngineError, NotFound
     from zeren.rules.render import render_compliance
 
     err = Console(stderr=True)
-    if status is not None and status.upper() not in ("MET", "UNMET", "UNKNOWN"):
-        err.print(f"[red]error:[/red] --status {status!r} is not one of MET, UNMET, UNKNOWN")
+    if status is not None and status.upper() not in {str(s) for s in ComplianceStatus}:
+        err.print(f"[red]error:[/red] --status {status!r} is not one of {', '.join(ComplianceStatus)}")
         raise typer.Exit(2)
     with open_store(_settings(graph)) as store:
         try:

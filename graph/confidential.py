@@ -26,14 +26,16 @@ import stat
 import tempfile
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from zeren.config import Settings
-
 from .model import Field
+
+if TYPE_CHECKING:  # the settings are the caller's: the store port and the rules import this module without them
+    from zeren.config import Settings
 
 KEY_FILE = "secret.key"
 

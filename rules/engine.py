@@ -4,16 +4,28 @@ account, a cadre's record, the honours roll, and counterfactuals."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from zeren import queries
+from zeren.graph.records import Institution, MeasureKind, Stance, Territory
 from zeren.graph.store.base import GraphStore
 from zeren.law import REGISTRY, Applicable, NoRuleSet, Provision, RuleSet, applicable
 
 from . import accountability, compliance, measures, standing
-from .facts import FailureFacts, NotFound, fetch_failure, fetch_matter
+from .answers import AssessmentInPost, CadreDuties, CadreRecord, HonoursEntry, InspectionHeard
+from .facts import (
+    FailureFacts,
+    MatterFacts,
+    NotFound,
+    failure_matter,
+    fetch_cadre,
+    fetch_failure,
+    fetch_matter,
+    fetch_measures_in_year,
+    fetch_person,
+    territory_chain,
+)
 from .findings import Evaluation, Finding, Gap, JudgedOn, Recommendation
 
 __all__ = ["Engine", "EngineError", "NotFound", "Change", "parse_as_of"]
@@ -93,11 +105,9 @@ class Engine:
         rows of the ``matter`` query, when the caller has read them already."""
         on = parse_as_of(as_of, self.today)
         if failure_id:
-            rows = queries.run(self.store, "failure", {"failure": failure_id})
-            if not rows:
-                raise NotFound("failure", failure_id)
-            if rows[0]["matter"] and rows[0]["matter"]["id"] != matter_id:
-                raise EngineError(f"failure {failure_id} concerns matter {rows[0]['matter']['id']}, not {matter_id}")
+            concerns = failure_matter(self.store, failure_id)
+            if concerns and concerns.id != matter_id:
+                raise EngineError(f"failure {failure_id} concerns matter {concerns.id}, not {matter_id}")
         facts, on = fetch_matter(self.store, matter_id, on, matter_rows)
         ev = self._standing(facts, on)
         if failure_id:
@@ -111,12 +121,12 @@ class Engine:
             ev.subject += f", failure {failure_id}"
         return ev
 
-    def _standing(self, facts: Any, on: date) -> Evaluation:
+    def _standing(self, facts: MatterFacts, on: date) -> Evaluation:
         # Every rule set in force for some institution the matter reaches, and
         # for each territory of those institutions the sets that bind it.
         app = applicable(facts.territories(), on, self.registry)
-        received = facts.matter["received_on"]
-        ev = Evaluation(subject=f"matter {facts.matter['id']}", as_of=on, rule_sets=[], judged_on=[JudgedOn(
+        received = facts.matter.received_on
+        ev = Evaluation(subject=f"matter {facts.matter.id}", as_of=on, rule_sets=[], judged_on=[JudgedOn(
             "STANDING", on, "posts, divisions of duties, vertical lines, case-holding and handling steps on this date"
                             + (" (the date the matter was received)" if on == received else ""))])
         if on < received:
@@ -171,16 +181,10 @@ class Engine:
         return ev
 
     # ------------------------------------------------------------------ records
-    def cadre_record(self, person_id: str) -> dict[str, Any]:
+    def cadre_record(self, person_id: str) -> CadreRecord:
         """Every finding and measure for a person across posts and time, with
         rectification status (national art. 10 ¶2; Chongqing art. 10 ¶2, art. 18)."""
-        rows = queries.run(self.store, "person", {"person": person_id})
-        if not rows:
-            raise NotFound("person", person_id)
-        person = rows[0]["person"]
-        tenures = [{"post": r["post"], "institution": r["institution"], "tenure": r["tenure"]}
-                   for r in rows if r["tenure"]]
-        failure_ids = sorted({r["failure"] for r in queries.run(self.store, "person_failures", {"person": person_id})})
+        person, tenures, failure_ids = fetch_person(self.store, person_id)
         findings: list[Finding] = []
         recs: list[Recommendation] = []
         measures_against: list[dict[str, Any]] = []
@@ -195,67 +199,60 @@ class Engine:
             recs.extend(r for r in ev.recommendations if r.person and r.person.id == person_id)
             measures_against.extend({**m, "failure": fid} for m in ev.recorded_measures
                                     if m.get("person") == person_id)
-        return {"person": person, "tenures": tenures, "findings": findings, "recommendations": recs,
-                "measures": measures_against, "as_of": today, "basis": sorted(basis, key=lambda p: p.label()),
-                **self.cadre_duties(person_id)}
+        duties = self.cadre_duties(person_id)
+        return CadreRecord(duties.assessments, duties.inspections, duties.activities, duties.case_holdings,
+                           person=person, tenures=tenures, findings=findings, recommendations=recs,
+                           measures=measures_against, as_of=today, basis=sorted(basis, key=lambda p: p.label()))
 
-    def cadre_duties(self, person_id: str) -> dict[str, Any]:
+    def cadre_duties(self, person_id: str) -> CadreDuties:
         """Chapters 2-3 in a cadre record: the assessments of the units the cadre
         led while in the post (art. 10 ¶1), the inspections of the cadre and
         whether the petition department was heard before each concluded (art.
         10 ¶2), the cadre's own petition work (national art. 4 ¶3, Chongqing
         art. 7) and matters held, each with its post."""
-        acts, inspections, assessed, holdings = queries.run_many(self.store, [
-            (name, {"person": person_id}) for name in
-            ("person_duties", "person_inspections", "person_assessments", "person_case_holdings")])
+        facts = fetch_cadre(self.store, person_id)
         seen: set[tuple[str, str]] = set()
-        assessments = []
-        for r in assessed:
-            h = r["tenure"]
-            for a in [*r["own"], *r["region"]]:
-                overlaps = a["period_from"] <= (h.get("valid_to") or a["period_from"]) and \
-                    a["period_to"] >= h["valid_from"]
-                if overlaps and (r["post"], a["id"]) not in seen:
-                    seen.add((r["post"], a["id"]))
-                    assessments.append({"post": r["post"], "institution": r["institution"], "assessment": a})
-        return {"assessments": sorted(assessments, key=lambda x: (x["assessment"]["period_from"], x["post"])),
-                "inspections": [{"inspection": r["inspection"], "consultations": r["consultations"],
-                                 "heard_before": compliance.heard_before(r["inspection"], r["consultations"])}
-                                for r in inspections],
-                "activities": [r["activity"] for r in acts],
-                "case_holdings": [{**r["holding"], "matter": r["matter"], "title": r["title"]} for r in holdings]}
+        assessments: list[AssessmentInPost] = []
+        for held in facts.assessed:
+            h = held.tenure
+            for a in held.assessments:
+                overlaps = a.period_from <= (h.valid_to or a.period_from) and a.period_to >= h.valid_from
+                if overlaps and (held.post, a.id) not in seen:
+                    seen.add((held.post, a.id))
+                    assessments.append(AssessmentInPost(held.post, held.institution, a))
+        return CadreDuties(
+            assessments=sorted(assessments, key=lambda x: (x.assessment.period_from, x.post)),
+            inspections=[InspectionHeard(i, heard, compliance.heard_before(i, heard))  # type: ignore[arg-type]
+                         for i, heard in facts.inspections],
+            activities=facts.activities, case_holdings=facts.holdings)
 
-    def honours_roll(self, year: int, territory: str | None = None) -> list[dict[str, Any]]:
+    def honours_roll(self, year: int, territory: str | None = None) -> list[HonoursEntry]:
         """Regions, departments and units that lose eligibility for comprehensive
         honours in ``year`` (art. 14 "本年度": the year of the admonishment), from
         the admonishments and explicit disqualifications decided that year;
         within ``territory`` and below if given. Each entry names its year and
         the territory of the failure's unit (for a region, the region itself)."""
-        rows = queries.run(self.store, "measures_in_year", {
-            "from": f"{year:04d}-01-01", "to": f"{year:04d}-12-31",
-            "kinds": ["ADMONISHMENT", "HONOURS_DISQUALIFICATION"]})
         chains: dict[str, list[str]] = {}
-        out: dict[tuple[str, str], dict[str, Any]] = {}
-        for r in rows:
-            t = r["territory"]
-            if t["id"] not in chains:
-                chains[t["id"]] = [x["territory"]["id"] for x in
-                                   queries.run(self.store, "territory_chain", {"territory": t["id"]})]
-            if territory and territory not in chains[t["id"]]:
+        out: dict[tuple[str, str], HonoursEntry] = {}
+        for r in fetch_measures_in_year(self.store, year, [MeasureKind.ADMONISHMENT,
+                                                           MeasureKind.HONOURS_DISQUALIFICATION]):
+            t, unit = r.territory, r.unit
+            if t.id not in chains:
+                chains[t.id] = territory_chain(self.store, t.id)
+            if territory and territory not in chains[t.id]:
                 continue
-            app = applicable(chains[t["id"]], r["measure"]["decided_on"], self.registry)
+            app = applicable(chains[t.id], r.measure.decided_on, self.registry)
             basis = app.cite("HONOURS") if isinstance(app, Applicable) else None
-            why = f"{r['measure']['kind']} {r['measure']['id']} for failure {r['failure']['id']}"
-            unit = r["unit"]
-            dept = measures.department_of(unit, r["parent"])
-            entries = [("region", t), ("department" if dept is unit else "unit", unit)]
+            why = f"{r.measure.kind} {r.measure.id} for failure {r.failure.id}"
+            dept = measures.department_of(unit, r.parent)  # type: ignore[arg-type]
+            entries: list[tuple[str, Territory | Institution]] = [
+                ("region", t), ("department" if dept is unit else "unit", unit)]
             if dept is not None and dept is not unit:
-                entries.append(("department", dept))
+                entries.append(("department", dept))  # type: ignore[arg-type]
             for role, node in entries:
-                e = out.setdefault((role, node["id"]), {"role": role, "id": node["id"], "name": node.get("name"),
-                                                        "year": year, "territory": t, "reasons": [], "basis": basis})
-                e["reasons"].append(why)
-        return sorted(out.values(), key=lambda e: (e["role"], e["id"]))
+                e = out.setdefault((role, node.id), HonoursEntry(role, node.id, node.name, year, t, basis))
+                e.reasons.append(why)
+        return sorted(out.values(), key=lambda e: (e.role, e.id))
 
     # ------------------------------------------------------------------ chapters 2-3
     def compliance(self, territory: str, year: int | str) -> compliance.Report:
@@ -287,7 +284,7 @@ class Engine:
                 if c.kind == "act_date":
                     new = parse_as_of(c.value, self.today)
                     facts = self._failure_facts(failure_id, new)
-                    facts.failure["act_date"] = new
+                    facts.failure = replace(facts.failure, act_date=new)
             for c in changes:
                 _apply(facts, c)
                 if c.kind == "as_of":
@@ -306,26 +303,29 @@ class Engine:
 
 
 def _apply(facts: FailureFacts, c: Change) -> None:
+    """Apply a change to the facts in memory: the records are frozen, so each
+    changed one is replaced by a copy with the new value."""
     if c.kind == "stance":
-        hit = [p for p in facts.participants if p.person["id"] == c.person]
+        hit = [p for p in facts.participants if p.person.id == c.person]
         if not hit:
             raise EngineError(f"person {c.person} did not take part in the failure's decision")
-        if c.value not in ("AGREED", "OPPOSED_OVERRULED", "ABSENT"):
-            raise EngineError(f"unknown stance {c.value!r}")
+        try:
+            stance = Stance(c.value)
+        except ValueError:
+            raise EngineError(f"unknown stance {c.value!r}") from None
         for p in hit:
-            p.link["stance"] = c.value
+            p.link = replace(p.link, stance=stance)
     elif c.kind == "rectified":
-        hit = [m for m in facts.measures if m["id"] == c.measure]
-        if not hit:
+        if not any(m.id == c.measure for m in facts.measures):
             raise EngineError(f"measure {c.measure} is not recorded for this failure")
-        for m in hit:
-            m["rectified_on"] = date.fromisoformat(c.value) if c.value else None
+        on = date.fromisoformat(c.value) if c.value else None
+        facts.measures = [replace(m, rectified_on=on) if m.id == c.measure else m for m in facts.measures]
     elif c.kind == "due_diligence":
-        hit = [i for i in facts.involved if i.person["id"] == c.person]
+        hit = [i for i in facts.involved if i.person.id == c.person]
         if not hit:
             raise EngineError(f"person {c.person} is not named in the failure record")
         for i in hit:
-            i.link["due_diligence"] = bool(c.value)
+            i.link = replace(i.link, due_diligence=bool(c.value))
     elif c.kind not in ("act_date", "as_of"):
         raise EngineError(f"unknown change {c.kind!r}: use stance, rectified, due_diligence, act_date or as_of")
 

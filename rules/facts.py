@@ -1,6 +1,12 @@
 """Facts the rules need, fetched from the graph in a bounded number of named
-queries, as plain in-memory records. The rules never query the store
-themselves, so a counterfactual is the same rules over changed facts."""
+queries, as typed in-memory records (zeren.graph.records). The rules never
+query the store themselves, so a counterfactual is the same rules over
+changed facts.
+
+This is the one place where the rows of the store become records: every node
+and relationship the rules read is a record of its kind, and every row of a
+query that is not one kind's fields (a handling step with its unit and staff,
+a seat, a case-holding) is a dataclass here."""
 
 from __future__ import annotations
 
@@ -11,13 +17,40 @@ from datetime import date
 from typing import Any
 
 from zeren import queries
+from zeren.graph.records import (
+    AccountabilityMeasure,
+    Assessment,
+    CadreInspection,
+    Consultation,
+    Decision,
+    Division,
+    Failure,
+    HandlingStep,
+    Holds,
+    HoldsCase,
+    Institution,
+    InstitutionKind,
+    InvolvedIn,
+    LeaderActivity,
+    MeasureKind,
+    ParticipatedIn,
+    Person,
+    PetitionMatter,
+    Post,
+    PostRole,
+    RiskAssessment,
+    Subject,
+    Territory,
+    VerticalLine,
+)
 from zeren.graph.store.base import GraphStore
 
 Props = dict[str, Any]
 
+K = InstitutionKind
 # Organs of a territory that the standing rules look at besides working departments.
-TERRITORY_ORGANS = ["PARTY_COMMITTEE", "GOVERNMENT", "PETITION_DEPARTMENT", "COURT", "PROCURATORATE",
-                    "DISPATCHED_AGENCY"]
+TERRITORY_ORGANS = [K.PARTY_COMMITTEE, K.GOVERNMENT, K.PETITION_DEPARTMENT, K.COURT, K.PROCURATORATE,
+                    K.DISPATCHED_AGENCY]
 
 
 class NotFound(LookupError):
@@ -31,43 +64,71 @@ class Seat:
     """A leadership-team post on the as-of date, with its holder (if any) and
     the divisions of duties valid then."""
 
-    post: Props
-    person: Props | None
-    tenure: Props | None
-    divisions: list[Props]
+    post: Post
+    person: Person | None
+    tenure: Holds | None
+    divisions: list[Division]
 
     @property
-    def role(self) -> str:
-        return str(self.post.get("role"))
+    def role(self) -> PostRole:
+        return self.post.role
 
-    def covers(self, subject: str | None, institution_ids: set[str]) -> Props | None:
+    def covers(self, subject: str | None, institution_ids: set[str]) -> Division | None:
         """The division of duties covering a subject or one of the institutions, if any."""
         for d in self.divisions:
-            if subject and subject in (d.get("subjects") or []):
+            if subject and subject in (d.subjects or ()):
                 return d
-            if d.get("institution") and d["institution"] in institution_ids:
+            if d.institution and d.institution in institution_ids:
                 return d
         return None
 
 
 @dataclass
 class VerticalPath:
-    nodes: list[Props]
-    links: list[Props]
+    nodes: list[Institution]
+    links: list[VerticalLine]
 
     def valid_on(self, on: date) -> bool:
         return all(_valid(link, on) for link in self.links)
 
 
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A handling step of a matter, with the unit that acted and the staff member (if recorded)."""
+
+    step: HandlingStep
+    institution: Institution
+    staff: Person | None
+
+    @staticmethod
+    def of(row: Props) -> Step:
+        return Step(HandlingStep.of(row["step"]), Institution.of(row["institution"]), Person.maybe(row["staff"]))
+
+
+@dataclass(frozen=True, slots=True)
+class CaseHolding:
+    """A leader holding a matter (包案), with the post recorded for it and that post's institution."""
+
+    person: Person
+    holding: HoldsCase
+    post: Post | None
+    institution: Institution | None
+
+    @staticmethod
+    def of(row: Props) -> CaseHolding:
+        return CaseHolding(Person.of(row["person"]), HoldsCase.of(row["holding"]), Post.maybe(row["post"]),
+                           Institution.maybe(row["institution"]))
+
+
 @dataclass
 class MatterFacts:
-    matter: Props
-    chain: list[Props]  # the matter's territory first, then its ancestors
-    institutions: dict[str, list[Props]]  # territory id -> candidate institutions
+    matter: PetitionMatter
+    chain: list[Territory]  # the matter's territory first, then its ancestors
+    institutions: dict[str, list[Institution]]  # territory id -> candidate institutions
     teams: dict[str, list[Seat]] = field(default_factory=dict)  # institution id -> seats on as_of
     vertical: dict[str, list[VerticalPath]] = field(default_factory=dict)  # institution id -> paths up
-    steps: list[dict[str, Props | None]] = field(default_factory=list)
-    case_holders: list[dict[str, Props | None]] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    case_holders: list[CaseHolding] = field(default_factory=list)
     # territory id -> its id and its ancestors' (nearest first), for every
     # territory of an institution the rules may reach: the rule sets that bind
     # an institution are those of its own territory (Chongqing art. 2).
@@ -80,56 +141,55 @@ class MatterFacts:
 
 @dataclass
 class Involvement:
-    person: Props
-    link: Props  # INVOLVED_IN or PARTICIPATED_IN properties
+    person: Person
+    link: InvolvedIn | ParticipatedIn
     source: str  # INVOLVED or PARTICIPATED
-    post: Props | None = None  # the post recorded on the link
+    post: Post | None = None  # the post recorded on the link
 
 
 @dataclass
 class FailureFacts:
-    failure: Props
-    unit: Props
-    territory: Props
-    chain: list[Props]
-    matter: Props | None
-    decision: Props | None
+    failure: Failure
+    unit: Institution
+    territory: Territory
+    chain: list[Territory]
+    matter: PetitionMatter | None
+    decision: Decision | None
     involved: list[Involvement]
     participants: list[Involvement]
     unit_team: list[Seat]
-    measures: list[Props]  # recorded for this failure
-    organs: dict[str, list[Props]]  # territory id -> organs (the deciding organ, the petition department)
+    measures: list[AccountabilityMeasure]  # recorded for this failure
+    organs: dict[str, list[Institution]]  # territory id -> organs (the deciding organ, the petition department)
     vertical: list[VerticalPath]
-    parent: Props | None = None  # the unit's parent organ
-    risk_assessments: list[Props] = field(default_factory=list)  # of the decision (Chongqing art. 4 ¶1)
+    parent: Institution | None = None  # the unit's parent organ
+    risk_assessments: list[RiskAssessment] = field(default_factory=list)  # of the decision (Chongqing art. 4 ¶1)
 
     def clone(self) -> FailureFacts:
         return copy.deepcopy(self)
 
 
-def _valid(props: Props, on: date) -> bool:
-    start, end = props.get("valid_from"), props.get("valid_to")
-    return (start is None or start <= on) and (end is None or end >= on)
+def _valid(link: VerticalLine, on: date) -> bool:
+    return link.valid_from <= on and (link.valid_to is None or link.valid_to >= on)
 
 
-def nearest(facts: MatterFacts, keep: Callable[[Props], bool]) -> tuple[int, list[Props]]:
+def nearest(facts: MatterFacts, keep: Callable[[Institution], bool]) -> tuple[int, list[Institution]]:
     """The institutions ``keep`` accepts at the matter's territory or, where it
     has none, at the nearest level up that has some: (depth, institutions);
     (-1, []) when no level has any."""
     for depth, t in enumerate(facts.chain):
-        found = [i for i in facts.institutions.get(t["id"], []) if keep(i)]
+        found = [i for i in facts.institutions.get(t.id, []) if keep(i)]
         if found:
             return depth, found
     return -1, []
 
 
-def of_kind(kind: str) -> Callable[[Props], bool]:
-    return lambda i: i.get("kind") == kind
+def of_kind(kind: InstitutionKind) -> Callable[[Institution], bool]:
+    return lambda i: i.kind == kind
 
 
-def covers(subject: str) -> Callable[[Props], bool]:
+def covers(subject: Subject) -> Callable[[Institution], bool]:
     """A working department whose remit (职权范围) covers the subject."""
-    return lambda i: i.get("kind") == "WORKING_DEPARTMENT" and subject in (i.get("remit") or [])
+    return lambda i: i.kind == InstitutionKind.WORKING_DEPARTMENT and subject in (i.remit or ())
 
 
 def fetch_matter(store: GraphStore, matter_id: str, as_of: date | None,
@@ -142,44 +202,45 @@ def fetch_matter(store: GraphStore, matter_id: str, as_of: date | None,
         queries.run(store, "matter", {"matter": matter_id})
     if not rows:
         raise NotFound("petition matter", matter_id)
-    matter = rows[0]["matter"]
-    as_of = as_of or matter["received_on"]
-    chain = [r["territory"] for r in rows]
+    matter = PetitionMatter.of(rows[0]["matter"])
+    as_of = as_of or matter.received_on
+    chain = [Territory.of(r["territory"]) for r in rows]
     # Three queries that need only the matter go together: one round trip on
     # an engine that pipelines (FalkorDB), instead of three.
-    inst_rows, steps, case_holders = queries.run_many(store, [
-        ("institutions_in", {"territories": [t["id"] for t in chain], "kinds": TERRITORY_ORGANS,
-                             "subject": matter.get("subject")}),
+    inst_rows, step_rows, holder_rows = queries.run_many(store, [
+        ("institutions_in", {"territories": [t.id for t in chain], "kinds": [str(k) for k in TERRITORY_ORGANS],
+                             "subject": str(matter.subject)}),
         ("matter_steps", {"matter": matter_id}),
         ("case_holders", {"matter": matter_id}),
     ])
-    institutions: dict[str, list[Props]] = {t["id"]: [] for t in chain}
+    institutions: dict[str, list[Institution]] = {t.id: [] for t in chain}
     for r in inst_rows:
-        institutions[r["territory"]].append(r["institution"])
+        institutions[r["territory"]].append(Institution.of(r["institution"]))
     facts = MatterFacts(matter, chain, institutions)
-    ids = [t["id"] for t in chain]
+    ids = [t.id for t in chain]
     facts.territory_chains = {t: ids[i:] for i, t in enumerate(ids)}
     # Only the teams the rules reach are read: the nearest party committee and
     # government, the competent departments and the departments above them in
     # a vertical line (not every organ on the chain of territories).
-    dept_ids = [d["id"] for d in nearest(facts, covers(str(matter.get("subject"))))[1]]
+    dept_ids = [d.id for d in nearest(facts, covers(matter.subject))[1]]
     if dept_ids:
         for r in queries.run(store, "vertical_line_up", {"institutions": dept_ids}):
-            facts.vertical.setdefault(r["institution"], []).append(VerticalPath(r["nodes"], r["links"]))
+            facts.vertical.setdefault(r["institution"], []).append(vertical_path(r))
     team_ids = set(dept_ids)
-    for kind in ("PARTY_COMMITTEE", "GOVERNMENT"):
-        team_ids.update(i["id"] for i in nearest(facts, of_kind(kind))[1])
+    for kind in (InstitutionKind.PARTY_COMMITTEE, InstitutionKind.GOVERNMENT):
+        team_ids.update(i.id for i in nearest(facts, of_kind(kind))[1])
     for paths in facts.vertical.values():
         for p in paths:
-            team_ids.update(n["id"] for n in p.nodes)
-    facts.steps, facts.case_holders = steps, case_holders
+            team_ids.update(n.id for n in p.nodes)
+    facts.steps = [Step.of(r) for r in step_rows]
+    facts.case_holders = [CaseHolding.of(r) for r in holder_rows]
     # Institutions off the matter's chain of territories (a department up a
     # vertical line, a unit elsewhere that took a step, a case-holder's unit):
     # their territories' chains are read with the teams, in the same round trip.
     reached = [n for paths in facts.vertical.values() for p in paths for n in p.nodes]
-    reached += [s["institution"] for s in steps if s.get("institution")]
-    reached += [h["institution"] for h in case_holders if h.get("institution")]
-    elsewhere = sorted({str(i["territory"]) for i in reached if i.get("territory")} - set(facts.territory_chains))
+    reached += [s.institution for s in facts.steps]
+    reached += [h.institution for h in facts.case_holders if h.institution]
+    elsewhere = sorted({i.territory for i in reached} - set(facts.territory_chains))
     team_rows, chain_rows = queries.run_many(store, [
         teams_query(sorted(team_ids), as_of),
         ("territory_chains", {"territories": elsewhere}),
@@ -188,6 +249,11 @@ def fetch_matter(store: GraphStore, matter_id: str, as_of: date | None,
     for r in chain_rows:
         facts.territory_chains.setdefault(r["territory"], []).append(r["ancestor"])
     return facts, as_of
+
+
+def vertical_path(row: Props) -> VerticalPath:
+    """A row of ``vertical_line_up``: the institutions from the lower one up, and the lines between them."""
+    return VerticalPath([Institution.of(n) for n in row["nodes"]], [VerticalLine.of(x) for x in row["links"]])
 
 
 def teams_query(institution_ids: list[str], as_of: date) -> tuple[str, Props]:
@@ -204,9 +270,10 @@ def fetch_teams(store: GraphStore, institution_ids: list[str], as_of: date) -> d
 def teams_from_rows(institution_ids: list[str], rows: list[Props]) -> dict[str, list[Seat]]:
     teams: dict[str, list[Seat]] = {i: [] for i in institution_ids}
     for r in rows:
-        teams[r["institution"]].append(Seat(r["post"], r["person"], r["tenure"], r["divisions"] or []))
+        teams[r["institution"]].append(Seat(Post.of(r["post"]), Person.maybe(r["person"]), Holds.maybe(r["tenure"]),
+                                            [Division.of(d) for d in r["divisions"] or []]))
     for seats in teams.values():
-        seats.sort(key=lambda s: (s.post.get("rank") or 99, s.post["id"]))
+        seats.sort(key=lambda s: (s.post.rank or 99, s.post.id))
     return teams
 
 
@@ -215,25 +282,134 @@ def fetch_failure(store: GraphStore, failure_id: str, act_date: date | None = No
     if not rows:
         raise NotFound("failure", failure_id)
     r = rows[0]
-    failure, unit, territory = r["failure"], r["unit"], r["territory"]
-    on = act_date or failure["act_date"]
-    chain = [t["territory"] for t in queries.run(store, "territory_chain", {"territory": territory["id"]})]
+    failure, unit, territory = Failure.of(r["failure"]), Institution.of(r["unit"]), Territory.of(r["territory"])
+    on = act_date or failure.act_date
+    chain = [Territory.of(t["territory"]) for t in queries.run(store, "territory_chain", {"territory": territory.id})]
     involved: list[Involvement] = []
     participants: list[Involvement] = []
-    decision = r["decision"]
+    decision = Decision.maybe(r["decision"])
     for p in queries.run(store, "failure_people", {"failure": failure_id,
-                                                    "decision": decision["id"] if decision else None}):
-        (involved if p["source"] == "INVOLVED" else participants).append(
-            Involvement(p["person"], p["link"], p["source"], p.get("post")))
+                                                    "decision": decision.id if decision else None}):
+        if p["source"] == "INVOLVED":
+            involved.append(Involvement(Person.of(p["person"]), InvolvedIn.of(p["link"]), p["source"],
+                                        Post.maybe(p.get("post"))))
+        else:
+            participants.append(Involvement(Person.of(p["person"]), ParticipatedIn.of(p["link"]), p["source"],
+                                            Post.maybe(p.get("post"))))
     organs_rows = queries.run(store, "institutions_in", {
-        "territories": [t["id"] for t in chain], "kinds": ["PARTY_COMMITTEE", "GOVERNMENT", "PETITION_DEPARTMENT"],
-        "subject": None})
-    organs: dict[str, list[Props]] = {t["id"]: [] for t in chain}
+        "territories": [t.id for t in chain], "subject": None,
+        "kinds": [str(k) for k in (K.PARTY_COMMITTEE, K.GOVERNMENT, K.PETITION_DEPARTMENT)]})
+    organs: dict[str, list[Institution]] = {t.id: [] for t in chain}
     for o in organs_rows:
-        organs[o["territory"]].append(o["institution"])
-    vertical = [VerticalPath(v["nodes"], v["links"])
-                for v in queries.run(store, "vertical_line_up", {"institutions": [unit["id"]]})]
-    team = fetch_teams(store, [unit["id"]], on)[unit["id"]]
-    measures = [m["measure"] for m in queries.run(store, "failure_measures", {"failures": [failure_id]})]
-    return FailureFacts(failure, unit, territory, chain, r["matter"], decision, involved, participants, team,
-                        measures, organs, vertical, r.get("parent"), r.get("risk_assessments") or [])
+        organs[o["territory"]].append(Institution.of(o["institution"]))
+    vertical = [vertical_path(v) for v in queries.run(store, "vertical_line_up", {"institutions": [unit.id]})]
+    team = fetch_teams(store, [unit.id], on)[unit.id]
+    measures = [AccountabilityMeasure.of(m["measure"])
+                for m in queries.run(store, "failure_measures", {"failures": [failure_id]})]
+    return FailureFacts(failure, unit, territory, chain, PetitionMatter.maybe(r["matter"]), decision, involved,
+                        participants, team, measures, organs, vertical, Institution.maybe(r.get("parent")),
+                        [RiskAssessment.of(a) for a in r.get("risk_assessments") or []])
+
+
+# --------------------------------------------------------------------------- people and units
+
+@dataclass(frozen=True)
+class Tenure:
+    """A post the person held, at its institution, and the tenure's dates."""
+
+    post: Post
+    institution: Institution
+    tenure: Holds
+
+
+@dataclass(frozen=True)
+class CaseHeld:
+    """A matter the cadre held (包案), with the matter's title."""
+
+    holding: HoldsCase
+    matter: str  # the matter's key
+    title: str | None
+
+
+@dataclass(frozen=True)
+class AssessedPost:
+    """A leadership post the person held, and the assessments of its unit
+    (and, for a party committee or government, of its region)."""
+
+    post: str  # the post's key
+    institution: str  # the institution's key
+    tenure: Holds
+    assessments: list[Assessment]
+
+
+@dataclass
+class CadreFacts:
+    """The facts of chapters 2-3 in a cadre record."""
+
+    activities: list[LeaderActivity]
+    inspections: list[tuple[CadreInspection, list[Consultation]]]
+    assessed: list[AssessedPost]
+    holdings: list[CaseHeld]
+
+
+@dataclass(frozen=True)
+class MeasureInYear:
+    """A measure decided in a year, with its failure, the failure's unit, the
+    unit's territory and parent organ."""
+
+    measure: AccountabilityMeasure
+    failure: Failure
+    unit: Institution
+    territory: Territory
+    parent: Institution | None
+
+
+def fetch_person(store: GraphStore, person_id: str) -> tuple[Person, list[Tenure], list[str]]:
+    """A person, the posts held (earliest first) and the failures the person may
+    answer for: of a unit whose leadership post the person held on the act's
+    date, naming the person, or with a measure against the person."""
+    rows = queries.run(store, "person", {"person": person_id})
+    if not rows:
+        raise NotFound("person", person_id)
+    person, tenures = person_from_rows(rows)
+    failures = queries.run(store, "person_failures", {"person": person_id})
+    return person, tenures, sorted({r["failure"] for r in failures})
+
+
+def person_from_rows(rows: list[Props]) -> tuple[Person, list[Tenure]]:
+    """The rows of the ``person`` query: the person, and the posts held (earliest first)."""
+    return Person.of(rows[0]["person"]), [Tenure(Post.of(r["post"]), Institution.of(r["institution"]),
+                                                 Holds.of(r["tenure"])) for r in rows if r["tenure"]]
+
+
+def fetch_cadre(store: GraphStore, person_id: str) -> CadreFacts:
+    acts, inspections, assessed, holdings = queries.run_many(store, [
+        (name, {"person": person_id}) for name in
+        ("person_duties", "person_inspections", "person_assessments", "person_case_holdings")])
+    return CadreFacts(
+        activities=[LeaderActivity.of(r["activity"]) for r in acts],
+        inspections=[(CadreInspection.of(r["inspection"]), [Consultation.of(c) for c in r["consultations"]])
+                     for r in inspections],
+        assessed=[AssessedPost(r["post"], r["institution"], Holds.of(r["tenure"]),
+                               [Assessment.of(a) for a in [*r["own"], *r["region"]]]) for r in assessed],
+        holdings=[CaseHeld(HoldsCase.of(r["holding"]), r["matter"], r["title"]) for r in holdings])
+
+
+def fetch_measures_in_year(store: GraphStore, year: int, kinds: list[MeasureKind]) -> list[MeasureInYear]:
+    rows = queries.run(store, "measures_in_year", {"from": f"{year:04d}-01-01", "to": f"{year:04d}-12-31",
+                                                   "kinds": [str(k) for k in kinds]})
+    return [MeasureInYear(AccountabilityMeasure.of(r["measure"]), Failure.of(r["failure"]), Institution.of(r["unit"]),
+                          Territory.of(r["territory"]), Institution.maybe(r["parent"])) for r in rows]
+
+
+def territory_chain(store: GraphStore, territory_id: str) -> list[str]:
+    """The codes of a territory and its ancestors, nearest first."""
+    return [r["territory"]["id"] for r in queries.run(store, "territory_chain", {"territory": territory_id})]
+
+
+def failure_matter(store: GraphStore, failure_id: str) -> PetitionMatter | None:
+    """The matter a failure is recorded on (None: it names none)."""
+    rows = queries.run(store, "failure", {"failure": failure_id})
+    if not rows:
+        raise NotFound("failure", failure_id)
+    return PetitionMatter.maybe(rows[0]["matter"])

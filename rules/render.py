@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from rich.console import Console, Group
@@ -9,13 +10,14 @@ from rich.table import Table
 from rich.text import Text
 
 from zeren.graph.model import ENUMS
+from zeren.graph.records import ComplianceStatus, Duty, MeasureKind, ResponsibilityKind, UnitScope
 
 from .findings import Evaluation, JudgedOn
 from .measures import GROUPS
 
 
-def _label(enum: str, code: str) -> str:
-    e = ENUMS.get(enum)
+def _label(enum: type[StrEnum], code: str) -> str:
+    e = ENUMS.get(enum.__name__)
     if e and code in e.values:
         v = e.values[code]
         return f"{v.zh} {v.en}"
@@ -27,7 +29,7 @@ def _kind(code: str) -> str:
         return "失职失责情形 failure"
     if code == "EVIDENCE":
         return "证据 evidence"
-    return _label("ResponsibilityKind", code)
+    return _label(ResponsibilityKind, code)
 
 
 PARTS = {"STANDING": "责任内容 standing responsibility as of", "ACCOUNTABILITY": "责任追究 accountability on",
@@ -71,11 +73,11 @@ def render(ev: Evaluation, *, show_chain: bool = True) -> Group:
         for rec in ev.recommendations:
             whom = (rec.person.name if rec.person else rec.institution.name if rec.institution else
                     f"{rec.territory.name} ({rec.territory.id})" if rec.territory else ", ".join(rec.options))
-            measure = ("组织调整或组织处理 organisational: " + " / ".join(_label("MeasureKind", o) for o in rec.options)
+            measure = ("组织调整或组织处理 organisational: " + " / ".join(_label(MeasureKind, o) for o in rec.options)
                        if rec.measure == "ORGANISATIONAL" else
                        f"{GROUPS[rec.measure][1]} {GROUPS[rec.measure][0]}" if rec.measure in GROUPS else
-                       _label("MeasureKind", rec.measure))
-            if rec.measure == "HONOURS_DISQUALIFICATION":
+                       _label(MeasureKind, rec.measure))
+            if rec.measure == MeasureKind.HONOURS_DISQUALIFICATION:
                 measure += f" ({rec.year})" if rec.year else " (the year the admonishment is decided)"
             proposed = (f"\nproposed by 提出建议: {rec.proposed_by.name} ({rec.proposed_by_basis.label()})"
                         if rec.proposed_by and rec.proposed_by_basis else "")
@@ -88,7 +90,7 @@ def render(ev: Evaluation, *, show_chain: bool = True) -> Group:
         for col in ("id", "measure", "person/institution", "decided", "deadline", "rectification"):
             m.add_column(col)
         for rec in ev.recorded_measures:
-            m.add_row(rec["id"], _label("MeasureKind", rec["kind"]), rec.get("person") or rec.get("institution") or "",
+            m.add_row(rec["id"], _label(MeasureKind, rec["kind"]), rec.get("person") or rec.get("institution") or "",
                       str(rec.get("decided_on") or ""), str(rec.get("deadline") or ""), rec.get("rectification", ""))
         parts.append(m)
     return Group(*parts)  # type: ignore[arg-type]
@@ -98,7 +100,8 @@ def print_evaluation(ev: Evaluation, console: Console | None = None) -> None:
     (console or Console()).print(render(ev))
 
 
-STATUS = {"MET": ("已履行 met", "green"), "UNMET": ("未履行 unmet", "red"), "UNKNOWN": ("无数据 unknown", "yellow")}
+STATUS = {ComplianceStatus.MET: ("已履行 met", "green"), ComplianceStatus.UNMET: ("未履行 unmet", "red"),
+          ComplianceStatus.UNKNOWN: ("无数据 unknown", "yellow")}
 
 
 def render_compliance(report: Any, *, show_facts: bool = True) -> Group:
@@ -106,10 +109,11 @@ def render_compliance(report: Any, *, show_facts: bool = True) -> Group:
     c = report.counts()
     head = Text.assemble((f"compliance {report.territory.get('name')} ({report.territory['id']}) {report.year}", "bold"),
                          "  rules: ", (", ".join(report.rule_sets) or "none", "cyan"),
-                         f"\n  已履行 met {c['MET']}  未履行 unmet {c['UNMET']}  无数据 unknown {c['UNKNOWN']}")
+                         f"\n  已履行 met {c[ComplianceStatus.MET]}  未履行 unmet {c[ComplianceStatus.UNMET]}  "
+                         f"无数据 unknown {c[ComplianceStatus.UNKNOWN]}")
     parts: list[object] = [head]
     for u in report.units:
-        t = Table(title=f"{_label('UnitScope', u.scope)}: {u.name} ({u.id})" + (f" — {u.note}" if u.note else ""),
+        t = Table(title=f"{_label(UnitScope, u.scope)}: {u.name} ({u.id})" + (f" — {u.note}" if u.note else ""),
                   show_lines=show_facts, expand=True)
         for col in ("职责 duty", "情况 status", "依据 basis", "说明 note"):
             t.add_column(col, overflow="fold")
@@ -121,7 +125,7 @@ def render_compliance(report: Any, *, show_facts: bool = True) -> Group:
             if show_facts and d.facts:
                 note += "\n" + "\n".join(f"· {f.text}" for f in d.facts[:8]) + (
                     f"\n· … {len(d.facts) - 8} more" if len(d.facts) > 8 else "")
-            t.add_row(_label("Duty", d.duty), Text(label, style=style),
+            t.add_row(_label(Duty, d.duty), Text(label, style=style),
                       f"{d.basis.label_zh()}\n{d.basis.label()}", note.strip())
         parts.append(t)
     if report.gaps:

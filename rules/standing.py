@@ -7,9 +7,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from zeren.graph.records import Division, Institution, InstitutionKind, Person, PetitionMatter, Post, PostRole, Subject
+from zeren.graph.records import ResponsibilityKind as R
+from zeren.graph.records import Territory as TerritoryRecord
 from zeren.law import Applicable, Provision
 
-from .facts import MatterFacts, Props, Seat, covers, nearest, of_kind
+from .facts import CaseHolding, MatterFacts, Seat, Step, covers, nearest, of_kind
 from .findings import Chain, Finding, Gap, Ref, cited
 from .units import RuleBook
 
@@ -26,24 +29,24 @@ class StandingContext:
     rules: Mapping[str, Applicable] = field(default_factory=dict)
 
     @property
-    def matter(self) -> Props:
+    def matter(self) -> PetitionMatter:
         return self.facts.matter
 
     @property
-    def subject(self) -> str:
-        return str(self.matter.get("subject"))
+    def subject(self) -> Subject:
+        return self.matter.subject
 
     @property
-    def home(self) -> Props:
+    def home(self) -> TerritoryRecord:
         return self.facts.chain[0]
 
     @property
-    def steps(self) -> list[dict[str, Props | None]]:
+    def steps(self) -> list[Step]:
         """The handling steps taken on or before the as-of date: a later step had not happened yet."""
-        return [s for s in self.facts.steps if s["step"] and s["step"]["on"] <= self.as_of]
+        return [s for s in self.facts.steps if s.step.on <= self.as_of]
 
     def matter_ref(self) -> Ref:
-        return Ref("PetitionMatter", self.matter["id"], self.matter.get("title", ""))
+        return Ref("PetitionMatter", self.matter.id, self.matter.title)
 
     def to_territory(self, depth: int) -> Chain:
         """Chain from the matter to the territory ``depth`` levels above its own."""
@@ -52,70 +55,74 @@ class StandingContext:
             c = c.step(_t(t), "ARISES_IN" if i == 0 else "PART_OF")
         return c
 
-    def organs(self, territory_id: str, kind: str) -> list[Props]:
-        return [i for i in self.facts.institutions.get(territory_id, []) if i.get("kind") == kind]
+    def organs(self, territory_id: str, kind: InstitutionKind) -> list[Institution]:
+        return [i for i in self.facts.institutions.get(territory_id, []) if i.kind == kind]
 
-    def rules_at(self, inst: Props | None) -> Applicable:
+    def rules_at(self, inst: Institution | None) -> Applicable:
         """The rule sets binding an institution: those in force on the as-of
         date in its own territory (national art. 2, Chongqing art. 2 "本细则所称
         党政机关，包括全市党的机关…"), not those of the matter's territory. An
         institution of unknown territory is taken to be the matter's."""
-        territory = (inst or {}).get("territory") or self.home["id"]
-        return self.rules.get(str(territory)) or self.rules.get(self.home["id"]) or self.app
+        territory = inst.territory if inst else self.home.id
+        return self.rules.get(territory) or self.rules.get(self.home.id) or self.app
 
-    def finding(self, kind: str, rule: str, chain: Chain, *, about: Props | None, **kw: object) -> Finding:
+    def finding(self, kind: R, rule: str, chain: Chain, *, about: Institution | None, **kw: object) -> Finding:
         """A finding about institution ``about`` (or a post or person of it),
         citing the rule sets that bind it."""
         return cited(self.rules_at(about), kind, rule, chain, self.as_of, matter=self.matter_ref(), **kw)
 
-    def cite(self, rule: str, about: Props | None) -> Provision:
+    def cite(self, rule: str, about: Institution | None) -> Provision:
         return self.rules_at(about).cite(rule)
 
 
-def _t(t: Props) -> Ref:
-    return Ref("Territory", t["id"], t.get("name", ""))
+def _t(t: TerritoryRecord) -> Ref:
+    return Ref("Territory", t.id, t.name)
 
 
-def _i(i: Props) -> Ref:
-    return Ref("Institution", i["id"], i.get("name", ""))
+def _i(i: Institution) -> Ref:
+    return Ref("Institution", i.id, i.name)
 
 
-def _post(p: Props) -> Ref:
-    return Ref("Post", p["id"], p.get("title", ""))
+def _post(p: Post) -> Ref:
+    return Ref("Post", p.id, p.title)
 
 
-def _person(p: Props) -> Ref:
-    return Ref("Person", p["id"], p.get("name", ""))
+def _person(p: Person) -> Ref:
+    return Ref("Person", p.id, p.name)
 
 
 def seat_chain(base: Chain, seat: Seat) -> Chain:
     c = base.step(_post(seat.post), "POST_AT", reverse=True)
     if seat.person:
         c = c.step(_person(seat.person), "HOLDS", reverse=True,
-                   valid_from=(seat.tenure or {}).get("valid_from"), valid_to=(seat.tenure or {}).get("valid_to"))
+                   valid_from=seat.tenure.valid_from if seat.tenure else None,
+                   valid_to=seat.tenure.valid_to if seat.tenure else None)
     return c
 
 
 def principal(seats: list[Seat]) -> Seat | None:
-    return next((s for s in seats if s.role == "PRINCIPAL"), None)
+    return next((s for s in seats if s.role == PostRole.PRINCIPAL), None)
 
 
 book: RuleBook[StandingContext] = RuleBook()
 
+# The organs of a territory that bear subject responsibility and whose principals answer overall.
+TERRITORIAL = (InstitutionKind.PARTY_COMMITTEE, InstitutionKind.GOVERNMENT)
 
-def _team_findings(ctx: StandingContext, inst: Props, base: Chain, *, rule_overall: str,
+
+def _team_findings(ctx: StandingContext, inst: Institution, base: Chain, *, rule_overall: str,
                    covered_by: set[str]) -> Iterator[Finding | Gap]:
     """The principal of an institution's team (overall) and the members whose
     division of duties covers the matter's subject or one of ``covered_by``
     (main leadership; the directly in-charge leader)."""
-    seats = ctx.facts.teams.get(inst["id"], [])
+    seats = ctx.facts.teams.get(inst.id, [])
     inst_chain = base
     head = principal(seats)
     if head is None or head.person is None:
-        yield Gap(f"principal of {inst.get('name')}",
+        yield Gap(f"principal of {inst.name}",
                   f"no principal post held on {ctx.as_of.isoformat()} in the data", ctx.cite(rule_overall, inst))
     else:
-        yield ctx.finding("OVERALL", rule_overall, seat_chain(inst_chain, head), about=inst,
+        yield ctx.finding(R.OVERALL, rule_overall, seat_chain(inst_chain, head), about=inst,
                           person=_person(head.person), post=_post(head.post), institution=_i(inst),
                           territory=_t(ctx.home))
     covered = False
@@ -127,30 +134,35 @@ def _team_findings(ctx: StandingContext, inst: Props, base: Chain, *, rule_overa
             continue
         covered = True
         c = seat_chain(inst_chain, s)
-        c = c.step(Ref("Division", div["id"], ", ".join(div.get("subjects") or []) or str(div.get("institution"))),
-                   "DIVISION_OF", reverse=True, valid_from=div.get("valid_from"), valid_to=div.get("valid_to"))
-        yield ctx.finding("MAIN_LEADERSHIP", "MAIN_LEADERSHIP", c, about=inst, person=_person(s.person),
+        c = c.step(Ref("Division", div.id, _division_name(div)),
+                   "DIVISION_OF", reverse=True, valid_from=div.valid_from, valid_to=div.valid_to)
+        yield ctx.finding(R.MAIN_LEADERSHIP, "MAIN_LEADERSHIP", c, about=inst, person=_person(s.person),
                           post=_post(s.post), institution=_i(inst), territory=_t(ctx.home),
                           note="directly in-charge leader (直接主管的负责人) by division of duties")
     if not covered:
-        yield Gap(f"directly in-charge leader in {inst.get('name')}",
+        yield Gap(f"directly in-charge leader in {inst.name}",
                   f"no team member's division of duties valid on {ctx.as_of.isoformat()} covers "
                   f"{ctx.subject}", ctx.cite("MAIN_LEADERSHIP", inst))
 
 
-def territorial_organs(ctx: StandingContext, kind: str) -> tuple[int, list[Props]]:
+def _division_name(d: Division) -> str:
+    """The subjects a division of duties covers, else the institution it names."""
+    return ", ".join(d.subjects or ()) or str(d.institution)
+
+
+def territorial_organs(ctx: StandingContext, kind: InstitutionKind) -> tuple[int, list[Institution]]:
     """The party committee (or government) of the matter's territory; where the
     territory has none — a subdistrict (街道) is run by the district's dispatched
     agencies — the nearest level up that has one: (depth, organs)."""
     return nearest(ctx.facts, of_kind(kind))
 
 
-def _level_note(ctx: StandingContext, depth: int, kind: str) -> str:
+def _level_note(ctx: StandingContext, depth: int, kind: InstitutionKind) -> str:
     if depth <= 0:
         return ""
-    agencies = [i.get("name", "") for i in ctx.organs(ctx.home["id"], "DISPATCHED_AGENCY")]
-    note = (f"{ctx.home.get('name')} has no {kind.lower().replace('_', ' ')} of its own; "
-            f"the nearest level up, {ctx.facts.chain[depth].get('name')}, answers")
+    agencies = [i.name for i in ctx.organs(ctx.home.id, InstitutionKind.DISPATCHED_AGENCY)]
+    note = (f"{ctx.home.name} has no {kind.lower().replace('_', ' ')} of its own; "
+            f"the nearest level up, {ctx.facts.chain[depth].name}, answers")
     return note + (f" (its dispatched agencies there: {', '.join(agencies)})" if agencies else "")
 
 
@@ -163,14 +175,14 @@ def subject_responsibility(ctx: StandingContext) -> Iterator[Finding | Gap]:
     arises (or of the nearest level up, for a territory without its own).
     Not formalised: whether a subdistrict's dispatched agencies share the
     district's subject responsibility is left to the investigator; they are named."""
-    for kind in ("PARTY_COMMITTEE", "GOVERNMENT"):
+    for kind in TERRITORIAL:
         depth, organs = territorial_organs(ctx, kind)
         if not organs:
-            yield Gap(f"{kind} of {ctx.home.get('name')}", "no such organ for this territory or above in the data",
+            yield Gap(f"{kind} of {ctx.home.name}", "no such organ for this territory or above in the data",
                       ctx.cite("SUBJECT", None))
         for o in organs:
             t = ctx.facts.chain[depth]
-            yield ctx.finding("SUBJECT", "SUBJECT", ctx.to_territory(depth).step(_i(o), "IN_TERRITORY", reverse=True),
+            yield ctx.finding(R.SUBJECT, "SUBJECT", ctx.to_territory(depth).step(_i(o), "IN_TERRITORY", reverse=True),
                               about=o, institution=_i(o), territory=_t(t), note=_level_note(ctx, depth, kind))
 
 
@@ -182,15 +194,15 @@ def territorial_leadership(ctx: StandingContext) -> Iterator[Finding | Gap]:
     Principals of the territory's party committee and government bear overall
     responsibility; members whose division covers the matter's subject, or the
     competent department, bear main leadership responsibility."""
-    competent = set() if litigation_related(ctx) else {d["id"] for d in competent_departments(ctx)[1]}
-    for kind in ("PARTY_COMMITTEE", "GOVERNMENT"):
+    competent = set() if litigation_related(ctx) else {d.id for d in competent_departments(ctx)[1]}
+    for kind in TERRITORIAL:
         depth, organs = territorial_organs(ctx, kind)
         for o in organs:
             base = ctx.to_territory(depth).step(_i(o), "IN_TERRITORY", reverse=True)
             yield from _team_findings(ctx, o, base, rule_overall="OVERALL", covered_by=competent)
 
 
-def competent_departments(ctx: StandingContext) -> tuple[int, list[Props]]:
+def competent_departments(ctx: StandingContext) -> tuple[int, list[Institution]]:
     """The working departments whose remit covers the subject, at the matter's
     territory or the nearest level up that has one: (depth, departments)."""
     return nearest(ctx.facts, covers(ctx.subject))
@@ -211,15 +223,15 @@ def competent_department(ctx: StandingContext) -> Iterator[Finding | Gap]:
     if not depts:
         yield Gap("competent working department",
                   f"no working department's remit covers {ctx.subject} in "
-                  f"{ctx.home.get('name')} or any level above it", ctx.cite("COMPETENT", None))
+                  f"{ctx.home.name} or any level above it", ctx.cite("COMPETENT", None))
         return
     for d in depts:
         base = ctx.to_territory(depth).step(_i(d), "IN_TERRITORY", reverse=True, remit=ctx.subject)
-        note = "" if depth == 0 else (f"no competent department at {ctx.home.get('name')}; "
-                                      f"nearest level up: {ctx.facts.chain[depth].get('name')}")
-        yield ctx.finding("COMPETENT", "COMPETENT", base, about=d, institution=_i(d),
+        note = "" if depth == 0 else (f"no competent department at {ctx.home.name}; "
+                                      f"nearest level up: {ctx.facts.chain[depth].name}")
+        yield ctx.finding(R.COMPETENT, "COMPETENT", base, about=d, institution=_i(d),
                           territory=_t(ctx.facts.chain[depth]), note=note)
-        yield from _team_findings(ctx, d, base, rule_overall="OVERALL", covered_by={d["id"]})
+        yield from _team_findings(ctx, d, base, rule_overall="OVERALL", covered_by={d.id})
 
 
 LITIGATION_NOTE = ("not formalised: the separation of litigation and petitions (诉讼与信访分离) binds the petition "
@@ -227,7 +239,7 @@ LITIGATION_NOTE = ("not formalised: the separation of litigation and petitions (
 
 
 def litigation_related(ctx: StandingContext) -> bool:
-    return bool(ctx.matter.get("litigation_related") or ctx.subject == "LITIGATION")
+    return bool(ctx.matter.litigation_related or ctx.subject == Subject.LITIGATION)
 
 
 @book.exception("LITIGATION_ROUTE", to=("COMPETENT", "SYSTEM"), when=litigation_related,
@@ -243,10 +255,10 @@ def litigation_route(ctx: StandingContext) -> Iterator[Finding | Gap]:
     a responsibility or set the competent department aside. zeren applies the
     separation policy and labels it."""
     for depth, t in enumerate(ctx.facts.chain):
-        organs = ctx.organs(t["id"], "COURT") + ctx.organs(t["id"], "PROCURATORATE")
+        organs = ctx.organs(t.id, InstitutionKind.COURT) + ctx.organs(t.id, InstitutionKind.PROCURATORATE)
         if organs:
             for o in organs:
-                yield ctx.finding("LITIGATION_ROUTE", "LITIGATION_ROUTE",
+                yield ctx.finding(R.LITIGATION_ROUTE, "LITIGATION_ROUTE",
                                   ctx.to_territory(depth).step(_i(o), "IN_TERRITORY", reverse=True),
                                   about=o, institution=_i(o), territory=_t(t), not_formalised=LITIGATION_NOTE)
             return
@@ -263,7 +275,7 @@ def vertical_line(ctx: StandingContext) -> Iterator[Finding | Gap]:
     principal bears overall responsibility for the system (art. 4 ¶2 "本系统")."""
     _, depts = competent_departments(ctx)
     for d in depts:
-        for path in ctx.facts.vertical.get(d["id"], []):
+        for path in ctx.facts.vertical.get(d.id, []):
             if not path.valid_on(ctx.as_of):
                 continue
             upper = path.nodes[-1]
@@ -271,13 +283,13 @@ def vertical_line(ctx: StandingContext) -> Iterator[Finding | Gap]:
             c = c.step(_t(ctx.home), "ARISES_IN")
             c = c.step(_i(path.nodes[0]), "IN_TERRITORY", reverse=True)
             for n, link in zip(path.nodes[1:], path.links, strict=True):
-                c = c.step(_i(n), "VERTICAL_LINE", system=link.get("system"),
-                           valid_from=link.get("valid_from"), valid_to=link.get("valid_to"))
-            yield ctx.finding("SYSTEM", "SYSTEM", c, about=upper, institution=_i(upper),
-                              note=f"level {len(path.links)} above {d.get('name')} in the {upper.get('system') or ''} system")
-            head = principal(ctx.facts.teams.get(upper["id"], []))
+                c = c.step(_i(n), "VERTICAL_LINE", system=link.system,
+                           valid_from=link.valid_from, valid_to=link.valid_to)
+            yield ctx.finding(R.SYSTEM, "SYSTEM", c, about=upper, institution=_i(upper),
+                              note=f"level {len(path.links)} above {d.name} in the {upper.system or ''} system")
+            head = principal(ctx.facts.teams.get(upper.id, []))
             if head and head.person:
-                yield ctx.finding("OVERALL", "OVERALL", seat_chain(c, head), about=upper, person=_person(head.person),
+                yield ctx.finding(R.OVERALL, "OVERALL", seat_chain(c, head), about=upper, person=_person(head.person),
                                   post=_post(head.post), institution=_i(upper), note="overall responsibility for the system")
 
 
@@ -289,13 +301,12 @@ def petition_department(ctx: StandingContext) -> Iterator[Finding | Gap]:
     The petition department of the matter's territory (or the nearest level up),
     with the receiving, assigning, transferring and overseeing steps it took."""
     for depth, t in enumerate(ctx.facts.chain):
-        depts = ctx.organs(t["id"], "PETITION_DEPARTMENT")
+        depts = ctx.organs(t.id, InstitutionKind.PETITION_DEPARTMENT)
         if not depts:
             continue
         for d in depts:
-            acts = sorted({str(s["step"]["kind"]) for s in ctx.steps
-                           if s["institution"] and s["institution"]["id"] == d["id"]})
-            yield ctx.finding("COORDINATION", "COORDINATION",
+            acts = sorted({str(s.step.kind) for s in ctx.steps if s.institution.id == d.id})
+            yield ctx.finding(R.COORDINATION, "COORDINATION",
                               ctx.to_territory(depth).step(_i(d), "IN_TERRITORY", reverse=True),
                               about=d, institution=_i(d), territory=_t(t),
                               note=("steps taken: " + ", ".join(acts)) if acts else "no handling step recorded")
@@ -311,19 +322,18 @@ def handling_staff(ctx: StandingContext) -> Iterator[Finding | Gap]:
     Each staff member recorded on a handling step, with the unit and step."""
     seen: set[tuple[str, str]] = set()
     for s in ctx.steps:
-        staff, inst, step = s["staff"], s["institution"], s["step"]
-        if not staff or not inst or not step:
+        staff, inst, step = s.staff, s.institution, s.step
+        if not staff:
             continue
-        key = (staff["id"], inst["id"])
+        key = (staff.id, inst.id)
         if key in seen:
             continue
         seen.add(key)
-        kinds = sorted({str(x["step"]["kind"]) for x in ctx.steps
-                        if x["staff"] and x["staff"]["id"] == staff["id"]})
-        c = Chain().step(ctx.matter_ref()).step(Ref("HandlingStep", step["id"], str(step["kind"])), "STEP_OF",
+        kinds = sorted({str(x.step.kind) for x in ctx.steps if x.staff and x.staff.id == staff.id})
+        c = Chain().step(ctx.matter_ref()).step(Ref("HandlingStep", step.id, str(step.kind)), "STEP_OF",
                                                 reverse=True)
-        c = c.step(_person(staff), "BY_STAFF", on=step.get("on")).step(_i(inst), "BY_INSTITUTION", reverse=False)
-        yield ctx.finding("HANDLING", "HANDLING", c, about=inst, person=_person(staff), institution=_i(inst),
+        c = c.step(_person(staff), "BY_STAFF", on=step.on).step(_i(inst), "BY_INSTITUTION", reverse=False)
+        yield ctx.finding(R.HANDLING, "HANDLING", c, about=inst, person=_person(staff), institution=_i(inst),
                           note="handled: " + ", ".join(kinds))
 
 
@@ -337,30 +347,27 @@ def case_holding(ctx: StandingContext) -> Iterator[Finding | Gap]:
     no kind of responsibility for it; zeren shows the case-holder as answering
     for the matter, with that duty as the basis."""
     for h in _holdings(ctx):
-        person, holding, inst = h["person"] or {}, h["holding"] or {}, h.get("institution")
-        if not ctx.rules_at(inst).has("CASE_HOLDING"):
-            yield _unattributed(h, ctx.rules_at(inst))
+        if not ctx.rules_at(h.institution).has("CASE_HOLDING"):
+            yield _unattributed(h, ctx.rules_at(h.institution))
             continue
-        c = Chain().step(ctx.matter_ref()).step(_person(person), "HOLDS_CASE", reverse=True,
-                                                valid_from=holding.get("valid_from"), valid_to=holding.get("valid_to"))
-        yield ctx.finding("CASE_HOLDING", "CASE_HOLDING", c, about=inst, person=_person(person),
-                          post=_post(h["post"]) if h.get("post") else None,
+        c = Chain().step(ctx.matter_ref()).step(_person(h.person), "HOLDS_CASE", reverse=True,
+                                                valid_from=h.holding.valid_from, valid_to=h.holding.valid_to)
+        yield ctx.finding(R.CASE_HOLDING, "CASE_HOLDING", c, about=h.institution, person=_person(h.person),
+                          post=_post(h.post) if h.post else None,
                           not_formalised=("not formalised: Chongqing art. 7 (二) states case-holding as a leader's "
                                           "duty and names no kind of responsibility; the case-holder is shown as "
                                           "answering for the matter"))
 
 
-def _within(p: Props, on: date) -> bool:
-    return (p.get("valid_from") is None or p["valid_from"] <= on) and (p.get("valid_to") is None or p["valid_to"] >= on)
-
-
-def _holdings(ctx: StandingContext) -> list[dict[str, Props | None]]:
+def _holdings(ctx: StandingContext) -> list[CaseHolding]:
     """Case-holdings valid on the as-of date, with the leader named."""
-    return [h for h in ctx.facts.case_holders if h.get("person") and _within(h["holding"] or {}, ctx.as_of)]
+    on = ctx.as_of
+    return [h for h in ctx.facts.case_holders
+            if h.holding.valid_from <= on and (h.holding.valid_to is None or h.holding.valid_to >= on)]
 
 
-def _unattributed(h: dict[str, Props | None], rules: Applicable) -> Gap:
-    return Gap(f"case-holding by {(h['person'] or {}).get('name')}",
+def _unattributed(h: CaseHolding, rules: Applicable) -> Gap:
+    return Gap(f"case-holding by {h.person.name}",
                "recorded, but the applicable rules (" + ", ".join(rules.ids) +
                ") state no case-holding responsibility; Chongqing art. 7 (二) applies only in Chongqing from 2017-05-23")
 
@@ -370,4 +377,4 @@ def unattributed_case_holding(ctx: StandingContext) -> list[Gap]:
     case-holding responsibility (the rule above does not run)."""
     if ctx.app.has("CASE_HOLDING"):
         return []
-    return [_unattributed(h, ctx.rules_at(h.get("institution"))) for h in _holdings(ctx)]
+    return [_unattributed(h, ctx.rules_at(h.institution)) for h in _holdings(ctx)]

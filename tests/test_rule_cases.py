@@ -212,44 +212,42 @@ def test_rule_case(path: Path, engine_for) -> None:  # type: ignore[no-untyped-d
         _check_evaluation(result.after, exp.get("after", {}))
         return
     if "honours" in ask:
-        got = {(e["role"], e["id"]) for e in result}
+        got = {(e.role, e.id) for e in result}
         want = {(e["role"], e["id"]) for e in exp["honours"]}
         assert got == want
-        entries = {(e["role"], e["id"]): e for e in result}
+        entries = {(e.role, e.id): e for e in result}
         for e in exp["honours"]:
             if "year" in e:
-                assert entries[(e["role"], e["id"])]["year"] == e["year"], entries
+                assert entries[(e["role"], e["id"])].year == e["year"], entries
             if "territory" in e:
-                t = entries[(e["role"], e["id"])]["territory"]
-                assert (t["id"], t["name"]) == tuple(e["territory"]), entries
+                t = entries[(e["role"], e["id"])].territory
+                assert (t.id, t.name) == tuple(e["territory"]), entries
         return
     if "compliance" in ask:
         _check_compliance(result, exp)
         return
     if "cadre" in ask:
         for pat in exp.get("findings", []):
-            assert any(_matches(f, pat) for f in result["findings"]), f"no finding matches {pat}"
+            assert any(_matches(f, pat) for f in result.findings), f"no finding matches {pat}"
         for pat in exp.get("absent", []):
-            assert not any(_matches(f, pat) for f in result["findings"]), f"a finding matches {pat}"
+            assert not any(_matches(f, pat) for f in result.findings), f"a finding matches {pat}"
         for pat in exp.get("recommendations", []):
-            assert any(_matches(r, pat) for r in result["recommendations"]), f"no recommendation matches {pat}"
-        got = {m["id"]: m["rectification"] for m in result["measures"]}
+            assert any(_matches(r, pat) for r in result.recommendations), f"no recommendation matches {pat}"
+        got = {m["id"]: m["rectification"] for m in result.measures}
         for m in exp.get("measures", []):
             assert got.get(m["id"]) == m["rectification"], got
-        assert len(result["tenures"]) == exp.get("tenures", len(result["tenures"]))
+        assert len(result.tenures) == exp.get("tenures", len(result.tenures))
         if "basis" in exp:
-            assert sorted(_basis(b) for b in result["basis"]) == sorted(exp["basis"])
+            assert sorted(_basis(b) for b in result.basis) == sorted(exp["basis"])
         for a in exp.get("assessments", []):
-            assert any((x["post"], x["assessment"]["id"]) == tuple(a) for x in result["assessments"]), \
-                result["assessments"]
+            assert any((x.post, x.assessment.id) == tuple(a) for x in result.assessments), result.assessments
         for i in exp.get("inspections", []):
-            got = {x["inspection"]["id"]: x["heard_before"]["id"] if x["heard_before"] else None
-                   for x in result["inspections"]}
+            got = {x.inspection.id: x.heard_before.id if x.heard_before else None for x in result.inspections}
             assert got.get(i["id"], "absent") == i["heard_before"], got
         for a in exp.get("activities", []):
-            assert a in {x["id"] for x in result["activities"]}, result["activities"]
+            assert a in {x.id for x in result.activities}, result.activities
         for m in exp.get("case_holdings", []):
-            assert m in {x["matter"] for x in result["case_holdings"]}, result["case_holdings"]
+            assert m in {x.matter for x in result.case_holdings}, result.case_holdings
         return
     _check_evaluation(result, exp)
 

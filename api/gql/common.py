@@ -5,6 +5,7 @@ engine's records."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from enum import Enum
 from functools import lru_cache
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import strawberry
 
 from zeren.graph.model import ENUMS
+from zeren.graph.records import Territory as TerritoryRecord
 from zeren.rules.findings import Chain as ChainRecord
 from zeren.rules.findings import Evaluation as EvaluationRecord
 from zeren.rules.findings import Finding as FindingRecord
@@ -265,8 +267,10 @@ class Territory:
     parent_id: strawberry.ID | None
 
     @staticmethod
-    def of(t: dict[str, Any] | None) -> Territory | None:
+    def of(t: TerritoryRecord | Mapping[str, Any] | None) -> Territory | None:
+        """The territory of a record, or of a row's properties (made a record first)."""
         if not t:
             return None
-        return Territory(id=strawberry.ID(t["id"]), name=t.get("name", ""), level=TerritoryLevel[t["level"]],  # type: ignore[misc]
-                         parent_id=t.get("parent"))
+        r = t if isinstance(t, TerritoryRecord) else TerritoryRecord.of(t)
+        return Territory(id=strawberry.ID(r.id), name=r.name, level=TerritoryLevel[r.level],  # type: ignore[misc]
+                         parent_id=r.parent)

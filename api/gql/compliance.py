@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
 from zeren.api.context import Context
+from zeren.graph.records import UnitScope as Scope
 from zeren.rules import compliance as records
 
 from .common import Gap, Label, Provision, Territory, _enum, label
@@ -86,7 +87,7 @@ async def compliance(info: Info[Context, None], territory: strawberry.ID, year: 
         duties = [DutyAnswer.of(d) for d in u.duties if keep is None or d.status == keep]
         if keep is None or duties:
             units.append(ComplianceUnit(scope=UnitScope[u.scope], id=strawberry.ID(u.id), name=u.name,  # type: ignore[misc]
-                                        territory=Territory.of(u.territory), kind=u.kind if u.scope != "REGION"
+                                        territory=Territory.of(u.territory), kind=u.kind if u.scope != Scope.REGION
                                         else "", note=u.note, rule_sets=u.rule_sets, duties=duties))
     return ComplianceReport(territory=Territory.of(r.territory), year=r.year, rule_sets=r.rule_sets,
                             met=counts[records.MET], unmet=counts[records.UNMET], unknown=counts[records.UNKNOWN],

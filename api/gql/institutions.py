@@ -8,10 +8,12 @@ import datetime as dt
 from typing import Any
 
 import strawberry
+from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
 from zeren.api.context import Context, run_query
-from zeren.rules.facts import NotFound
+from zeren.graph.records import Institution as InstitutionRecord
+from zeren.rules.facts import NotFound, teams_from_rows, territory_chain, vertical_path
 
 from .common import InstitutionKind, NodeRef, PostRole, Subject, Territory, TerritoryLevel
 
@@ -65,14 +67,15 @@ class Institution:
         rows = await run_query(info.context.store, "teams_as_of", {"institutions": [str(self.id)],
                                                                    "as_of": on.isoformat()})
         seats = []
-        for r in rows:
-            p, per, t = r["post"], r["person"], r["tenure"] or {}
-            seats.append(Seat(post_id=p["id"], title=p.get("title", ""), role=PostRole[p["role"]],  # type: ignore[misc]
-                              rank=p.get("rank"), holder=NodeRef(label="Person", id=per["id"], name=per.get("name", ""))
-                              if per else None, held_from=t.get("valid_from"), held_to=t.get("valid_to"),
-                              divisions=[Division(id=d["id"], subjects=[Subject[s] for s in d.get("subjects") or []],  # type: ignore[misc]
-                                                  institution=d.get("institution"), valid_from=d["valid_from"],
-                                                  valid_to=d.get("valid_to")) for d in r["divisions"]]))
+        for s in teams_from_rows([str(self.id)], rows)[str(self.id)]:
+            p, per, t = s.post, s.person, s.tenure
+            seats.append(Seat(post_id=strawberry.ID(p.id), title=p.title, role=PostRole[p.role],  # type: ignore[misc]
+                              rank=p.rank, holder=NodeRef(label="Person", id=strawberry.ID(per.id), name=per.name)
+                              if per else None, held_from=t.valid_from if t else None,
+                              held_to=t.valid_to if t else None,
+                              divisions=[Division(id=strawberry.ID(d.id), subjects=[Subject[x] for x in d.subjects or ()],  # type: ignore[misc]
+                                                  institution=d.institution, valid_from=d.valid_from,
+                                                  valid_to=d.valid_to) for d in s.divisions]))
         return sorted(seats, key=lambda s: (s.rank or 99, str(s.post_id)))
 
     @strawberry.field(description="The vertical management line above this department (links valid on asOf, "
@@ -90,28 +93,24 @@ class Institution:
     async def petition_department(self, info: Info[Context, None]) -> NodeRef | None:
         if not self.territory:
             return None
-        chain = [r["territory"]["id"] for r in
-                 await run_query(info.context.store, "territory_chain", {"territory": str(self.territory.id)})]
+        chain = await run_in_threadpool(territory_chain, info.context.store, str(self.territory.id))
         rows = await run_query(info.context.store, "petition_departments", {"territories": chain})
-        by_t = {r["territory"]: r["institution"] for r in rows}
+        by_t = {r["territory"]: InstitutionRecord.of(r["institution"]) for r in rows}
         for t in chain:
             if t in by_t:
-                return NodeRef(label="Institution", id=by_t[t]["id"], name=by_t[t].get("name", ""))
+                return NodeRef(label="Institution", id=strawberry.ID(by_t[t].id), name=by_t[t].name)
         return None
 
 
 def _links(rows: list[dict[str, Any]], on: dt.date) -> list[VerticalLink]:
     out = []
-    for r in rows:
-        links = r["links"]
-        if not all(lk.get("valid_from") is None or lk["valid_from"] <= on for lk in links):
+    for path in map(vertical_path, rows):
+        if not path.valid_on(on):
             continue
-        if not all(lk.get("valid_to") is None or lk["valid_to"] >= on for lk in links):
-            continue
-        end, last = r["nodes"][-1], links[-1]
-        out.append(VerticalLink(system=str(last.get("system", "")),
-                                institution=NodeRef(label="Institution", id=end["id"], name=end.get("name", "")),
-                                valid_from=last["valid_from"], valid_to=last.get("valid_to"), levels=len(links)))
+        end, last = path.nodes[-1], path.links[-1]
+        out.append(VerticalLink(system=last.system,
+                                institution=NodeRef(label="Institution", id=strawberry.ID(end.id), name=end.name),
+                                valid_from=last.valid_from, valid_to=last.valid_to, levels=len(path.links)))
     return sorted(out, key=lambda v: v.levels)
 
 
@@ -120,11 +119,11 @@ async def institution(info: Info[Context, None], id: strawberry.ID) -> Instituti
     if not rows:
         raise NotFound("institution", str(id))
     r = rows[0]
-    i, parent = r["institution"], r["parent"]
+    i, parent = InstitutionRecord.of(r["institution"]), InstitutionRecord.maybe(r["parent"])
+    subs = sorted(map(InstitutionRecord.of, r["subs"]), key=lambda s: s.id)
     return Institution(
-        id=i["id"], name=i.get("name", ""), kind=InstitutionKind[i["kind"]], level=TerritoryLevel[i["level"]],  # type: ignore[misc]
-        remit=[Subject[s] for s in i.get("remit") or []], system=i.get("system"),  # type: ignore[misc]
+        id=strawberry.ID(i.id), name=i.name, kind=InstitutionKind[i.kind], level=TerritoryLevel[i.level],  # type: ignore[misc]
+        remit=[Subject[s] for s in i.remit or ()], system=i.system,  # type: ignore[misc]
         territory=Territory.of(r["territory"]),
-        parent=NodeRef(label="Institution", id=parent["id"], name=parent.get("name", "")) if parent else None,
-        sub_institutions=[NodeRef(label="Institution", id=s["id"], name=s.get("name", ""))
-                          for s in sorted(r["subs"], key=lambda s: s["id"])])
+        parent=NodeRef(label="Institution", id=strawberry.ID(parent.id), name=parent.name) if parent else None,
+        sub_institutions=[NodeRef(label="Institution", id=strawberry.ID(s.id), name=s.name) for s in subs])

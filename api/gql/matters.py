@@ -16,6 +16,8 @@ from strawberry.types import Info
 from zeren.api.context import Context, run_query
 from zeren.api.roles import may
 from zeren.api.security import AuditUnavailable
+from zeren.graph.confidential import encrypted_name, pseudonym_name
+from zeren.graph.records import Failure, HandlingStep, PetitionMatter
 from zeren.rules.engine import EngineError
 
 from .common import (Channel, Evaluation, FailureItem, FailureScope, Gravity, Label, MatterForm, StepKind, Subject,
@@ -33,9 +35,9 @@ class Step:
     note: str | None
 
     @staticmethod
-    def of(s: dict[str, Any]) -> Step:
-        return Step(id=s["id"], kind=StepKind[s["kind"]], institution=s["institution"], staff=s.get("staff"),  # type: ignore[misc]
-                    to_institution=s.get("to_institution"), on=s["on"], due=s.get("due"), note=s.get("note"))
+    def of(s: HandlingStep) -> Step:
+        return Step(id=strawberry.ID(s.id), kind=StepKind[s.kind], institution=strawberry.ID(s.institution),  # type: ignore[misc]
+                    staff=s.staff, to_institution=s.to_institution, on=s.on, due=s.due, note=s.note)
 
 
 @strawberry.type(description="A failure recorded for a matter (art. 11 ¶1).")
@@ -56,10 +58,10 @@ class FailureRecord:
         return Evaluation.of(ev)
 
     @staticmethod
-    def of(f: dict[str, Any]) -> FailureRecord:
-        return FailureRecord(id=f["id"], item=FailureItem[f["item"]], item_label=label("FailureItem", f["item"]),  # type: ignore[misc]
-                             scope=FailureScope[f["scope"]], gravity=Gravity[f["gravity"]], unit=f["unit"],  # type: ignore[misc]
-                             act_date=f["act_date"], acts=f.get("acts", ""))
+    def of(f: Failure) -> FailureRecord:
+        return FailureRecord(id=strawberry.ID(f.id), item=FailureItem[f.item], item_label=label("FailureItem", f.item),  # type: ignore[misc]
+                             scope=FailureScope[f.scope], gravity=Gravity[f.gravity], unit=strawberry.ID(f.unit),  # type: ignore[misc]
+                             act_date=f.act_date, acts=f.acts)
 
 
 @strawberry.type(description="A petition matter (信访事项).")
@@ -116,19 +118,21 @@ class Matter:
 
     @staticmethod
     def of(m: dict[str, Any], rows: list[dict[str, Any]] | None = None) -> Matter:
-        return Matter(id=m["id"], title=m.get("title", ""), subject=Subject[m["subject"]],  # type: ignore[misc]
-                      channel=Channel[m["channel"]], form=MatterForm[m["form"]],  # type: ignore[misc]
-                      headcount=m.get("headcount"), received_on=m["received_on"], closed_on=m.get("closed_on"),
-                      litigation_related=bool(m.get("litigation_related")), summary=m.get("summary"),
-                      petitioner_pseudonym=m.get("petitioner_pseudonym"), territory_id=m["territory"],
-                      accused_institution=m.get("accused_institution"), accused_person=m.get("accused_person"), raw=m,
-                      rows=rows)
+        """The matter of a row's properties. ``raw`` keeps the row: the stored
+        ciphertext and pseudonym of the confidential fields are no fields of the record."""
+        r = PetitionMatter.of(m)
+        return Matter(id=strawberry.ID(r.id), title=r.title, subject=Subject[r.subject],  # type: ignore[misc]
+                      channel=Channel[r.channel], form=MatterForm[r.form],  # type: ignore[misc]
+                      headcount=r.headcount, received_on=r.received_on, closed_on=r.closed_on,
+                      litigation_related=bool(r.litigation_related), summary=r.summary,
+                      petitioner_pseudonym=m.get(pseudonym_name("petitioner")), territory_id=strawberry.ID(r.territory),
+                      accused_institution=r.accused_institution, accused_person=r.accused_person, raw=m, rows=rows)
 
 
 async def _protected(info: Info[Context, None], matter: Matter, field: str) -> str | None:
     """The decrypted field, once its read is in the audit log (never otherwise)."""
     ctx = info.context
-    token = matter.raw.get(f"{field}_enc")
+    token = matter.raw.get(encrypted_name(field))
     try:
         await run_in_threadpool(ctx.services.audit.record, ctx.principal, str(matter.id), field)
     except AuditUnavailable as e:

@@ -5,6 +5,7 @@ the audit log."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
@@ -12,8 +13,9 @@ from strawberry.types import Info
 
 from zeren.api.context import Context, run_query
 from zeren.api.roles import may
+from zeren.rules.answers import CadreDuties
 from zeren.rules.engine import Change, EngineError
-from zeren.rules.facts import NotFound
+from zeren.rules.facts import NotFound, person_from_rows
 from zeren.law import Provision as ProvisionRecord
 
 from .common import Evaluation, Finding, Measure, NodeRef, Provision, Recommendation, Stance, Territory
@@ -77,25 +79,24 @@ class CadreRecord:
         description="letters read, receptions, coordinations and case-holdings, by post")
 
 
-def _cadre_duties(rec: dict) -> dict:  # type: ignore[type-arg]
-    work = [CadreDutyRecord(id=a["id"], kind=a["kind"], post=a.get("post"), on=a.get("on"), to=None,
-                            matter=a.get("matter"), count=a.get("count")) for a in rec["activities"]]
-    work += [CadreDutyRecord(id=h.get("id") or h["matter"], kind="CASE_HOLDING", post=h.get("post"),
-                             on=h.get("valid_from"), to=h.get("valid_to"), matter=h["matter"], count=None)
-             for h in rec["case_holdings"]]
+def _cadre_duties(rec: CadreDuties) -> dict[str, list[Any]]:
+    work = [CadreDutyRecord(id=a.id, kind=a.kind, post=a.post, on=a.on, to=None, matter=a.matter, count=a.count)
+            for a in rec.activities]
+    work += [CadreDutyRecord(id=h.holding.id or h.matter, kind="CASE_HOLDING", post=h.holding.post,
+                             on=h.holding.valid_from, to=h.holding.valid_to, matter=h.matter, count=None)
+             for h in rec.case_holdings]
     return {
-        "assessments": [CadreAssessment(id=x["assessment"]["id"], post=x["post"], institution=x["institution"],
-                                        result=x["assessment"]["result"], period_from=x["assessment"]["period_from"],
-                                        period_to=x["assessment"]["period_to"],
-                                        used_in_appraisal=x["assessment"].get("used_in_appraisal"),
-                                        follow_up=x["assessment"].get("follow_up")) for x in rec["assessments"]],
-        "inspections": [CadreInspection(id=i["inspection"]["id"], by=i["inspection"]["by"],
-                                        post=i["inspection"].get("post"), started_on=i["inspection"]["started_on"],
-                                        concluded_on=i["inspection"].get("concluded_on"),
-                                        heard_before=i["heard_before"] is not None,
-                                        heard_on=i["heard_before"]["on"] if i["heard_before"] else None,
-                                        petition_department=i["heard_before"]["petition_department"]
-                                        if i["heard_before"] else None) for i in rec["inspections"]],
+        "assessments": [CadreAssessment(id=x.assessment.id, post=x.post, institution=x.institution,
+                                        result=x.assessment.result, period_from=x.assessment.period_from,
+                                        period_to=x.assessment.period_to,
+                                        used_in_appraisal=x.assessment.used_in_appraisal,
+                                        follow_up=x.assessment.follow_up) for x in rec.assessments],
+        "inspections": [CadreInspection(id=i.inspection.id, by=i.inspection.by, post=i.inspection.post,
+                                        started_on=i.inspection.started_on, concluded_on=i.inspection.concluded_on,
+                                        heard_before=i.heard_before is not None,
+                                        heard_on=i.heard_before.on if i.heard_before else None,
+                                        petition_department=i.heard_before.petition_department
+                                        if i.heard_before else None) for i in rec.inspections],
         "petition_work": sorted(work, key=lambda w: (w.on or dt.date.min, str(w.id)))}
 
 
@@ -110,24 +111,23 @@ class Person:
     async def record(self, info: Info[Context, None]) -> CadreRecord | None:
         # Computed only when asked for, and only for a role that may see it.
         rec = await run_in_threadpool(info.context.engine.cadre_record, str(self.id))
-        return CadreRecord(findings=[Finding.of(f) for f in rec["findings"]],
-                           recommendations=[Recommendation.of(r) for r in rec["recommendations"]],
-                           measures=[Measure.of(m) for m in rec["measures"]],
-                           basis=[Provision.of(b) for b in rec["basis"]], **_cadre_duties(rec))
+        return CadreRecord(findings=[Finding.of(f) for f in rec.findings],
+                           recommendations=[Recommendation.of(r) for r in rec.recommendations],
+                           measures=[Measure.of(m) for m in rec.measures],
+                           basis=[Provision.of(b) for b in rec.basis], **_cadre_duties(rec))
 
 
 async def person(info: Info[Context, None], id: strawberry.ID) -> Person:
     rows = await run_query(info.context.store, "person", {"person": str(id)})
     if not rows:
         raise NotFound("person", str(id))
-    p = rows[0]["person"]
+    p, tenures = person_from_rows(rows)
     return Person(
-        id=p["id"], name=p.get("name", ""),
-        tenures=[Tenure(post=NodeRef(label="Post", id=r["post"]["id"], name=r["post"].get("title", "")),
-                        institution=NodeRef(label="Institution", id=r["institution"]["id"],
-                                            name=r["institution"].get("name", "")),
-                        valid_from=r["tenure"]["valid_from"], valid_to=r["tenure"].get("valid_to"))
-                 for r in rows if r["tenure"]])
+        id=strawberry.ID(p.id), name=p.name,
+        tenures=[Tenure(post=NodeRef(label="Post", id=strawberry.ID(t.post.id), name=t.post.title),
+                        institution=NodeRef(label="Institution", id=strawberry.ID(t.institution.id),
+                                            name=t.institution.name),
+                        valid_from=t.tenure.valid_from, valid_to=t.tenure.valid_to) for t in tenures])
 
 
 @strawberry.type(description="A region, department or unit that loses eligibility for comprehensive honours (art. 14).")
@@ -147,9 +147,9 @@ async def honours_disqualified(info: Info[Context, None], year: int, territory: 
     if not 2016 <= year <= 2100:
         raise EngineError("year must be between 2016 and 2100")
     rows = await run_in_threadpool(info.context.engine.honours_roll, year, str(territory) if territory else None)
-    return [HonoursEntry(role=r["role"], id=r["id"], name=r.get("name") or r["id"], year=r["year"],
-                         territory=Territory.of(r["territory"]), reasons=r["reasons"],
-                         basis=Provision.of(r["basis"]) if r["basis"] else None) for r in rows]
+    return [HonoursEntry(role=r.role, id=strawberry.ID(r.id), name=r.name or r.id, year=r.year,
+                         territory=Territory.of(r.territory), reasons=r.reasons,
+                         basis=Provision.of(r.basis) if r.basis else None) for r in rows]
 
 
 def provision(document: str, article: int, paragraph: int | None = None, item: int | None = None) -> Provision:

@@ -208,12 +208,12 @@ def mount_workbench(app: FastAPI) -> None:
             if export == "pdf":
                 demand(principal.role, "cadre_records")
                 body = exports.to_pdf(
-                    f"干部信访工作问责档案 Cadre record of {v.person.get('name', '')} ({person_id})", principal,
+                    f"干部信访工作问责档案 Cadre record of {v.person.name} ({person_id})", principal,
                     [("截至 As of", dt.date.today().isoformat()),
                      ("依据 Basis", "；".join(views.text_of(b).split("：")[0] for b in v.basis) or "—")],
                     None, views.person_tables(v))
                 return _download(body, exports.PDF_TYPE, f"cadre-record-{person_id}.pdf")
-            return render("person.html", principal, title=v.person.get("name", person_id), v=v,
+            return render("person.html", principal, title=v.person.name, v=v,
                           export_base=_export_base(request))
         return await page(request, build)
 

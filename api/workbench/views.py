@@ -18,7 +18,8 @@ from zeren.api.roles import allowed
 from zeren.api.security import Principal
 from zeren.graph.model import ENUMS
 from zeren.rules.engine import Change, EngineError, parse_as_of
-from zeren.rules.facts import NotFound
+from zeren.graph.records import HandlingStep, Person
+from zeren.rules.facts import NotFound, fetch_teams, person_from_rows, vertical_path
 from zeren.rules.findings import Evaluation, Finding, Gap, Recommendation
 from zeren.rules.measures import GROUPS
 from zeren.law import REGISTRY, Provision
@@ -270,14 +271,14 @@ def matter_view(services: Services, principal: Principal, matter_id: str, as_of:
     m = rows[0]["matter"]
     on = parse_as_of(as_of) if as_of else m["received_on"]
     ev = services.engine.trace(matter_id, on, matter_rows=rows)
-    steps = [r["step"] for r in queries.run(store, "steps_by_matter", {"ids": [matter_id]})]
-    shown = [s for s in steps if s["on"] <= on]
+    steps = [HandlingStep.of(r["step"]) for r in queries.run(store, "steps_by_matter", {"ids": [matter_id]})]
+    shown = [s for s in steps if s.on <= on]
     st = Table(f"matter-{matter_id}-steps", "办理环节 Handling steps (on or before the as-of date)",
                ["日期 on", "环节 step", "机关 institution", "经办人 staff", "转至 to", "期限 due", "备注 note"],
-               [[_d(s["on"]), label("StepKind", s["kind"]), link(s["institution"], f"/institution/{s['institution']}"),
-                 link(s["staff"], f"/person/{s['staff']}") if s.get("staff") else "",
-                 link(s["to_institution"], f"/institution/{s['to_institution']}") if s.get("to_institution") else "",
-                 _d(s.get("due")), s.get("note") or ""] for s in shown])
+               [[_d(s.on), label("StepKind", s.kind), link(s.institution, f"/institution/{s.institution}"),
+                 link(s.staff, f"/person/{s.staff}") if s.staff else "",
+                 link(s.to_institution, f"/institution/{s.to_institution}") if s.to_institution else "",
+                 _d(s.due), s.note or ""] for s in shown])
     failures = [failure_view(services, r["failure"]["id"])
                 for r in queries.run(store, "failures_by_matter", {"ids": [matter_id]})]
     view = MatterView(
@@ -307,7 +308,7 @@ def matter_tables(v: MatterView) -> list[Table]:
 
 @dataclass
 class PersonView:
-    person: dict[str, Any]
+    person: Person
     tenures: Table
     record: bool  # whether the caller may see the cadre record
     findings: Table | None = None
@@ -320,21 +321,19 @@ def person_view(services: Services, principal: Principal, person_id: str) -> Per
     rows = queries.run(services.store, "person", {"person": person_id})
     if not rows:
         raise NotFound("person", person_id)
-    p = rows[0]["person"]
+    p, held = person_from_rows(rows)
     tenures = Table(f"person-{person_id}-posts", "任职经历 Posts held", ["职务 post", "机关单位 institution",
                                                                        "起 from", "止 to"],
-                    [[r["post"].get("title", r["post"]["id"]),
-                      link(r["institution"].get("name", ""), f"/institution/{r['institution']['id']}"),
-                      _d(r["tenure"]["valid_from"]), _d(r["tenure"].get("valid_to")) or "至今 present"]
-                     for r in rows if r["tenure"]])
+                    [[h.post.title, link(h.institution.name, f"/institution/{h.institution.id}"),
+                      _d(h.tenure.valid_from), _d(h.tenure.valid_to) or "至今 present"] for h in held])
     view = PersonView(person=p, tenures=tenures, record=allowed(principal.role, "cadre_records"))
     if view.record:
         rec = services.engine.cadre_record(person_id)
         view.findings = findings_table(f"person-{person_id}-findings", "跨岗位的问责认定 Findings across posts",
-                                       rec["findings"], with_source=True)
-        view.recommendations = recommendations_table(f"person-{person_id}-recommendations", rec["recommendations"])
-        view.measures = measures_table(f"person-{person_id}-measures", rec["measures"], with_failure=True)
-        view.basis = [cite(b) for b in rec["basis"]]
+                                       rec.findings, with_source=True)
+        view.recommendations = recommendations_table(f"person-{person_id}-recommendations", rec.recommendations)
+        view.measures = measures_table(f"person-{person_id}-measures", rec.measures, with_failure=True)
+        view.basis = [cite(b) for b in rec.basis]
     return view
 
 
@@ -360,15 +359,12 @@ class InstitutionView:
 
 def _vertical(name: str, title: str, rows: list[dict[str, Any]], on: dt.date) -> Table:
     t = Table(name, title, ["层级 levels", "机关 institution", "系统 system", "起 from", "止 to"])
-    for r in sorted(rows, key=lambda r: len(r["links"])):
-        links = r["links"]
-        if any(lk.get("valid_from") and lk["valid_from"] > on for lk in links):
+    for path in sorted(map(vertical_path, rows), key=lambda p: len(p.links)):
+        if not path.valid_on(on):
             continue
-        if any(lk.get("valid_to") and lk["valid_to"] < on for lk in links):
-            continue
-        end, last = r["nodes"][-1], links[-1]
-        t.rows.append([str(len(links)), link(end.get("name", ""), f"/institution/{end['id']}"),
-                       str(last.get("system", "")), _d(last.get("valid_from")), _d(last.get("valid_to"))])
+        end, last = path.nodes[-1], path.links[-1]
+        t.rows.append([str(len(path.links)), link(end.name, f"/institution/{end.id}"),
+                       last.system, _d(last.valid_from), _d(last.valid_to)])
     return t
 
 
@@ -382,14 +378,13 @@ def institution_view(services: Services, institution_id: str, as_of: str | None 
     on = parse_as_of(as_of) if as_of else dt.date.today()
     team = Table(f"institution-{institution_id}-team", "领导班子及分工 Leadership team and divisions of duties",
                  ["职务 post", "角色 role", "任职人员 holder", "任职起 from", "分工 divisions of duties"])
-    seats = queries.run(store, "teams_as_of", {"institutions": [institution_id], "as_of": on.isoformat()})
-    for s in sorted(seats, key=lambda s: (s["post"].get("rank") or 99, s["post"]["id"])):
-        per = s["person"]
-        divisions = "；".join("、".join(ENUMS["Subject"].values[x].zh if x in ENUMS["Subject"].values else x
-                                       for x in d.get("subjects") or []) for d in s["divisions"])
-        team.rows.append([s["post"].get("title", ""), label("PostRole", s["post"].get("role")),
-                          link(per.get("name", ""), f"/person/{per['id']}") if per else "空缺 vacant",
-                          _d((s["tenure"] or {}).get("valid_from")), divisions])
+    seats = fetch_teams(store, [institution_id], on)[institution_id]
+    for s in seats:
+        per = s.person
+        divisions = "；".join("、".join(ENUMS["Subject"].values[x].zh for x in d.subjects or ()) for d in s.divisions)
+        team.rows.append([s.post.title, label("PostRole", s.post.role),
+                          link(per.name, f"/person/{per.id}") if per else "空缺 vacant",
+                          _d(s.tenure.valid_from if s.tenure else None), divisions])
     return InstitutionView(
         institution=i, territory=r["territory"], parent=r["parent"], subs=sorted(r["subs"], key=lambda s: s["id"]),
         as_of=on, team=team,
@@ -414,9 +409,9 @@ def honours_table(services: Services, year: int, territory: str | None) -> Table
               ["类别 role", "名称 name", "地区 territory", "原因 reasons", "依据 basis"])
     roles = {"region": "地区 region", "department": "部门 department", "unit": "单位 unit"}
     for e in services.engine.honours_roll(year, territory or None):
-        href = f"/?territory={e['id']}" if e["role"] == "region" else f"/institution/{e['id']}"
-        t.rows.append([roles.get(e["role"], e["role"]), link(e.get("name") or e["id"], href),
-                       (e["territory"] or {}).get("name", ""), "；".join(e["reasons"]), cite(e["basis"])])
+        href = f"/?territory={e.id}" if e.role == "region" else f"/institution/{e.id}"
+        t.rows.append([roles.get(e.role, e.role), link(e.name or e.id, href),
+                       e.territory.name, "；".join(e.reasons), cite(e.basis)])
     return t
 
 
