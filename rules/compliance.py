@@ -128,6 +128,15 @@ class ComplianceFacts:
     ledgers: dict[str, list[Props]]  # institution id -> its ledgers of the year
     # (person, post) -> the leader's letters read, receptions and visits down, by date
     activities: dict[tuple[str, str], list[Props]] = field(default_factory=dict)
+    # (institution id, duty) -> its ledgers of the year held complete for the duty
+    held: dict[tuple[str, str], list[Props]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.held = defaultdict(list)
+        for inst, rows in self.ledgers.items():
+            for le in rows:
+                for duty in dict.fromkeys(le.get("duties") or []):
+                    self.held[(inst, duty)].append(le)
 
 
 RECORD_QUERIES = ("compliance_supervisions", "compliance_assessments", "compliance_leaders",
@@ -250,8 +259,8 @@ class DutyContext:
 
     def ledger(self, duty: str, organs: Iterable[Props] | None = None) -> list[Props]:
         """The ledgers of the year, kept by ``organs`` (default: the unit's), held complete for ``duty``."""
-        return [le for o in (self.unit.organs if organs is None else organs)
-                for le in self.facts.ledgers.get(o["id"], []) if duty in (le.get("duties") or [])]
+        held = self.facts.held
+        return [le for o in (self.unit.organs if organs is None else organs) for le in held.get((o["id"], duty), ())]
 
     def answer(self, duty: str, shown: bool, facts: list[Fact], *, note: str = "", not_formalised: str = "",
                ledger_organs: Iterable[Props] | None = None, missing: str = "", can_be_unmet: bool = True
