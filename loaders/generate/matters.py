@@ -120,10 +120,13 @@ class MatterWriter:
         accused_inst, accused_person = self._accused(rng, unit, competent, received)
         petitioner = self._petitioner(rng, unit, pool)
         accusation = f"揭发控告材料（{mid}）：反映{SUBJECT_ZH[subject]}问题中的违纪违法线索" if accused_inst else ""
-        self.sink.write("matters", (
-            mid, title, subject, unit.code, channel, "COLLECTIVE" if collective else "INDIVIDUAL", headcount,
-            iso(received), iso(closed) if closed else "", "true" if subject == "LITIGATION" else "false",
-            accused_inst, accused_person, f"{headcount}人反映{SUBJECT_ZH[subject]}方面的问题", petitioner, accusation))
+        self.sink.record("matters", id=mid, title=title, subject=subject, territory=unit.code, channel=channel,
+                         form="COLLECTIVE" if collective else "INDIVIDUAL", headcount=headcount,
+                         received_on=iso(received), closed_on=iso(closed) if closed else "",
+                         litigation_related="true" if subject == "LITIGATION" else "false",
+                         accused_institution=accused_inst, accused_person=accused_person,
+                         summary=f"{headcount}人反映{SUBJECT_ZH[subject]}方面的问题", petitioner=petitioner,
+                         accusation=accusation)
         if rng.random() < CASE_HOLDING[collective]:
             self._case_holding(rng, unit, competent, mid, received, closed)
         failing = rng.random() < FAILURE
@@ -171,8 +174,9 @@ class MatterWriter:
         for k, s in enumerate(steps, 1):
             post = rng.choice(s.unit.staff(s.slot))
             person = s.unit.holder(post, s.day)
-            self.sink.write("steps", (f"{mid}-S{k}", mid, s.kind, inst_id(s.unit.code, s.slot), person,
-                                      s.to_institution, iso(s.day), s.due, ""))
+            self.sink.record("steps", id=f"{mid}-S{k}", matter=mid, kind=s.kind,
+                             institution=inst_id(s.unit.code, s.slot), staff=person, to_institution=s.to_institution,
+                             on=iso(s.day), due=s.due, note="")
             acted.append(Acted(s, post, person))
         return acted
 
@@ -202,8 +206,8 @@ class MatterWriter:
         if start > END:
             return
         end = min(closed or OPEN, owner.tenure_end(post, start))
-        self.sink.write("case_holdings", (f"{mid}-C", owner.holder(post, start), mid, post, iso(start),
-                                          "" if end == OPEN else iso(end)))
+        self.sink.record("case_holdings", id=f"{mid}-C", person=owner.holder(post, start), matter=mid, post=post,
+                         valid_from=iso(start), valid_to="" if end == OPEN else iso(end))
 
     # ---- team decisions
     def _decision(self, rng: random.Random, unit: Unit, competent: tuple[Unit, int], mid: str, title: str,
@@ -215,7 +219,8 @@ class MatterWriter:
             return None
         did = f"{mid}-D"
         major = _pick(self.extra, MAJOR[collective])
-        self.sink.write("decisions", (did, f"研究{title}的处理意见", team_id(du.code, dslot), iso(day), mid, major))
+        self.sink.record("decisions", id=did, title=f"研究{title}的处理意见", team=team_id(du.code, dslot), on=iso(day),
+                         matter=mid, major=major)
         if major == "true":
             self._risk_assessment(did, inst_id(du.code, dslot), day)
         return did, du, dslot, day, self._participants(rng, did, du, dslot, day)
@@ -257,7 +262,8 @@ class MatterWriter:
         for k, post in enumerate(unit.team_posts(slot), 1):
             person = unit.holder(post, day)
             stance = _pick(rng, STANCES)
-            self.sink.write("decision_participants", (f"{did}-P{k}", person, did, stance, post))
+            self.sink.record("decision_participants", id=f"{did}-P{k}", person=person, decision=did, stance=stance,
+                             post=post)
             out.append((person, post, stance))
         return out
 
@@ -266,8 +272,8 @@ class MatterWriter:
         for year in YEARS:
             day = date(year, 1, 15).toordinal() + rng.randint(0, 75)
             did = f"DEC{unit.code}-{year}"
-            self.sink.write("decisions", (did, f"{year}年度信访工作责任制落实安排", team_id(unit.code, 1), iso(day), "",
-                                          "false"))
+            self.sink.record("decisions", id=did, title=f"{year}年度信访工作责任制落实安排", team=team_id(unit.code, 1),
+                             on=iso(day), matter="", major="false")
             self._participants(rng, did, unit, 1, day)
 
     # ---- failures and measures
@@ -305,13 +311,16 @@ class MatterWriter:
                        None) if crime else None
         fid = f"{mid}-F1"
         # Every generated failure comes from handling its matter: found in daily petition work.
-        self.sink.write("failures", (fid, item, scope, gravity, inst_id(fu.code, fslot), mid, did, iso(act),
-                                     iso(reported), "true", f"{ITEM_ZH[item]}（{title}）",
-                                     "true" if disciplinary else "false", "true" if suspect else "false"))
+        self.sink.record("failures", id=fid, item=item, scope=scope, gravity=gravity, unit=inst_id(fu.code, fslot),
+                         matter=mid, decision=did, act_date=iso(act), reported_on=iso(reported),
+                         found_in_petition_work="true", acts=f"{ITEM_ZH[item]}（{title}）",
+                         disciplinary="true" if disciplinary else "false",
+                         suspected_crime="true" if suspect else "false")
         for k, (person, post, role, stance) in enumerate(involved, 1):
             diligent = ("true" if rng.random() < 0.2 else "false") if cq and role == "STAFF_IN_CHARGE" else ""
             suspected = "true" if suspect and suspect[0] == person else ""
-            self.sink.write("failure_people", (f"{fid}-I{k}", person, fid, role, post, stance, diligent, suspected))
+            self.sink.record("failure_people", id=f"{fid}-I{k}", person=person, failure=fid, role=role, post=post,
+                             stance=stance, due_diligence=diligent, suspected_crime=suspected)
         targets = [(fu, involved[0][1], involved[0][0])] if scope == "INDIVIDUAL" else []
         principal = fu.principal(fslot)
         if scope == "COLLECTIVE":

@@ -51,9 +51,10 @@ class Measures:
               deadline: int | None = None, rectified: int | None = None) -> None:
         self.k += 1
         aid = f"{self.fid}-A{self.k}"
-        self.sink.write("measures", (aid, kind, self.fid, person, post, institution, decided_by,
-                                     iso(day), iso(deadline) if deadline else "",
-                                     iso(rectified) if rectified and rectified <= END else ""))
+        self.sink.record("measures", id=aid, kind=kind, failure=self.fid, person=person, post=post,
+                         institution=institution, decided_by=decided_by, decided_on=iso(day),
+                         deadline=iso(deadline) if deadline else "",
+                         rectified_on=iso(rectified) if rectified and rectified <= END else "")
         if self.circulate.random() < CIRCULATED and (sent := day + self.circulate.randint(3, 30)) <= END:
             self.sink.record("circulations", id=f"{aid}-N", measure=aid, to=organisation_department(decided_by),
                              on=iso(sent))

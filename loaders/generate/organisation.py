@@ -21,10 +21,10 @@ PROMOTION = 0.6  # share of leaders' handovers filled from a lower post of the s
 SECONDMENT = 0.3  # share of petition staff posts with a second, concurrent holder for a while
 
 
-def _person_row(rng: random.Random, pid: str, role: str) -> tuple[str, str, str, int]:
+def _person_row(rng: random.Random, pid: str, role: str) -> dict[str, object]:
     name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
     lo, hi = (1956, 1980) if role != "STAFF" else (1960, 1998)
-    return pid, name, "F" if rng.random() < 0.3 else "M", rng.randint(lo, hi)
+    return {"id": pid, "name": name, "gender": "F" if rng.random() < 0.3 else "M", "birth_year": rng.randint(lo, hi)}
 
 
 @dataclass
@@ -235,20 +235,22 @@ class Unit:
     # ---- rows
     def write(self, sink: Sink, seed: int) -> None:
         p = self.place
-        sink.write("territories", (p.code, p.name, p.name_en, p.level, p.parent.code if p.parent else ""))
+        sink.record("territories", id=p.code, name=p.name, name_en=p.name_en, level=p.level,
+                    parent=p.parent.code if p.parent else "")
         for s in self.slots.values():
             iid = inst_id(self.code, s.no)
             name = self.inst_name(s)
-            sink.write("institutions", (iid, name, s.kind, self.level, self.code, self.parent_inst(s),
-                                        ";".join(s.remit), s.system))
-            sink.write("teams", (team_id(self.code, s.no), f"{name}领导班子", iid))
+            sink.record("institutions", id=iid, name=name, kind=s.kind, level=self.level, territory=self.code,
+                        parent=self.parent_inst(s), remit=";".join(s.remit), system=s.system)
+            sink.record("teams", id=team_id(self.code, s.no), name=f"{name}领导班子", institution=iid)
             if s.system and self.level != "NATION" and p.parent:
-                sink.write("vertical_lines", (f"VL{self.code}-{s.no:02d}", iid, inst_id(p.parent.code, s.no),
-                                              s.system, TAX_LINE_FROM, ""))
+                sink.record("vertical_lines", id=f"VL{self.code}-{s.no:02d}", lower=iid,
+                            upper=inst_id(p.parent.code, s.no), system=s.system, valid_from=TAX_LINE_FROM, valid_to="")
         for pid, info in self.posts.items():
             team = "" if info.role == "STAFF" else team_id(self.code, info.slot)
             rank = "" if info.role == "STAFF" else self.team_posts(info.slot).index(pid) + 1
-            sink.write("posts", (pid, info.title, info.role, inst_id(self.code, info.slot), team, rank))
+            sink.record("posts", id=pid, title=info.title, role=info.role, institution=inst_id(self.code, info.slot),
+                        team=team, rank=rank)
         self._write_people(sink, seed)
         self._write_divisions(sink)
 
@@ -257,17 +259,18 @@ class Unit:
         for seat in self.seats:
             for k, person in enumerate(seat.persons):
                 if person == f"N{seat.posts[0][1:]}-{k + 1}":
-                    sink.write("persons", _person_row(rng, person, seat.role))
+                    sink.record("persons", **_person_row(rng, person, seat.role))
                 start, end = seat.interval(k)
                 for pid in seat.posts:
-                    sink.write("tenures", (f"H{pid[1:]}-{k + 1}", person, pid, iso(start),
-                                           "" if end == OPEN else iso(end)))
+                    sink.record("tenures", id=f"H{pid[1:]}-{k + 1}", person=person, post=pid, valid_from=iso(start),
+                                valid_to="" if end == OPEN else iso(end))
             if seat.role == "STAFF" and seat.slot == self.petition and rng.random() < SECONDMENT:
                 pid = seat.posts[0]
                 start = rng.randint(START, END - 400)
                 person = f"N{pid[1:]}-x1"
-                sink.write("persons", _person_row(rng, person, "STAFF"))
-                sink.write("tenures", (f"H{pid[1:]}-x1", person, pid, iso(start), iso(start + rng.randint(90, 365))))
+                sink.record("persons", **_person_row(rng, person, "STAFF"))
+                sink.record("tenures", id=f"H{pid[1:]}-x1", person=person, post=pid, valid_from=iso(start),
+                            valid_to=iso(start + rng.randint(90, 365)))
 
     def _divisions(self) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
         """Post -> [(institution in charge of, subjects)] for deputies (and party members heading a department)."""
@@ -322,5 +325,6 @@ class Unit:
         for post, duties in self.duties.items():
             for k, (start, end, _) in enumerate(self.holders[post]):
                 for j, (inst, subjects) in enumerate(duties):
-                    sink.write("divisions", (f"DIV{post[1:]}-{k + 1}-{j + 1}", post, ";".join(subjects), inst,
-                                             iso(start), "" if end == OPEN else iso(end)))
+                    sink.record("divisions", id=f"DIV{post[1:]}-{k + 1}-{j + 1}", post=post,
+                                subjects=";".join(subjects), institution=inst, valid_from=iso(start),
+                                valid_to="" if end == OPEN else iso(end))

@@ -8,46 +8,20 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from zeren.graph.model import NodeKind, RelKind, kind_for_file, loadable_kinds
+from zeren.graph.model import NodeKind, RelKind, loadable_kinds
+from zeren.loaders.readers import input_fields
 
 
 # --------------------------------------------------------------------------- output
 
 def header(k: NodeKind | RelKind) -> list[str]:
-    """The header the loader expects: a node kind's fields; for a relationship id, source, target, then the rest."""
-    if isinstance(k, NodeKind):
-        return [f.name for f in k.fields]
-    return ["id", k.source.name, k.target.name, *(f.name for f in k.fields)]
+    """The header the loader expects (``loaders.readers.input_fields``, from the model): a node kind's fields;
+    for a relationship id, source, target, then the rest."""
+    return [f.name for f in input_fields(k)]
 
 
-# The column order every row below is written in; checked against the model at start.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "territories": ("id", "name", "name_en", "level", "parent"),
-    "institutions": ("id", "name", "kind", "level", "territory", "parent", "remit", "system"),
-    "vertical_lines": ("id", "lower", "upper", "system", "valid_from", "valid_to"),
-    "teams": ("id", "name", "institution"),
-    "posts": ("id", "title", "role", "institution", "team", "rank"),
-    "persons": ("id", "name", "gender", "birth_year"),
-    "tenures": ("id", "person", "post", "valid_from", "valid_to"),
-    "divisions": ("id", "post", "subjects", "institution", "valid_from", "valid_to"),
-    "matters": ("id", "title", "subject", "territory", "channel", "form", "headcount", "received_on", "closed_on",
-                "litigation_related", "accused_institution", "accused_person", "summary", "petitioner", "accusation"),
-    "case_holdings": ("id", "person", "matter", "post", "valid_from", "valid_to"),
-    "steps": ("id", "matter", "kind", "institution", "staff", "to_institution", "on", "due", "note"),
-    "decisions": ("id", "title", "team", "on", "matter", "major"),
-    "decision_participants": ("id", "person", "decision", "stance", "post"),
-    "failures": ("id", "item", "scope", "gravity", "unit", "matter", "decision", "act_date", "reported_on",
-                 "found_in_petition_work", "acts", "disciplinary", "suspected_crime"),
-    "failure_people": ("id", "person", "failure", "role", "post", "stance", "due_diligence", "suspected_crime"),
-    "measures": ("id", "kind", "failure", "person", "post", "institution", "decided_by", "decided_on", "deadline",
-                 "rectified_on"),
-}
-# The files of chapters 2-3 are written by field name (``Sink.record``), in the model's own order.
-RECORDS = ("ledgers", "classification_lists", "supervisions", "assessments", "cadre_inspections", "consultations",
-           "leader_activities", "staff_reports", "risk_assessments", "circulations")
-for _file in RECORDS:
-    COLUMNS[_file] = tuple(header(kind_for_file(_file)))  # type: ignore[arg-type]
-_FIELDS = {file: frozenset(columns) for file, columns in COLUMNS.items()}
+# The columns of every file, from the model: the generator gives each row by field name (``Sink.record``).
+COLUMNS: dict[str, tuple[str, ...]] = {k.file: tuple(header(k)) for k in loadable_kinds()}
 
 
 def _required(k: NodeKind | RelKind) -> set[str]:
@@ -57,14 +31,18 @@ def _required(k: NodeKind | RelKind) -> set[str]:
 class Sink:
     """One buffered CSV writer per loadable kind, with the model's header and row counts.
 
-    Rows come in the order of ``COLUMNS``; a field the model has and the generator does not fill is
-    written empty if optional (refused if required), so the generator keeps working while the model grows."""
+    Rows are given by field name (``record``) and written in the model's order; a field the model has and
+    the generator does not fill is written empty if optional (refused if required), so the generator keeps
+    working while the model grows. ``write`` takes a whole row in the order of ``COLUMNS``."""
 
     def __init__(self, out: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
         self._files = ExitStack()
         self.writers: dict[str, Any] = {}
         self.order: dict[str, list[int | None] | None] = {}  # model column -> index in the row, when they differ
+        self.columns: dict[str, tuple[str, ...]] = {}  # the model's, in its order
+        self.fields: dict[str, frozenset[str]] = {}
+        self.required: dict[str, frozenset[str]] = {}
         self.counts: dict[str, int] = {}
         try:
             for k in loadable_kinds():
@@ -84,6 +62,8 @@ class Sink:
         self.writers[k.file] = csv.writer(f, lineterminator="\n")
         self.writers[k.file].writerow(model)
         self.order[k.file] = None if tuple(model) == mine else [mine.index(c) if c in mine else None for c in model]
+        self.columns[k.file], self.fields[k.file], self.required[k.file] = tuple(model), frozenset(model), \
+            frozenset(_required(k))
         self.counts[k.file] = 0
 
     def write(self, file: str, row: Sequence[object]) -> None:
@@ -94,10 +74,13 @@ class Sink:
         self.counts[file] += 1
 
     def record(self, file: str, **values: object) -> None:
-        """A row of a file written by field name; a field not given is written empty."""
-        if not values.keys() <= _FIELDS[file]:
-            raise RuntimeError(f"{file}: no such field {sorted(values.keys() - _FIELDS[file])}")
-        self.writers[file].writerow([values.get(c, "") for c in COLUMNS[file]])
+        """A row of a file by field name, written in the model's order; a field not given is written empty
+        (refused if the model requires it)."""
+        if not values.keys() <= self.fields[file]:
+            raise RuntimeError(f"{file}: no such field {sorted(values.keys() - self.fields[file])}")
+        if not self.required[file] <= values.keys():
+            raise RuntimeError(f"{file}: the required field {sorted(self.required[file] - values.keys())} is not given")
+        self.writers[file].writerow([values.get(c, "") for c in self.columns[file]])
         self.counts[file] += 1
 
     def close(self) -> None:
