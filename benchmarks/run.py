@@ -61,7 +61,7 @@ from zeren_benchmarks.common import ROOT, TARGETS, log, percentile  # noqa: E402
 from zeren_benchmarks.p1_load import load_repeats  # noqa: E402
 from zeren_benchmarks.p2_trace import time_interleaved  # noqa: E402, F401
 from zeren_benchmarks.p6_peer import peer  # noqa: E402, F401
-from zeren_benchmarks.processes import proc_status  # noqa: E402, F401
+from zeren_benchmarks.processes import rss  # noqa: E402, F401
 from zeren_benchmarks.report import machine, memory_parts, peer_rows, verdicts, write_report  # noqa: E402, F401
 from zeren_benchmarks.scale import run_scale  # noqa: E402
 from zeren_benchmarks.service import HttpClient, free_port, issue_token, start_server  # noqa: E402, F401

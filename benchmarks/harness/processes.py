@@ -1,17 +1,28 @@
-"""The memory and CPU time of the processes under test."""
+"""The memory and CPU time of the processes under test (psutil; only the peak
+resident set, which psutil does not give on Linux, is read from /proc)."""
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
+import psutil
 
-def proc_status(pid: int, field: str) -> int | None:
-    """A ``kB`` field of /proc/<pid>/status (VmHWM, VmRSS) in bytes; None if unreadable."""
+
+def rss(pid: int) -> int | None:
+    """The resident set of a process now, in bytes; None if it is gone or not readable."""
+    try:
+        return int(psutil.Process(pid).memory_info().rss)
+    except psutil.Error:
+        return None
+
+
+def peak_rss(pid: int) -> int | None:
+    """The peak resident set of a process so far (the kernel's high-water mark,
+    ``VmHWM``), in bytes; None if it is gone or not readable."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
+            if line.startswith("VmHWM:"):
                 return int(line.split()[1]) * 1024
     except (OSError, ValueError):
         return None
@@ -19,30 +30,25 @@ def proc_status(pid: int, field: str) -> int | None:
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time a process has used so far (from /proc), or None."""
+    """User + system CPU time a process has used so far, or None."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+        t = psutil.Process(pid).cpu_times()
+    except psutil.Error:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return float(t.user + t.system)
 
 
 def descendants(pid: int) -> list[int]:
-    out: list[int] = []
+    """The pids of a process's children, their children and so on."""
     try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            kids = (task / "children").read_text().split()
-            for k in kids:
-                out.append(int(k))
-                out += descendants(int(k))
-    except OSError:
-        pass
-    return out
+        return [p.pid for p in psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return []
 
 
 class PeakSampler:
-    """Reads VmHWM of a running process every 0.2 s (it is monotonic: the last
-    read before exit is the peak, give or take 0.2 s of growth)."""
+    """Reads the peak resident set of a running process every 0.2 s (it is
+    monotonic: the last read before exit is the peak, give or take 0.2 s of growth)."""
 
     def __init__(self, pid: int) -> None:
         self.pid, self.peak = pid, None
@@ -52,7 +58,7 @@ class PeakSampler:
 
     def _run(self) -> None:
         while not self._done.wait(0.2):
-            v = proc_status(self.pid, "VmHWM")
+            v = peak_rss(self.pid)
             if v:
                 self.peak = max(self.peak or 0, v)
 

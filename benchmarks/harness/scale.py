@@ -18,7 +18,7 @@ from .p1_load import _since, median_run, raw_load, zeren_load
 from .p2_trace import latency, raw_trace, slowest, time_interleaved
 from .p4_throughput import throughput
 from .p6_peer import run_peer
-from .processes import proc_status
+from .processes import peak_rss, rss
 from .service import HttpClient, Server, check_trace, issue_token, start_server, trace_body
 from .stores import Backend, FalkorBackend, Neo4jBackend, graph_counts
 
@@ -54,7 +54,7 @@ def run_scale(scale: float, args: argparse.Namespace, repeats: int = 1) -> dict[
             counts_raw = graph_counts(backend, RAW_GRAPH)
             backend.drop(RAW_GRAPH)
             if i == 0:  # the first pair's only: later ones follow a loader's graph
-                res["store_peak_rss_raw"] = proc_status(pid, "VmHWM") if pid else None
+                res["store_peak_rss_raw"] = peak_rss(pid) if pid else None
             log(f"SF {scale:g}: zeren load ({rows:,} rows){tag}")
             forks = backend.forks()
             loaded = zeren_load(backend, folder, LOAD_GRAPH)
@@ -76,7 +76,7 @@ def run_scale(scale: float, args: argparse.Namespace, repeats: int = 1) -> dict[
         res["graph_counts"] = counts_load
         if counts_raw != counts_load:
             res["graph_counts_raw"] = counts_raw
-        res["store_rss_after_load"] = proc_status(pid, "VmRSS") if pid else None
+        res["store_rss_after_load"] = rss(pid) if pid else None
         res["store_memory"] = backend.memory(LOAD_GRAPH)
 
         # P2: the same sample of matters, each traced by raw Cypher and by
@@ -126,7 +126,7 @@ def run_scale(scale: float, args: argparse.Namespace, repeats: int = 1) -> dict[
             log(f"  {workers} worker(s): {tp['traces_per_s']:,.0f} traces/s")
         res["service_peak_rss"] = max(sum(v or 0 for v in tp["service_peak_rss"].values())
                                       for tp in res["throughput"].values())
-        res["store_peak_rss"] = proc_status(pid, "VmHWM") if pid else None
+        res["store_peak_rss"] = peak_rss(pid) if pid else None
         for s in servers:
             s.stop()
         servers.clear()

@@ -10,11 +10,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .common import TRACE_QUERY
-from .processes import descendants, proc_status
+from .processes import descendants, peak_rss
 from .stores import Backend
 
 
@@ -82,11 +83,11 @@ class Server:
         return [self.proc.pid, *descendants(self.proc.pid)]
 
     def peak_rss(self) -> dict[str, int | None]:
-        """VmHWM of each service process (the workers; the master too when there are several)."""
-        out = {"master": proc_status(self.proc.pid, "VmHWM")}
+        """The peak resident set of each service process (the workers; the master too when there are several)."""
+        out = {"master": peak_rss(self.proc.pid)}
         if self.workers > 1:
             for i, pid in enumerate(descendants(self.proc.pid)):
-                out[f"worker{i + 1}"] = proc_status(pid, "VmHWM")
+                out[f"worker{i + 1}"] = peak_rss(pid)
         return out
 
     def stop(self) -> None:
@@ -106,12 +107,20 @@ def free_port() -> int:
 
 def start_server(backend: Backend, graph: str, workers: int) -> Server:
     """``zeren serve`` on a free port, once it answers ``/health`` and, with
-    several workers, once the supervisor says every worker is ready. Its
-    output is read all along (a pipe left unread would stop it once full)."""
+    several workers, once the supervisor says every worker is ready."""
     port = free_port()
-    env = {**os.environ, **backend.env(graph)}
     cmd = [sys.executable, "-m", "zeren.api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
            "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    ready = f"all {workers} workers ready"
+    return start_service(cmd, {**os.environ, **backend.env(graph)}, port, workers,
+                         lambda pid, lines: workers == 1 or any(ready in line for line in lines))
+
+
+def start_service(cmd: list[str], env: dict[str, str], port: int, workers: int,
+                  ready: Callable[[int, list[str]], bool]) -> Server:
+    """A service started by ``cmd`` on ``port``, once it answers ``/health`` and
+    ``ready(its pid, its output so far)``. Its output is read all along (a
+    pipe left unread would stop it once full)."""
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     lines: list[str] = []
 
@@ -121,7 +130,6 @@ def start_server(backend: Backend, graph: str, workers: int) -> Server:
             lines.append(line)
 
     threading.Thread(target=drain, daemon=True).start()
-    ready = f"all {workers} workers ready"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -130,7 +138,7 @@ def start_server(backend: Backend, graph: str, workers: int) -> Server:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
                 s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                if b" 200 " in s.recv(1024) and (workers == 1 or any(ready in line for line in lines)):
+                if b" 200 " in s.recv(1024) and ready(proc.pid, lines):
                     break
         except OSError:
             pass
