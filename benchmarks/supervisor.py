@@ -26,8 +26,11 @@ import shutil
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -72,6 +75,19 @@ def start_library(name: str, env: dict[str, str], workers: int) -> Server:
                              lambda pid, lines: len(descendants(pid)) >= workers)
     finally:
         shutil.rmtree(folder, ignore_errors=True)  # imported by every worker by now
+
+
+def stop(server: Server) -> dict[str, Any]:
+    """Stop a service with SIGTERM (gunicorn's uvicorn workers do not stop on
+    SIGINT: their master kills them after its 30 s of grace) and kill any of
+    its processes that outlived it; how long it took and how many."""
+    procs = [psutil.Process(pid) for pid in server.pids()]
+    t0 = time.perf_counter()
+    server.proc.terminate()
+    _, alive = psutil.wait_procs(procs, timeout=30)
+    for proc in alive:
+        proc.kill()
+    return {"stop_s": round(time.perf_counter() - t0, 1), "outlived": len(alive)}
 
 
 def summary(runs: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
@@ -123,10 +139,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                     {"store": [pid] if pid else [], "service": server.pids(),
                                      "clients": [os.getpid()]})
                 finally:
-                    server.stop()
+                    stopped = stop(server)
                 run_ = {"round": r + 1, "supervisor": name, "traces_per_s": round(tp["traces_per_s"], 1),
                         "connections_by_worker": tp["connections_by_worker"],
-                        "cpu_ms_per_trace": {k: v and round(v, 3) for k, v in tp["cpu_ms_per_trace"].items()}}
+                        "cpu_ms_per_trace": {k: v and round(v, 3) for k, v in tp["cpu_ms_per_trace"].items()},
+                        **stopped}
                 runs.append(run_)
                 print(json.dumps(run_), flush=True)
         result = {"args": vars(args) | {"data_root": None, "work_dir": None, "out": None},
