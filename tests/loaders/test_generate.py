@@ -96,6 +96,18 @@ def test_an_optional_field_the_generator_does_not_know_is_written_empty(tmp_path
         Sink(tmp_path)
 
 
+def test_a_row_given_by_field_name_is_written_in_the_models_order_and_a_wrong_one_is_refused(
+        tmp_path: Path) -> None:
+    sink = Sink(tmp_path)
+    sink.record("persons", birth_year=1970, id="N1", name="王伟")
+    with pytest.raises(RuntimeError, match=r"persons\(\) got an unexpected keyword argument 'age'"):
+        sink.record("persons", id="N2", name="李娜", age=50)
+    with pytest.raises(RuntimeError, match=r"persons\(\) missing 1 required keyword-only argument: 'name'"):
+        sink.record("persons", id="N3")
+    sink.close()
+    assert (tmp_path / "persons.csv").read_text(encoding="utf-8") == "id,name,gender,birth_year\nN1,王伟,,1970\n"
+
+
 def test_every_kind_gets_rows(rows: Rows) -> None:
     assert all(rows[k.file] for k in loadable_kinds()), [k.file for k in loadable_kinds() if not rows[k.file]]
 
