@@ -41,10 +41,15 @@ class Seat:
         return str(self.post.get("role"))
 
     def covers(self, subject: str | None, institution_ids: set[str]) -> Props | None:
-        """The division of duties covering a subject or one of the institutions, if any."""
-        for d in self.divisions:
+        """The division of duties covering a subject or one of the institutions,
+        if any: one covering the subject before one covering an institution,
+        the lowest id first, so that the answer does not depend on the order
+        the store returns them in (a bulk-imported store returns another)."""
+        ordered = sorted(self.divisions, key=lambda d: str(d.get("id")))
+        for d in ordered:
             if subject and subject in (d.get("subjects") or []):
                 return d
+        for d in ordered:
             if d.get("institution") and d["institution"] in institution_ids:
                 return d
         return None
