@@ -75,6 +75,7 @@ def _beside(name: str) -> Any:
 
 
 peer = _beside("peer")
+neo4j_bulk = _beside("neo4j_bulk")
 TRACE_QUERY = ("query Trace($id: ID!) { matter(id: $id) { responsibility { findings "
                "{ kind person { id } basis { label } } } } }")
 LOAD_GRAPH = "bench_load"
@@ -842,56 +843,63 @@ def run_scale(scale: float, args: argparse.Namespace, repeats: int = 1) -> dict[
     folder = ensure_data(scale, data_root)
     rows = count_rows(folder)
     work = Path(tempfile.mkdtemp(prefix=f"zeren-bench-{scale:g}-", dir=args.work_dir))
+    # --neo4j-bulk: the first load is Neo4j's bulk importer, which starts the server (neo4j_bulk.py).
+    bulk = neo4j_bulk.first_load(folder, work, *args.neo4j_bulk) if args.neo4j_bulk else None
     backend: Backend = Neo4jBackend(work) if os.environ.get("NEO4J_URI") else FalkorBackend(work)
     res: dict[str, Any] = {"scale": scale, "rows": rows, "data_bytes": sum(p.stat().st_size for p in folder.glob("*.csv")),
                            "store": backend.name, "store_version": backend.version()}
     servers: list[Server] = []
     try:
-        # P1: the raw half first, into a fresh graph, then dropped, then the
-        # loader into another fresh graph: both write into an otherwise empty
-        # store. With --load-repeats N the pair runs N times (the loader's graph
-        # of the last pair stays for P2) and each side's median counts.
-        protector = Protector.from_settings(backend.settings(RAW_GRAPH))
-        pid = backend.store_pid()
-        raws: list[dict[str, Any]] = []
-        loads: list[dict[str, Any]] = []
-        for i in range(repeats):
-            tag = f" (pair {i + 1} of {repeats})" if repeats > 1 else ""
-            if i:
-                backend.drop(LOAD_GRAPH)  # the previous pair's
-            log(f"SF {scale:g}: raw baseline load ({rows:,} rows){tag}")
-            forks = backend.forks()
-            raw = raw_load(backend, folder, RAW_GRAPH, protector)
-            raw["store_forks"] = _since(forks, backend.forks())
-            raws.append(raw)
-            log(f"  raw {raw['rows_per_s']:,.0f} rows/s in {raw['seconds']:.1f} s")
-            counts_raw = graph_counts(backend, RAW_GRAPH)
-            backend.drop(RAW_GRAPH)
-            if i == 0:  # the first pair's only: later ones follow a loader's graph
-                res["store_peak_rss_raw"] = proc_status(pid, "VmHWM") if pid else None
-            log(f"SF {scale:g}: zeren load ({rows:,} rows){tag}")
-            forks = backend.forks()
-            loaded = zeren_load(backend, folder, LOAD_GRAPH)
-            loads.append({"seconds": loaded["seconds"], "rows_per_s": rows / loaded["seconds"],
-                          "loader_peak_rss": loaded["peak_rss"], "summary": loaded["output_tail"],
-                          "store_forks": _since(forks, backend.forks())})
-            log(f"  {rows / loaded['seconds']:,.0f} rows/s in {loaded['seconds']:.1f} s")
-        res["raw_load"], res["load"] = median_run(raws), median_run(loads)
-        res["load"]["loader_peak_rss"] = max(x["loader_peak_rss"] or 0 for x in loads) or None
-        res["load_repeats"] = repeats
-        if repeats > 1:
-            res["load_runs"] = [{"raw_rows_per_s": r["rows_per_s"], "load_rows_per_s": x["rows_per_s"],
-                                 "raw_store_forks": r["store_forks"], "load_store_forks": x["store_forks"]}
-                                for r, x in zip(raws, loads)]
-        res["load_ratio"] = res["load"]["rows_per_s"] / res["raw_load"]["rows_per_s"]
-        log(f"  ratio {res['load_ratio']:.2f}")
-        counts_load = graph_counts(backend, LOAD_GRAPH)
-        res["same_graph_counts"] = counts_raw == counts_load
-        res["graph_counts"] = counts_load
-        if counts_raw != counts_load:
-            res["graph_counts_raw"] = counts_raw
-        res["store_rss_after_load"] = proc_status(pid, "VmRSS") if pid else None
-        res["store_memory"] = backend.memory(LOAD_GRAPH)
+        if bulk is not None:
+            res["bulk_load"] = bulk.result
+            res["graph_counts"] = graph_counts(backend, LOAD_GRAPH)
+            pid = backend.store_pid()
+        else:
+            # P1: the raw half first, into a fresh graph, then dropped, then the
+            # loader into another fresh graph: both write into an otherwise empty
+            # store. With --load-repeats N the pair runs N times (the loader's graph
+            # of the last pair stays for P2) and each side's median counts.
+            protector = Protector.from_settings(backend.settings(RAW_GRAPH))
+            pid = backend.store_pid()
+            raws: list[dict[str, Any]] = []
+            loads: list[dict[str, Any]] = []
+            for i in range(repeats):
+                tag = f" (pair {i + 1} of {repeats})" if repeats > 1 else ""
+                if i:
+                    backend.drop(LOAD_GRAPH)  # the previous pair's
+                log(f"SF {scale:g}: raw baseline load ({rows:,} rows){tag}")
+                forks = backend.forks()
+                raw = raw_load(backend, folder, RAW_GRAPH, protector)
+                raw["store_forks"] = _since(forks, backend.forks())
+                raws.append(raw)
+                log(f"  raw {raw['rows_per_s']:,.0f} rows/s in {raw['seconds']:.1f} s")
+                counts_raw = graph_counts(backend, RAW_GRAPH)
+                backend.drop(RAW_GRAPH)
+                if i == 0:  # the first pair's only: later ones follow a loader's graph
+                    res["store_peak_rss_raw"] = proc_status(pid, "VmHWM") if pid else None
+                log(f"SF {scale:g}: zeren load ({rows:,} rows){tag}")
+                forks = backend.forks()
+                loaded = zeren_load(backend, folder, LOAD_GRAPH)
+                loads.append({"seconds": loaded["seconds"], "rows_per_s": rows / loaded["seconds"],
+                              "loader_peak_rss": loaded["peak_rss"], "summary": loaded["output_tail"],
+                              "store_forks": _since(forks, backend.forks())})
+                log(f"  {rows / loaded['seconds']:,.0f} rows/s in {loaded['seconds']:.1f} s")
+            res["raw_load"], res["load"] = median_run(raws), median_run(loads)
+            res["load"]["loader_peak_rss"] = max(x["loader_peak_rss"] or 0 for x in loads) or None
+            res["load_repeats"] = repeats
+            if repeats > 1:
+                res["load_runs"] = [{"raw_rows_per_s": r["rows_per_s"], "load_rows_per_s": x["rows_per_s"],
+                                     "raw_store_forks": r["store_forks"], "load_store_forks": x["store_forks"]}
+                                    for r, x in zip(raws, loads)]
+            res["load_ratio"] = res["load"]["rows_per_s"] / res["raw_load"]["rows_per_s"]
+            log(f"  ratio {res['load_ratio']:.2f}")
+            counts_load = graph_counts(backend, LOAD_GRAPH)
+            res["same_graph_counts"] = counts_raw == counts_load
+            res["graph_counts"] = counts_load
+            if counts_raw != counts_load:
+                res["graph_counts_raw"] = counts_raw
+            res["store_rss_after_load"] = proc_status(pid, "VmRSS") if pid else None
+            res["store_memory"] = backend.memory(LOAD_GRAPH)
 
         # P2: the same sample of matters, each traced by raw Cypher and by
         # GraphQL over HTTP one right after the other (alternating which goes
@@ -944,12 +952,20 @@ def run_scale(scale: float, args: argparse.Namespace, repeats: int = 1) -> dict[
         for s in servers:
             s.stop()
         servers.clear()
-        backend.drop(LOAD_GRAPH)
+        if bulk is not None:  # then the same data again through zeren load (the store goes with the server)
+            log(f"SF {scale:g}: reload of the unchanged data through zeren load (at most {args.reload_cap:g} s)")
+            res["reload"] = neo4j_bulk.reload(bulk, folder, rows, args.reload_cap)
+            log(f"  reload {'finished' if res['reload']['finished'] else 'stopped'} after "
+                f"{res['reload']['seconds']:.1f} s")
+        else:
+            backend.drop(LOAD_GRAPH)
 
     finally:
         for s in servers:
             s.stop()
         backend.close()
+        if bulk is not None:
+            bulk.stop()
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     return res
@@ -1008,7 +1024,8 @@ def verdicts(result: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
         return []
     small, large = scales[0], scales[-1]
     out: list[tuple[str, str, str, bool | None]] = []
-    for s in scales:
+    out += neo4j_bulk.verdicts(scales)
+    for s in [s for s in scales if "load_ratio" in s]:
         out.append((f"P1 load ratio, SF {s['scale']:g}", f"≥ {TARGETS['p1_ratio_min']}",
                     f"{s['load_ratio']:.2f} ({s['load']['rows_per_s']:,.0f} vs {s['raw_load']['rows_per_s']:,.0f} rows/s)",
                     s["load_ratio"] >= TARGETS["p1_ratio_min"]))
@@ -1087,7 +1104,8 @@ def render(result: dict[str, Any], notes: str, plot_name: str, notes_name: str =
     lines += ["", f"![Trace latency against scale]({plot_name})", ""]
     for s in result["scales"]:
         lines += [f"## SF {s['scale']:g}: {s['rows']:,} rows ({s['data_bytes'] / 2**20:,.0f} MiB of CSV)", "",
-                  "| measure | value |", "|---|---|",
+                  "| measure | value |", "|---|---|", *(neo4j_bulk.rows(s) if "bulk_load" in s else []),
+                  *([] if "bulk_load" in s else [
                   f"| P1 `zeren load` (validation included) | {s['load']['seconds']:.1f} s, "
                   f"**{s['load']['rows_per_s']:,.0f} rows/s** |",
                   f"| P1 raw `UNWIND $rows MERGE` | {s['raw_load']['seconds']:.1f} s, "
@@ -1098,7 +1116,7 @@ def render(result: dict[str, Any], notes: str, plot_name: str, notes_name: str =
                      + " |"] if s.get("load_runs") else []),
                   *([f"| P1 store forks during the loads (raw, loader) | {s['raw_load']['store_forks']} / "
                      f"{s['load']['store_forks']} |"] if s["raw_load"].get("store_forks") is not None else []),
-                  f"| P1 same node and relationship counts in both graphs | {'yes' if s['same_graph_counts'] else 'NO'} |",
+                  f"| P1 same node and relationship counts in both graphs | {'yes' if s['same_graph_counts'] else 'NO'} |"]),
                   f"| P2 raw Cypher trace ({s['trace_raw']['round_trips']} queries) p50 / p99 | "
                   f"{s['trace_raw']['p50_ms']:.2f} / {s['trace_raw']['p99_ms']:.2f} ms |",
                   f"| P2 GraphQL trace over HTTP p50 / p99 | {s['trace_graphql']['p50_ms']:.2f} / "
@@ -1121,8 +1139,9 @@ def render(result: dict[str, Any], notes: str, plot_name: str, notes_name: str =
         lines += peer_rows(s.get("peer"))
         lines += [f"| P5 peak RSS of the store (whole run, one graph of this scale at a time) | {gib(s.get('store_peak_rss'))} |",
                   f"| P5 peak RSS of the service (all processes of the largest run) | {mib(s.get('service_peak_rss'))} |",
+                  *([] if "bulk_load" in s else [
                   f"| peak RSS of `zeren load` | {mib(s['load'].get('loader_peak_rss'))} |",
-                  f"| peak RSS of the store after the raw baseline alone | {gib(s.get('store_peak_rss_raw'))} |",
+                  f"| peak RSS of the store after the raw baseline alone | {gib(s.get('store_peak_rss_raw'))} |"]),
                   *([f"| store memory after the load, by part | {memory_parts(s['store_memory'])} |"]
                     if s.get("store_memory") else []), ""]
     lines += [notes.strip(), ""]
@@ -1198,6 +1217,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--keep", action="store_true", help="keep the store folders")
     p.add_argument("--notes", default=str(HERE / "notes.md"),
                    help="the analysis appended to the doc (benchmarks/notes-neo4j.md for a run on Neo4j)")
+    p.add_argument("--neo4j-bulk", type=int, nargs=2, metavar=("HEAP_MB", "PAGECACHE_MB"),
+                   help="Neo4j: the first load through neo4j-admin database import into a server started "
+                        "with this heap and page cache (benchmarks/neo4j_bulk.py), then a reload through zeren load")
+    p.add_argument("--reload-cap", type=float, default=1800.0, help="with --neo4j-bulk: seconds the reload may take")
     p.add_argument("--report", metavar="RESULT_JSON", help="only write the doc and the plot again from a result file")
     return p.parse_args(argv)
 
@@ -1221,7 +1244,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         raise SystemExit("--load-repeats: every N must be at least 1")
     out_dir = Path(args.results)
     out_dir.mkdir(parents=True, exist_ok=True)
-    name = f"{started.strftime('%Y%m%dT%H%M%S')}-{'neo4j' if os.environ.get('NEO4J_URI') else 'falkordb'}.json"
+    name = f"{started.strftime('%Y%m%dT%H%M%S')}-{'neo4j' if os.environ.get('NEO4J_URI') or args.neo4j_bulk else 'falkordb'}.json"
     result["file"] = f"benchmarks/results/{name}"
     for i, scale in enumerate(sorted(args.scales)):
         result["scales"].append(run_scale(scale, args, load_repeats(args.load_repeats, i)))

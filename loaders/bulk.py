@@ -376,8 +376,12 @@ def finish(store: GraphStore) -> None:
     keys, indexes and full-text index of ``zeren.graph.schema``), waiting until
     the indexes are online."""
     setup_schema(store)
-    if store.dialect == "neo4j":
-        store.write("CALL db.awaitIndexes(86400)")
+    if store.dialect != "neo4j":
+        return
+    while store.read("SHOW INDEXES YIELD state WHERE state <> 'ONLINE' RETURN count(*) AS n")[0]["n"]:
+        if failed := store.read("SHOW INDEXES YIELD name, state WHERE state = 'FAILED' RETURN name"):
+            raise BulkError(f"index {failed[0]['name']} failed to build; see the server's log")
+        time.sleep(1)
 
 
 # --------------------------------------------------------------------------- command line
