@@ -88,6 +88,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--keep", action="store_true", help="keep the store folders")
     p.add_argument("--notes", default=str(HERE / "notes.md"),
                    help="the analysis appended to the doc (benchmarks/notes-neo4j.md for a run on Neo4j)")
+    p.add_argument("--neo4j-bulk", type=int, nargs=2, metavar=("HEAP_MB", "PAGECACHE_MB"),
+                   help="Neo4j: the first load through neo4j-admin database import into a server started "
+                        "with this heap and page cache (benchmarks/neo4j_bulk.py), then a reload through zeren load")
+    p.add_argument("--reload-cap", type=float, default=1800.0, help="with --neo4j-bulk: seconds the reload may take")
     p.add_argument("--report", metavar="RESULT_JSON", help="only write the doc and the plot again from a result file")
     return p.parse_args(argv)
 
@@ -111,7 +115,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         raise SystemExit("--load-repeats: every N must be at least 1")
     out_dir = Path(args.results)
     out_dir.mkdir(parents=True, exist_ok=True)
-    name = f"{started.strftime('%Y%m%dT%H%M%S')}-{'neo4j' if os.environ.get('NEO4J_URI') else 'falkordb'}.json"
+    name = f"{started.strftime('%Y%m%dT%H%M%S')}-{'neo4j' if os.environ.get('NEO4J_URI') or args.neo4j_bulk else 'falkordb'}.json"
     result["file"] = f"benchmarks/results/{name}"
     for i, scale in enumerate(sorted(args.scales)):
         result["scales"].append(run_scale(scale, args, load_repeats(args.load_repeats, i)))

@@ -14,7 +14,9 @@ ROOT = HERE.parent
 
 
 def beside(name: str) -> Any:
-    """A module of benchmarks/ beside this file (the folder is no package)."""
+    """A module of benchmarks/ beside this file (the folder is no package), loaded once."""
+    if f"zeren_benchmarks_{name}" in sys.modules:
+        return sys.modules[f"zeren_benchmarks_{name}"]
     spec = importlib.util.spec_from_file_location(f"zeren_benchmarks_{name}", HERE / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

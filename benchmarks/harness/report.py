@@ -10,8 +10,10 @@ from typing import Any
 
 import psutil
 
-from .common import HERE, ROOT, TARGETS
+from .common import HERE, ROOT, TARGETS, beside
 from .stores import _dotted
+
+neo4j_bulk = beside("neo4j_bulk")
 
 
 def machine() -> dict[str, Any]:
@@ -60,7 +62,8 @@ def verdicts(result: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
         return []
     small, large = scales[0], scales[-1]
     out: list[tuple[str, str, str, bool | None]] = []
-    for s in scales:
+    out += neo4j_bulk.verdicts(scales)
+    for s in [s for s in scales if "load_ratio" in s]:
         out.append((f"P1 load ratio, SF {s['scale']:g}", f"≥ {TARGETS['p1_ratio_min']}",
                     f"{s['load_ratio']:.2f} ({s['load']['rows_per_s']:,.0f} vs {s['raw_load']['rows_per_s']:,.0f} rows/s)",
                     s["load_ratio"] >= TARGETS["p1_ratio_min"]))
@@ -139,7 +142,8 @@ def render(result: dict[str, Any], notes: str, plot_name: str, notes_name: str =
     lines += ["", f"![Trace latency against scale]({plot_name})", ""]
     for s in result["scales"]:
         lines += [f"## SF {s['scale']:g}: {s['rows']:,} rows ({s['data_bytes'] / 2**20:,.0f} MiB of CSV)", "",
-                  "| measure | value |", "|---|---|",
+                  "| measure | value |", "|---|---|", *(neo4j_bulk.rows(s) if "bulk_load" in s else []),
+                  *([] if "bulk_load" in s else [
                   f"| P1 `zeren load` (validation included) | {s['load']['seconds']:.1f} s, "
                   f"**{s['load']['rows_per_s']:,.0f} rows/s** |",
                   f"| P1 raw `UNWIND $rows MERGE` | {s['raw_load']['seconds']:.1f} s, "
@@ -150,7 +154,7 @@ def render(result: dict[str, Any], notes: str, plot_name: str, notes_name: str =
                      + " |"] if s.get("load_runs") else []),
                   *([f"| P1 store forks during the loads (raw, loader) | {s['raw_load']['store_forks']} / "
                      f"{s['load']['store_forks']} |"] if s["raw_load"].get("store_forks") is not None else []),
-                  f"| P1 same node and relationship counts in both graphs | {'yes' if s['same_graph_counts'] else 'NO'} |",
+                  f"| P1 same node and relationship counts in both graphs | {'yes' if s['same_graph_counts'] else 'NO'} |"]),
                   f"| P2 raw Cypher trace ({s['trace_raw']['round_trips']} queries) p50 / p99 | "
                   f"{s['trace_raw']['p50_ms']:.2f} / {s['trace_raw']['p99_ms']:.2f} ms |",
                   f"| P2 GraphQL trace over HTTP p50 / p99 | {s['trace_graphql']['p50_ms']:.2f} / "
@@ -173,8 +177,9 @@ def render(result: dict[str, Any], notes: str, plot_name: str, notes_name: str =
         lines += peer_rows(s.get("peer"))
         lines += [f"| P5 peak RSS of the store (whole run, one graph of this scale at a time) | {gib(s.get('store_peak_rss'))} |",
                   f"| P5 peak RSS of the service (all processes of the largest run) | {mib(s.get('service_peak_rss'))} |",
+                  *([] if "bulk_load" in s else [
                   f"| peak RSS of `zeren load` | {mib(s['load'].get('loader_peak_rss'))} |",
-                  f"| peak RSS of the store after the raw baseline alone | {gib(s.get('store_peak_rss_raw'))} |",
+                  f"| peak RSS of the store after the raw baseline alone | {gib(s.get('store_peak_rss_raw'))} |"]),
                   *([f"| store memory after the load, by part | {memory_parts(s['store_memory'])} |"]
                     if s.get("store_memory") else []), ""]
     lines += [notes.strip(), ""]

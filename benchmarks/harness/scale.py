@@ -12,7 +12,7 @@ from typing import Any
 
 from zeren.graph.confidential import Protector
 
-from .common import LOAD_GRAPH, RAW_GRAPH, log
+from .common import LOAD_GRAPH, RAW_GRAPH, beside, log
 from .data import count_rows, ensure_data, sample_matters
 from .p1_load import _since, median_run, raw_load, zeren_load
 from .p2_trace import latency, raw_trace, slowest, time_interleaved
@@ -22,62 +22,71 @@ from .processes import peak_rss, rss
 from .service import HttpClient, Server, check_trace, issue_token, start_server, trace_body
 from .stores import Backend, FalkorBackend, Neo4jBackend, graph_counts
 
+neo4j_bulk = beside("neo4j_bulk")
+
 
 def run_scale(scale: float, args: argparse.Namespace, repeats: int = 1) -> dict[str, Any]:
     data_root = Path(args.data_root)
     folder = ensure_data(scale, data_root)
     rows = count_rows(folder)
     work = Path(tempfile.mkdtemp(prefix=f"zeren-bench-{scale:g}-", dir=args.work_dir))
+    # --neo4j-bulk: the first load is Neo4j's bulk importer, which starts the server (neo4j_bulk.py).
+    bulk = neo4j_bulk.first_load(folder, work, *args.neo4j_bulk) if args.neo4j_bulk else None
     backend: Backend = Neo4jBackend(work) if os.environ.get("NEO4J_URI") else FalkorBackend(work)
     res: dict[str, Any] = {"scale": scale, "rows": rows, "data_bytes": sum(p.stat().st_size for p in folder.glob("*.csv")),
                            "store": backend.name, "store_version": backend.version()}
     servers: list[Server] = []
     try:
-        # P1: the raw half first, into a fresh graph, then dropped, then the
-        # loader into another fresh graph: both write into an otherwise empty
-        # store. With --load-repeats N the pair runs N times (the loader's graph
-        # of the last pair stays for P2) and each side's median counts.
-        protector = Protector.from_settings(backend.settings(RAW_GRAPH))
-        pid = backend.store_pid()
-        raws: list[dict[str, Any]] = []
-        loads: list[dict[str, Any]] = []
-        for i in range(repeats):
-            tag = f" (pair {i + 1} of {repeats})" if repeats > 1 else ""
-            if i:
-                backend.drop(LOAD_GRAPH)  # the previous pair's
-            log(f"SF {scale:g}: raw baseline load ({rows:,} rows){tag}")
-            forks = backend.forks()
-            raw = raw_load(backend, folder, RAW_GRAPH, protector)
-            raw["store_forks"] = _since(forks, backend.forks())
-            raws.append(raw)
-            log(f"  raw {raw['rows_per_s']:,.0f} rows/s in {raw['seconds']:.1f} s")
-            counts_raw = graph_counts(backend, RAW_GRAPH)
-            backend.drop(RAW_GRAPH)
-            if i == 0:  # the first pair's only: later ones follow a loader's graph
-                res["store_peak_rss_raw"] = peak_rss(pid) if pid else None
-            log(f"SF {scale:g}: zeren load ({rows:,} rows){tag}")
-            forks = backend.forks()
-            loaded = zeren_load(backend, folder, LOAD_GRAPH)
-            loads.append({"seconds": loaded["seconds"], "rows_per_s": rows / loaded["seconds"],
-                          "loader_peak_rss": loaded["peak_rss"], "summary": loaded["output_tail"],
-                          "store_forks": _since(forks, backend.forks())})
-            log(f"  {rows / loaded['seconds']:,.0f} rows/s in {loaded['seconds']:.1f} s")
-        res["raw_load"], res["load"] = median_run(raws), median_run(loads)
-        res["load"]["loader_peak_rss"] = max(x["loader_peak_rss"] or 0 for x in loads) or None
-        res["load_repeats"] = repeats
-        if repeats > 1:
-            res["load_runs"] = [{"raw_rows_per_s": r["rows_per_s"], "load_rows_per_s": x["rows_per_s"],
-                                 "raw_store_forks": r["store_forks"], "load_store_forks": x["store_forks"]}
-                                for r, x in zip(raws, loads)]
-        res["load_ratio"] = res["load"]["rows_per_s"] / res["raw_load"]["rows_per_s"]
-        log(f"  ratio {res['load_ratio']:.2f}")
-        counts_load = graph_counts(backend, LOAD_GRAPH)
-        res["same_graph_counts"] = counts_raw == counts_load
-        res["graph_counts"] = counts_load
-        if counts_raw != counts_load:
-            res["graph_counts_raw"] = counts_raw
-        res["store_rss_after_load"] = rss(pid) if pid else None
-        res["store_memory"] = backend.memory(LOAD_GRAPH)
+        if bulk is not None:
+            res["bulk_load"] = bulk.result
+            res["graph_counts"] = graph_counts(backend, LOAD_GRAPH)
+            pid = backend.store_pid()
+        else:
+            # P1: the raw half first, into a fresh graph, then dropped, then the
+            # loader into another fresh graph: both write into an otherwise empty
+            # store. With --load-repeats N the pair runs N times (the loader's graph
+            # of the last pair stays for P2) and each side's median counts.
+            protector = Protector.from_settings(backend.settings(RAW_GRAPH))
+            pid = backend.store_pid()
+            raws: list[dict[str, Any]] = []
+            loads: list[dict[str, Any]] = []
+            for i in range(repeats):
+                tag = f" (pair {i + 1} of {repeats})" if repeats > 1 else ""
+                if i:
+                    backend.drop(LOAD_GRAPH)  # the previous pair's
+                log(f"SF {scale:g}: raw baseline load ({rows:,} rows){tag}")
+                forks = backend.forks()
+                raw = raw_load(backend, folder, RAW_GRAPH, protector)
+                raw["store_forks"] = _since(forks, backend.forks())
+                raws.append(raw)
+                log(f"  raw {raw['rows_per_s']:,.0f} rows/s in {raw['seconds']:.1f} s")
+                counts_raw = graph_counts(backend, RAW_GRAPH)
+                backend.drop(RAW_GRAPH)
+                if i == 0:  # the first pair's only: later ones follow a loader's graph
+                    res["store_peak_rss_raw"] = peak_rss(pid) if pid else None
+                log(f"SF {scale:g}: zeren load ({rows:,} rows){tag}")
+                forks = backend.forks()
+                loaded = zeren_load(backend, folder, LOAD_GRAPH)
+                loads.append({"seconds": loaded["seconds"], "rows_per_s": rows / loaded["seconds"],
+                              "loader_peak_rss": loaded["peak_rss"], "summary": loaded["output_tail"],
+                              "store_forks": _since(forks, backend.forks())})
+                log(f"  {rows / loaded['seconds']:,.0f} rows/s in {loaded['seconds']:.1f} s")
+            res["raw_load"], res["load"] = median_run(raws), median_run(loads)
+            res["load"]["loader_peak_rss"] = max(x["loader_peak_rss"] or 0 for x in loads) or None
+            res["load_repeats"] = repeats
+            if repeats > 1:
+                res["load_runs"] = [{"raw_rows_per_s": r["rows_per_s"], "load_rows_per_s": x["rows_per_s"],
+                                     "raw_store_forks": r["store_forks"], "load_store_forks": x["store_forks"]}
+                                    for r, x in zip(raws, loads)]
+            res["load_ratio"] = res["load"]["rows_per_s"] / res["raw_load"]["rows_per_s"]
+            log(f"  ratio {res['load_ratio']:.2f}")
+            counts_load = graph_counts(backend, LOAD_GRAPH)
+            res["same_graph_counts"] = counts_raw == counts_load
+            res["graph_counts"] = counts_load
+            if counts_raw != counts_load:
+                res["graph_counts_raw"] = counts_raw
+            res["store_rss_after_load"] = rss(pid) if pid else None
+            res["store_memory"] = backend.memory(LOAD_GRAPH)
 
         # P2: the same sample of matters, each traced by raw Cypher and by
         # GraphQL over HTTP one right after the other (alternating which goes
@@ -130,12 +139,20 @@ def run_scale(scale: float, args: argparse.Namespace, repeats: int = 1) -> dict[
         for s in servers:
             s.stop()
         servers.clear()
-        backend.drop(LOAD_GRAPH)
+        if bulk is not None:  # then the same data again through zeren load (the store goes with the server)
+            log(f"SF {scale:g}: reload of the unchanged data through zeren load (at most {args.reload_cap:g} s)")
+            res["reload"] = neo4j_bulk.reload(bulk, folder, rows, args.reload_cap)
+            log(f"  reload {'finished' if res['reload']['finished'] else 'stopped'} after "
+                f"{res['reload']['seconds']:.1f} s")
+        else:
+            backend.drop(LOAD_GRAPH)
 
     finally:
         for s in servers:
             s.stop()
         backend.close()
+        if bulk is not None:
+            bulk.stop()
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     return res
