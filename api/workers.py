@@ -196,6 +196,9 @@ def serve(settings: Settings, host: str, port: int, workers: int, log_level: str
     from granian import Granian
 
     out = out or sys.stderr
+    if log_level not in GRANIAN_LEVELS:
+        print(f"zeren: --log-level {log_level!r} is not one of {', '.join(GRANIAN_LEVELS)}", file=out, flush=True)
+        return 2
     try:
         holder = reserve_address(host, port)
     except OSError as e:
@@ -222,7 +225,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, log_level: str
                          log_access_format=ACCESS_FORMAT, log_dictconfig=granian_log_config(log_level),
                          respawn_failed_workers=True, workers_kill_timeout=STOP_GRACE_S)
         watcher = Watcher(server, port, out)
-        print(f"zeren: serving http://{host}:{port} with {workers} granian workers", file=out, flush=True)
+        print(f"zeren: serving http://{host}:{port} with {workers} workers (granian)", file=out, flush=True)
         watcher.start()
         try:
             server.serve(target_loader=partial(worker_app, settings.model_dump_json(), os.getpid()),

@@ -19,7 +19,7 @@ import pytest
 from zeren.api.security import TokenStore, db_path
 from zeren.config import Settings
 
-READY = {1: r"Uvicorn running on http://127\.0\.0\.1:(\d+)", 2: r"serving http://127\.0\.0\.1:(\d+) with 2 granian workers"}
+READY = {1: r"Uvicorn running on http://127\.0\.0\.1:(\d+)", 2: r"serving http://127\.0\.0\.1:(\d+) with 2 workers"}
 
 
 def _wait_for(files: list[Path], pattern: str, proc: subprocess.Popen[bytes], timeout: float = 90) -> re.Match[str]:

@@ -114,7 +114,7 @@ def health(port: int) -> http.client.HTTPConnection:
 @pytest.mark.slow
 def test_connections_spread_over_workers_a_dead_one_is_replaced_and_sigterm_stops_all(tmp_path: Path) -> None:
     with serving(tmp_path, "--workers", "2") as s:
-        port = s.port = int(s.wait_for(r"serving http://127\.0\.0\.1:(\d+) with 2 granian workers").group(1))
+        port = s.port = int(s.wait_for(r"serving http://127\.0\.0\.1:(\d+) with 2 workers").group(1))
         s.wait_for(r"all 2 workers ready")
         first = s.workers()
         assert len(first) == 2
