@@ -28,9 +28,10 @@ What this module adds around granian (:func:`serve`):
   order);
 - a watcher thread reports each worker ready once it listens on the port, and
   stops the whole service, with the worker's exit code, when a worker exits
-  before it was ready (a bad setting, a store that cannot be reached: its log
-  says why), instead of having it replaced over and over; a worker that dies
-  after it was ready is left to granian to replace;
+  with a code above 0 before it was ready (a bad setting, a store that cannot
+  be reached: its log says why), instead of having it replaced over and over;
+  a worker that dies after it was ready, or is killed by a signal, is left to
+  granian to replace;
 - granian's access log shows the request target with the query string
   redacted (:class:`zeren.api.accesslog.RedactGranianTarget`), and is on
   at log level info or lower unless ``access_log`` is off.
@@ -176,16 +177,19 @@ class Watcher:
                 if pid in gone or w.is_alive() or self.server.interrupt_signal:
                     continue
                 gone.add(pid)
-                if w.interrupt_by_parent:
-                    continue
+                # granian marks a dead worker as stopped by itself once it
+                # replaces it: the exit code tells a failure (above 0: an
+                # exception, a start-up that failed) from granian's own stop
+                # (0, or SIGTERM's) whatever the mark.
                 code = w.inner.exitcode
-                if pid not in ready:
+                if pid not in ready and code is not None and code > 0:
                     self.say(f"worker {w.idx + 1} (pid {pid}) exited with code {code} before it was ready; "
                              "stopping (its log above says why)")
-                    self.failed = code or 1
+                    self.failed = code
                     self.server.signal_handler_interrupt()
                     return
-                self.say(f"worker {w.idx + 1} (pid {pid}) exited with code {code}; granian starts another")
+                if not (w.interrupt_by_parent and code in (0, -signal.SIGTERM)):
+                    self.say(f"worker {w.idx + 1} (pid {pid}) exited with code {code}; granian starts another")
 
 
 def serve(settings: Settings, host: str, port: int, workers: int, log_level: str = "info",
