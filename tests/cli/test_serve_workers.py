@@ -96,9 +96,13 @@ def serving(tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -> I
     try:
         yield s
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        if proc.poll() is None:  # a test that failed: stopped as an operator would, so that it stops its store
+            proc.terminate()
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def health(port: int) -> http.client.HTTPConnection:
