@@ -1,12 +1,13 @@
-"""Logging set-up of the served API: uvicorn's, with the access log showing
-no query string.
+"""Logging set-up of the served API: uvicorn's (one worker) and granian's
+(several), with the access log showing no query string.
 
 A query string can carry what must not be written down (a token someone put
 in a URL, a GraphQL query's variables naming a petitioner), and the access log
 is on by default. :class:`RedactQuery` sits on the ``uvicorn.access`` logger,
-so every handler of it (uvicorn's own, or one an operator adds) gets the
-redacted line: ``GET /graphql?[redacted]``; anything shaped like a zeren token
-in the path itself is masked too.
+:class:`RedactGranianTarget` on ``granian.access``, so every handler of them
+(the server's own, or one an operator adds) gets the redacted line:
+``GET /graphql?[redacted]``; anything shaped like a zeren token in the path
+itself is masked too.
 """
 
 from __future__ import annotations
@@ -37,6 +38,20 @@ class RedactQuery(logging.Filter):
         args = record.args
         if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
             record.args = (*args[:2], redact_target(args[2]), *args[3:])
+        return True
+
+
+class RedactGranianTarget(logging.Filter):
+    """Puts the redacted request target in the ``path`` of granian's access
+    records, whose argument is a dict (``path`` and ``query_string`` apart),
+    and empties their ``query_string``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, dict) and isinstance(args.get("path"), str):
+            query = args.get("query_string") or ""
+            record.args = {**args, "path": redact_target(f"{args['path']}?{query}" if query else args["path"]),
+                           "query_string": REDACTED if query else ""}
         return True
 
 

@@ -1,253 +1,117 @@
-"""``zeren serve --workers N``: N uvicorn processes, each accepting on a
-listening socket of its own, all bound to the same address (``SO_REUSEPORT``),
-so that the kernel spreads the connections over the workers.
+"""``zeren serve --workers N``: the app served by N granian worker processes.
 
-Why not uvicorn's own ``--workers``: there the workers share one listening
-socket, and the event loop that wakes first accepts every connection waiting
-(it accepts up to the backlog in one pass). A few long-lived keep-alive
-connections opened at once (a proxy's pool, the benchmark's 8 clients) can
-all land on one worker while the others stay idle: measured, 8 connections
-split 8/0 on 2 workers, with the throughput of one worker. With a socket per
-worker the kernel picks the socket by a hash of each connection's addresses
-and ports, whatever the timing of the connections.
+granian's master process starts the workers, replaces one that dies
+(``respawn_failed_workers``) and stops them all on SIGINT or SIGTERM. On Linux
+each granian worker binds a listening socket of its own to the address, all
+with ``SO_REUSEPORT``, so the kernel spreads the connections over the workers
+by a hash of each connection's addresses and ports (with one shared socket, a
+few long-lived keep-alive connections opened at once can all land on one
+worker: measured, 8 connections split 8/0 on 2 workers; docs/supervisor.md).
 
-The supervisor (this module's :func:`serve`):
+What this module adds around granian (:func:`serve`):
 
-- binds the listening sockets itself and keeps them, so that the address is
-  taken before any worker starts, connections made early wait in the backlog,
-  and a worker that is replaced leaves its queued connections to its
-  successor instead of having them refused;
-- starts the embedded store once, before the workers (they reuse it), with
-  the read replica serving their ad hoc Cypher and its watchdog, and stops
-  them after the workers;
-- replaces a worker that dies after it has reported ready; a worker that exits
-  before it is ready (a store that cannot be reached, a bad setting) stops the
-  whole service with a message, instead of being restarted forever; so do
-  more than ``MAX_RESTARTS`` replacements within ``RESTART_WINDOW_S``;
-- on SIGINT or SIGTERM asks every worker to finish (SIGTERM: uvicorn stops
-  accepting and finishes the requests in flight) and waits for them.
-
-A worker is ``python -m zeren.api.workers``: it takes its listening socket and
-a pipe to report readiness as inherited descriptors, and the settings as JSON
-on its standard input (so that a secret key never shows on a command line).
+- the address is taken before anything starts: a socket bound to it with
+  ``SO_REUSEPORT`` but not listening (so the kernel gives it no connection),
+  held for the service's life, keeps any other program off the port while
+  workers are replaced, and resolves port 0 once for all workers; an address
+  that cannot be taken is reported in one line and nothing starts;
+- the embedded store, with the read replica serving the workers' ad hoc
+  Cypher and its watchdog, is started once, in this (the master) process,
+  before the workers, and stopped after them; the workers find it through
+  the data folder, as any client of the store does;
+- the workers are started with ``spawn`` (a fresh interpreter each, as the
+  command line would start them, not a fork of a master holding the store's
+  threads and handles); each gets the settings pickled over its start-up pipe
+  (a secret key never shows on a command line or in the environment), stops
+  when the master dies (Linux), and has a process group of its own (a
+  terminal's Ctrl-C reaches the master only, which stops the workers in
+  order);
+- a watcher thread reports each worker ready once it listens on the port, and
+  stops the whole service, with the worker's exit code, when a worker exits
+  with a code above 0 before it was ready (a bad setting, a store that cannot
+  be reached: its log says why), instead of having it replaced over and over;
+  a worker that dies after it was ready, or is killed by a signal, is left to
+  granian to replace;
+- granian's access log shows the request target with the query string
+  redacted (:class:`zeren.api.accesslog.RedactGranianTarget`), and is on
+  at log level info or lower unless ``access_log`` is off.
 """
 
 from __future__ import annotations
 
-import argparse
+import copy
 import json
+import multiprocessing
 import os
-import select
 import signal
 import socket
-import subprocess
 import sys
-import time
-from collections import deque
+import threading
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import psutil
 
 from zeren.config import Settings
 
-MAX_RESTARTS = 5
-RESTART_WINDOW_S = 60.0
-STOP_GRACE_S = 30.0
+STOP_GRACE_S = 30
 BACKLOG = 2048
+WATCH_INTERVAL_S = 0.25
+# zeren serve's --log-level (uvicorn's names) as granian's.
+GRANIAN_LEVELS = {"critical": "critical", "error": "error", "warning": "warning", "info": "info",
+                  "debug": "debug", "trace": "debug"}
+ACCESS_FORMAT = '%(addr)s - "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).1f ms'
 
 
-def listening_sockets(host: str, port: int, n: int) -> list[socket.socket]:
-    """``n`` listening TCP sockets on the same address, each with ``SO_REUSEPORT``
-    (port 0: the port the first one gets, for all of them)."""
+def reserve_address(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` with ``SO_REUSEPORT`` and not
+    listening: it holds the address for the workers' own listening sockets
+    (which set ``SO_REUSEPORT`` too) and gets no connection itself; port 0: a
+    free port, the one every worker then binds."""
     if not hasattr(socket, "SO_REUSEPORT"):
         raise OSError("several workers need SO_REUSEPORT, which this system does not have")
     family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
-    out: list[socket.socket] = []
+    s = socket.socket(family, socket.SOCK_STREAM)
     try:
-        for _ in range(n):
-            s = socket.create_server((host, port), family=family, backlog=BACKLOG, reuse_port=True)
-            out.append(s)
-            port = s.getsockname()[1]
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        s.bind((host, port))
     except OSError:
-        for s in out:
-            s.close()
+        s.close()
         raise
-    return out
+    return s
 
 
-def connections_by_process(pids: list[int], port: int) -> list[int]:
-    """How many established TCP connections to ``port`` each process holds
-    (the server side: the local port is ``port``), the processes holding none
-    or gone left out, most first."""
-    counts = []
+def listening_pids(pids: list[int], port: int) -> set[int]:
+    """Those of ``pids`` that have a TCP socket listening on ``port``."""
+    out = set()
     for pid in pids:
         try:
             conns = psutil.Process(pid).net_connections(kind="tcp")
         except psutil.Error:
             continue
-        n = sum(1 for c in conns if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port == port)
-        if n:
-            counts.append(n)
-    return sorted(counts, reverse=True)
+        if any(c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port for c in conns):
+            out.add(pid)
+    return out
 
 
-@dataclass
-class Worker:
-    index: int
-    sock: socket.socket
-    proc: subprocess.Popen[bytes] | None = None
-    ready_fd: int | None = None
-    ready: bool = False
+def granian_log_config(log_level: str) -> dict[str, Any]:
+    """granian's logging configuration with the access log's target redacted
+    and its level that of the service (at ``warning``, no access lines, as
+    uvicorn has it): pass it as ``log_dictconfig``."""
+    from granian.log import LOGGING_CONFIG
 
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"redact_target": {"()": "zeren.api.accesslog.RedactGranianTarget"}}
+    access = config["loggers"]["granian.access"]
+    access["filters"] = ["redact_target"]
+    access["level"] = GRANIAN_LEVELS[log_level].upper()
+    return config
 
-@dataclass
-class Supervisor:
-    settings: Settings
-    host: str
-    port: int
-    workers: int
-    log_level: str = "info"
-    access_log: bool = True
-    out: Any = field(default_factory=lambda: sys.stderr)
-    _stop: bool = False
-    _restarts: deque[float] = field(default_factory=deque)
-
-    def say(self, msg: str) -> None:
-        print(f"zeren: {msg}", file=self.out, flush=True)
-
-    def run(self) -> int:
-        """Serve until SIGINT or SIGTERM (exit code 0), or until the address
-        cannot be taken or a worker fails to start (1, or the worker's code)."""
-        try:
-            socks = listening_sockets(self.host, self.port, self.workers)
-        except OSError as e:
-            self.say(f"cannot listen on {self.host}:{self.port}: {e.strerror or e}")
-            return 1
-        embedded = None
-        workers: list[Worker] = []
-        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            if self.settings.backend == "embedded":
-                from zeren.graph.store.embedded import EmbeddedServer, Guards
-
-                embedded = EmbeddedServer(self.settings.data_dir, Guards.of(self.settings))
-                embedded.start()
-                if self.settings.cypher_replica:  # the workers' ad hoc queries go to it
-                    from zeren.graph.store.replica import ensure_replica
-
-                    ensure_replica(embedded, self.settings)
-            workers = [Worker(i, s) for i, s in enumerate(socks)]
-            for w in workers:
-                self._start(w)
-            self.say(f"serving http://{self.host}:{socks[0].getsockname()[1]} with {self.workers} workers, "
-                     f"a listening socket each (pids {', '.join(str(w.proc.pid) for w in workers if w.proc)})")
-            return self._watch(workers)
-        finally:
-            self._stop_all(workers)
-            for s in socks:
-                s.close()
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-            if embedded is not None:
-                from zeren.graph.store.replica import stop_replica
-
-                stop_replica(embedded)
-                embedded.stop()
-
-    def _on_signal(self, signum: int, frame: object) -> None:
-        self._stop = True
-
-    def _start(self, w: Worker) -> None:
-        r, wr = os.pipe()
-        cmd = [sys.executable, "-m", "zeren.api.workers", "--fd", str(w.sock.fileno()), "--ready-fd", str(wr),
-               "--parent", str(os.getpid()), "--log-level", self.log_level]
-        if not self.access_log:
-            cmd.append("--no-access-log")
-        # A process group of its own: a terminal's Ctrl-C reaches the supervisor
-        # only, which then stops the workers in order.
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, pass_fds=(w.sock.fileno(), wr), process_group=0)
-        os.close(wr)
-        assert proc.stdin is not None
-        try:
-            proc.stdin.write(self.settings.model_dump_json().encode())
-            proc.stdin.close()
-        except BrokenPipeError:  # it exited at once: the watch loop sees it, not ready, and stops
-            pass
-        w.proc, w.ready_fd, w.ready = proc, r, False
-
-    def _watch(self, workers: list[Worker]) -> int:
-        announced = False
-        while not self._stop:
-            if not announced and all(w.ready for w in workers):
-                self.say(f"all {len(workers)} workers ready")
-                announced = True
-            waiting = {w.ready_fd: w for w in workers if w.ready_fd is not None}
-            try:
-                readable, _, _ = select.select(list(waiting), [], [], 0.25)
-            except InterruptedError:
-                continue
-            for fd in readable:
-                w = waiting[fd]
-                w.ready = os.read(fd, 1) == b"1"  # b"" when the worker exited first
-                os.close(fd)
-                w.ready_fd = None
-                if w.ready and announced:
-                    self.say(f"worker {w.index + 1} (pid {w.proc.pid if w.proc else '?'}) ready")
-            if self._stop:
-                break
-            for w in workers:
-                assert w.proc is not None
-                code = w.proc.poll()
-                if code is None:
-                    continue
-                if w.ready_fd is not None:
-                    os.close(w.ready_fd)
-                    w.ready_fd = None
-                if not w.ready:
-                    self.say(f"worker {w.index + 1} (pid {w.proc.pid}) exited with code {code} before it was "
-                             "ready; stopping (its log above says why)")
-                    return code or 1
-                now = time.monotonic()
-                while self._restarts and now - self._restarts[0] > RESTART_WINDOW_S:
-                    self._restarts.popleft()
-                if len(self._restarts) >= MAX_RESTARTS:
-                    self.say(f"worker {w.index + 1} exited with code {code}; {MAX_RESTARTS} workers were "
-                             f"replaced within {RESTART_WINDOW_S:.0f} s already; stopping")
-                    return code or 1
-                self._restarts.append(now)
-                self.say(f"worker {w.index + 1} (pid {w.proc.pid}) exited with code {code}; starting another")
-                self._start(w)
-        return 0
-
-    def _stop_all(self, workers: list[Worker]) -> None:
-        live = [w.proc for w in workers if w.proc is not None and w.proc.poll() is None]
-        for p in live:
-            p.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE_S
-        for p in live:
-            try:
-                p.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        for w in workers:
-            if w.ready_fd is not None:
-                os.close(w.ready_fd)
-                w.ready_fd = None
-
-
-def serve(settings: Settings, host: str, port: int, workers: int, log_level: str = "info",
-          access_log: bool = True) -> int:
-    """Serve the API with ``workers`` processes (see the module's text); the exit code."""
-    return Supervisor(settings, host, port, workers, log_level, access_log).run()
-
-
-# --------------------------------------------------------------------------- one worker
 
 def _die_with_parent(parent: int) -> None:
-    """Have the kernel send SIGTERM when the supervisor dies (Linux), and exit
-    now if it is already gone."""
+    """Have the kernel send SIGTERM when the master dies (Linux), and exit now
+    if it is already gone."""
     if sys.platform.startswith("linux"):
         import ctypes
 
@@ -257,35 +121,133 @@ def _die_with_parent(parent: int) -> None:
         sys.exit(1)
 
 
-def worker_main(argv: list[str] | None = None) -> None:
-    import uvicorn
-
-    from zeren.api.accesslog import uvicorn_log_config
+def worker_app(settings_json: str, master: int) -> Any:
+    """The app of one worker, built in the worker (granian's target loader)."""
+    os.setpgid(0, 0)
+    _die_with_parent(master)
     from zeren.api.app import create_app
 
-    p = argparse.ArgumentParser(description="one worker of 'zeren serve --workers N' (started by it)")
-    p.add_argument("--fd", type=int, required=True, help="the inherited listening socket")
-    p.add_argument("--ready-fd", type=int, required=True, help="pipe to write one byte to once serving")
-    p.add_argument("--parent", type=int, required=True, help="the supervisor's pid")
-    p.add_argument("--log-level", default="info")
-    p.add_argument("--no-access-log", action="store_true")
-    args = p.parse_args(argv)
-    _die_with_parent(args.parent)
-    settings = Settings(**json.loads(sys.stdin.read()))
-    sock = socket.socket(fileno=args.fd)
-    ready_fd = args.ready_fd
-
-    class _Server(uvicorn.Server):
-        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-            await super().startup(sockets=sockets)
-            if self.started:
-                os.write(ready_fd, b"1")
-                os.close(ready_fd)
-
-    config = uvicorn.Config(create_app(settings), log_level=args.log_level, access_log=not args.no_access_log,
-                            log_config=uvicorn_log_config(), lifespan="on")
-    _Server(config).run(sockets=[sock])
+    return create_app(Settings(**json.loads(settings_json)))
 
 
-if __name__ == "__main__":
-    worker_main()
+@dataclass
+class Watcher:
+    """Reports the workers ready (listening on the port) and stops the service
+    when one exits before it was ready."""
+
+    server: Any  # granian's server
+    port: int
+    out: Any
+    failed: int | None = None
+    _done: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def say(self, msg: str) -> None:
+        print(f"zeren: {msg}", file=self.out, flush=True)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="zeren-workers-watcher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        known: dict[int, Any] = {}  # pid: granian's worker, every one seen
+        ready: set[int] = set()
+        gone: set[int] = set()
+        announced = False
+        while not self._done.wait(WATCH_INTERVAL_S):
+            if self.server.interrupt_signal:
+                return
+            for w in list(self.server.wrks):
+                if w.inner.pid is not None:
+                    known.setdefault(w.inner.pid, w)
+            live = [pid for pid, w in known.items() if pid not in gone and w.is_alive()]
+            for pid in sorted(listening_pids([p for p in live if p not in ready], self.port)):
+                ready.add(pid)
+                if announced:
+                    self.say(f"worker {known[pid].idx + 1} (pid {pid}) ready")
+            if not announced and len(ready & set(live)) >= self.server.workers:
+                self.say(f"all {self.server.workers} workers ready")
+                announced = True
+            for pid, w in known.items():
+                if pid in gone or w.is_alive() or self.server.interrupt_signal:
+                    continue
+                gone.add(pid)
+                # granian marks a dead worker as stopped by itself once it
+                # replaces it: the exit code tells a failure (above 0: an
+                # exception, a start-up that failed) from granian's own stop
+                # (0, or SIGTERM's) whatever the mark.
+                code = w.inner.exitcode
+                if pid not in ready and code is not None and code > 0:
+                    self.say(f"worker {w.idx + 1} (pid {pid}) exited with code {code} before it was ready; "
+                             "stopping (its log above says why)")
+                    self.failed = code
+                    self.server.signal_handler_interrupt()
+                    return
+                if not (w.interrupt_by_parent and code in (0, -signal.SIGTERM)):
+                    self.say(f"worker {w.idx + 1} (pid {pid}) exited with code {code}; granian starts another")
+
+
+def serve(settings: Settings, host: str, port: int, workers: int, log_level: str = "info",
+          access_log: bool = True, out: Any = None) -> int:
+    """Serve the API with ``workers`` granian worker processes until SIGINT or
+    SIGTERM (exit code 0), or until the address cannot be taken (1) or a
+    worker exits before it was ready (its exit code, or 1)."""
+    from granian import Granian
+
+    out = out or sys.stderr
+    if log_level not in GRANIAN_LEVELS:
+        print(f"zeren: --log-level {log_level!r} is not one of {', '.join(GRANIAN_LEVELS)}", file=out, flush=True)
+        return 2
+    try:
+        holder = reserve_address(host, port)
+    except OSError as e:
+        print(f"zeren: cannot listen on {host}:{port}: {e.strerror or e}", file=out, flush=True)
+        return 1
+    port = holder.getsockname()[1]
+    embedded = None
+    watcher = None
+    code = 0
+    try:
+        if settings.backend == "embedded":
+            from zeren.graph.store.embedded import EmbeddedServer, Guards
+
+            embedded = EmbeddedServer(settings.data_dir, Guards.of(settings))
+            embedded.start()
+            if settings.cypher_replica:  # the workers' ad hoc queries go to it
+                from zeren.graph.store.replica import ensure_replica
+
+                ensure_replica(embedded, settings)
+        # A fresh interpreter per worker (see the module's text); granian reads it per worker.
+        multiprocessing.set_start_method("spawn", force=True)
+        server = Granian("zeren.api.app:create_app", address=host, port=port, interface="asgi", workers=workers,
+                         backlog=BACKLOG, log_level=GRANIAN_LEVELS[log_level], log_access=access_log,
+                         log_access_format=ACCESS_FORMAT, log_dictconfig=granian_log_config(log_level),
+                         respawn_failed_workers=True, workers_kill_timeout=STOP_GRACE_S)
+        watcher = Watcher(server, port, out)
+        print(f"zeren: serving http://{host}:{port} with {workers} workers (granian)", file=out, flush=True)
+        watcher.start()
+        try:
+            server.serve(target_loader=partial(worker_app, settings.model_dump_json(), os.getpid()),
+                         wrap_loader=False)
+        except SystemExit as e:  # granian's, after it stopped every worker
+            code = e.code if isinstance(e.code, int) else 1
+        watcher.stop()
+        if watcher.failed is not None:
+            code = watcher.failed
+        elif server.interrupt_signal:  # stopped on SIGINT or SIGTERM
+            code = 0
+        return code
+    finally:
+        if watcher is not None:
+            watcher.stop()
+        if embedded is not None:
+            from zeren.graph.store.replica import stop_replica
+
+            stop_replica(embedded)
+            embedded.stop()
+        holder.close()

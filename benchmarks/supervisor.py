@@ -1,6 +1,10 @@
 """Which process supervisor serves ``zeren`` with several workers fastest:
-``zeren serve --workers N`` (``api/workers.py``: a listening socket per
-worker), gunicorn with uvicorn workers and ``--reuse-port``, or granian.
+``zeren serve --workers N`` (granian's workers since the measurement in
+docs/supervisor.md chose it, with what ``api/workers.py`` adds: the address
+held, the store started first, a watcher of the workers), granian on its own
+(its command line), or gunicorn with uvicorn workers and ``--reuse-port``.
+(Before that decision ``zeren serve --workers N`` ran a hand-written
+supervisor: the runs of docs/supervisor.md before "What changed".)
 
 The benchmark's P4 (``benchmarks/run.py``: traces/s with ``--clients``
 concurrent keep-alive clients over a sample of matters) against each, on one
@@ -9,13 +13,12 @@ rotates each round) so that a change in the machine's load falls on all of
 them alike. Each start is followed by a discarded warm-up run of the same
 clients, so every worker has loaded its app before the measured run.
 
-    pip install -e '.[bench]' gunicorn==27.0.1 granian==2.8.7
-    python benchmarks/supervisor.py --scale 0.01 --workers 2 --rounds 5 --duration 15 --warmup 3
+    pip install -e '.[bench]' gunicorn==27.0.1
+    python benchmarks/supervisor.py --scale 0.01 --workers 2 --rounds 3 --duration 15 --warmup 3
 
 Prints one JSON line per run and, at the end, the summary (median and range
-of each supervisor's traces/s, and each one's median over the hand-written
-supervisor's); ``--out FILE`` writes them as JSON.
-"""
+of each supervisor's traces/s, and each one's median over that of
+``zeren serve``); ``--out FILE`` writes them as JSON."""
 
 from __future__ import annotations
 

@@ -156,9 +156,11 @@ def serve(graph: GraphOpt = None,
           host: Annotated[Optional[str], typer.Option(help="address to listen on (default 127.0.0.1)")] = None,
           port: Annotated[Optional[int], typer.Option(help="port (default 8000; 0: any free one)")] = None,
           workers: Annotated[Optional[int], typer.Option(
-              min=1, max=256, help="processes serving (default ZEREN_WORKERS or 1); with more than one, each "
-                                   "has a listening socket of its own (SO_REUSEPORT)")] = None,
-          log_level: Annotated[str, typer.Option(help="uvicorn's log level")] = "info",
+              min=1, max=256, help="processes serving (default ZEREN_WORKERS or 1); one: uvicorn in this "
+                                   "process; more: granian's workers, each with a listening socket of its own "
+                                   "(SO_REUSEPORT)")] = None,
+          log_level: Annotated[str, typer.Option(
+              help="log level: critical, error, warning, info, debug or trace")] = "info",
           access_log: Annotated[bool, typer.Option("--access-log/--no-access-log",
                                                    help="log every request")] = True) -> None:
     """Serve the GraphQL and Cypher API over the configured store."""
@@ -174,8 +176,8 @@ def serve(graph: GraphOpt = None,
 
 def _serve(settings, host: str | None, port: int | None, workers: int | None,  # type: ignore[no-untyped-def]
            log_level: str = "info", access_log: bool = True) -> None:
-    """Serve the app: in this process with one worker, under the supervisor of
-    ``zeren.api.workers`` (a listening socket per worker) with more."""
+    """Serve the app: with uvicorn in this process with one worker, with
+    granian's workers (``zeren.api.workers``) with more."""
     host, port, workers = host or settings.host, settings.port if port is None else port, workers or settings.workers
     if workers > 1:
         from zeren.api.workers import serve as serve_workers

@@ -41,8 +41,8 @@ class Settings(BaseSettings):
     # The service.
     host: str = Field("127.0.0.1", description="address the API listens on")
     port: int = Field(8000, ge=0, le=65535)
-    workers: int = Field(1, ge=1, le=256, description="processes serving the API, each with a listening socket "
-                                                      "of its own (zeren serve)")
+    workers: int = Field(1, ge=1, le=256, description="processes serving the API (zeren serve; more than one: "
+                                                      "granian's workers, each with a listening socket of its own)")
     cypher_timeout_ms: int = Field(5_000, ge=10, description="timeout of an analyst's ad hoc Cypher query")
     cypher_max_rows: int = Field(10_000, ge=1, description="rows returned at most by an ad hoc Cypher query")
     cypher_max_length: int = Field(20_000, ge=100, description="characters of an ad hoc Cypher query at most")

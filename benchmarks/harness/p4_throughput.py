@@ -6,9 +6,7 @@ import threading
 import time
 from typing import Any
 
-from zeren.api.workers import connections_by_process
-
-from .processes import cpu_seconds
+from .processes import connections_by_process, cpu_seconds
 from .service import HttpClient, trace_body
 
 

@@ -1,10 +1,11 @@
-"""``zeren serve --workers N``: a listening socket per worker, connections
-spread over the workers by the kernel, a dead worker replaced, a worker that
-cannot start stopping the service, and a clean stop."""
+"""``zeren serve --workers N``: granian's workers, each with a listening socket
+of its own, connections spread over them by the kernel, a dead worker
+replaced, a worker that cannot start stopping the service, and a clean stop."""
 
 from __future__ import annotations
 
 import http.client
+import importlib.util
 import json
 import os
 import re
@@ -19,25 +20,36 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
 import pytest
 
-from zeren.api.workers import connections_by_process, listening_sockets
+from zeren.api.workers import listening_pids, reserve_address
+
+ROOT = Path(__file__).resolve().parents[2]
+# The benchmarks' count of each process's connections (benchmarks/harness/processes.py).
+_spec = importlib.util.spec_from_file_location("bench_processes", ROOT / "benchmarks" / "harness" / "processes.py")
+assert _spec is not None and _spec.loader is not None
+bench_processes = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench_processes)
+connections_by_process = bench_processes.connections_by_process
 
 
-def test_listening_sockets_share_one_port_and_hold_it() -> None:
-    socks = listening_sockets("127.0.0.1", 0, 3)
+def test_the_reserved_address_keeps_other_programs_off_and_takes_no_connection() -> None:
+    holder = reserve_address("127.0.0.1", 0)
+    port = holder.getsockname()[1]
     try:
-        ports = {s.getsockname()[1] for s in socks}
-        assert len(ports) == 1
-        assert all(s.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) for s in socks)
-        port = ports.pop()
+        assert port != 0 and holder.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)
         with socket.socket() as other, pytest.raises(OSError):  # a process without SO_REUSEPORT is kept out
             other.bind(("127.0.0.1", port))
-        with socket.create_connection(("127.0.0.1", port), timeout=2):
-            pass  # the backlog takes it
+        with pytest.raises(ConnectionRefusedError):  # it does not listen: no connection waits on it
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        # A worker's listening socket (SO_REUSEPORT) takes the same port and every connection.
+        with socket.create_server(("127.0.0.1", port), reuse_port=True) as worker:
+            with socket.create_connection(("127.0.0.1", port), timeout=2):
+                accepted, _ = worker.accept()
+                accepted.close()
     finally:
-        for s in socks:
-            s.close()
+        holder.close()
 
 
 @dataclass
@@ -61,8 +73,10 @@ class Serving:
         raise AssertionError(f"no line matching {pattern!r}; the output:\n" + "".join(self.lines))
 
     def workers(self) -> list[int]:
-        kids = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
-        return [int(k) for k in kids if "zeren.api.workers" in Path(f"/proc/{k}/cmdline").read_text()]
+        """The service's processes listening on its port (the store and the
+        replica listen elsewhere)."""
+        kids = [p.pid for p in psutil.Process(self.proc.pid).children()]
+        return sorted(listening_pids(kids, self.port))
 
 
 @contextmanager
@@ -82,9 +96,13 @@ def serving(tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -> I
     try:
         yield s
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        if proc.poll() is None:  # a test that failed: stopped as an operator would, so that it stops its store
+            proc.terminate()
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def health(port: int) -> http.client.HTTPConnection:
@@ -100,11 +118,11 @@ def health(port: int) -> http.client.HTTPConnection:
 @pytest.mark.slow
 def test_connections_spread_over_workers_a_dead_one_is_replaced_and_sigterm_stops_all(tmp_path: Path) -> None:
     with serving(tmp_path, "--workers", "2") as s:
-        port = int(s.wait_for(r"serving http://127\.0\.0\.1:(\d+) with 2 workers").group(1))
+        port = s.port = int(s.wait_for(r"serving http://127\.0\.0\.1:(\d+) with 2 workers").group(1))
         s.wait_for(r"all 2 workers ready")
         first = s.workers()
         assert len(first) == 2
-        # The embedded store was started once, by the supervisor, for both workers.
+        # The embedded store was started once, by the master (zeren serve itself), for both workers.
         state = tmp_path / "data" / "falkordb" / "server.json"
         store_pid = json.loads(state.read_text())["pid"]
         assert Path(f"/proc/{store_pid}/status").read_text().split("PPid:")[1].split()[0] == str(s.proc.pid)
@@ -131,10 +149,14 @@ def test_connections_spread_over_workers_a_dead_one_is_replaced_and_sigterm_stop
         for c in conns:
             c.close()
 
+        children = psutil.Process(s.proc.pid).children(recursive=True)
         s.proc.send_signal(signal.SIGTERM)
         assert s.proc.wait(timeout=60) == 0
-        for pid in now:
-            assert not Path(f"/proc/{pid}").exists()
+        # Every process it started is gone (within seconds: a helper of the
+        # master may see its end after it).
+        gone, alive = psutil.wait_procs(children, timeout=10)
+        assert not alive, [p.cmdline() for p in alive]
+        assert {p.pid for p in gone} >= set(now)
         assert not state.exists()  # the embedded store was stopped with the service
         assert not replica.exists() and not Path(f"/proc/{replica_pid}").exists()
         with pytest.raises(OSError):
@@ -148,7 +170,7 @@ def test_a_worker_that_cannot_start_stops_the_service_with_its_reason(tmp_path: 
     with serving(tmp_path, "--workers", "2", env={"ZEREN_SECRET_KEY": "not-a-fernet-key"}) as s:
         code = s.proc.wait(timeout=60)
         s.wait_for(r"before it was ready; stopping")
-    assert code == 3  # uvicorn's start-up failure, passed on
+    assert code == 1  # the worker's exit code (its start-up failure), passed on
     out = "".join(s.lines)
     assert "the secret key is not a Fernet key" in out
 

@@ -20,7 +20,7 @@ import pytest
 from uvicorn.logging import AccessFormatter
 
 from api_server import Live, live_api
-from zeren.api.accesslog import RedactQuery, redact_target
+from zeren.api.accesslog import RedactGranianTarget, RedactQuery, redact_target
 from zeren.api.web import STATIC_DIR
 from zeren.graph.store import GraphStore
 
@@ -166,6 +166,22 @@ def test_the_access_log_shows_no_query_string_and_no_token_in_a_path() -> None:
     assert RedactQuery().filter(record)
     line = AccessFormatter(fmt='%(client_addr)s - "%(request_line)s" %(status_code)s', use_colors=False).format(record)
     assert line == '127.0.0.1:5 - "GET /graphiql?[redacted] HTTP/1.1" 400 Bad Request'
+
+
+def test_granians_access_log_shows_no_query_string_and_no_token_in_a_path() -> None:
+    from zeren.api.workers import ACCESS_FORMAT
+
+    def line(path: str, query: str) -> str:
+        fields = {"addr": "127.0.0.1", "time": "-", "dt_ms": 1.25, "status": 400, "path": path,
+                  "query_string": query, "method": "GET", "scheme": "http", "protocol": "HTTP/1.1"}
+        record = logging.LogRecord("granian.access", logging.INFO, __file__, 1, ACCESS_FORMAT, (fields,), None)
+        assert RedactGranianTarget().filter(record)
+        return record.getMessage()
+
+    assert (line("/graphiql", "token=zrn_0123456789ab_secret")
+            == '127.0.0.1 - "GET /graphiql?[redacted] HTTP/1.1" 400 1.2 ms')
+    assert line("/x/zrn_0123456789ab_Zz-_9", "") == '127.0.0.1 - "GET /x/zrn_[redacted] HTTP/1.1" 400 1.2 ms'
+    assert line("/health", "") == '127.0.0.1 - "GET /health HTTP/1.1" 400 1.2 ms'
 
 
 @pytest.mark.slow
