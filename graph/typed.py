@@ -79,6 +79,11 @@ class Record(Mapping[str, Any]):
         """The record of a row's properties, or None for an optional match that found nothing."""
         return None if props is None else cls.of(props)
 
+    def as_dict(self) -> dict[str, Any]:
+        """The fields that have a value, in declared order: the row the record was made from, less the store's
+        derived properties."""
+        return {f: v for f in type(self).__slots__ if (v := getattr(self, f)) is not None}
+
     # ------------------------------------------------ the reads of a mapping
     def __getitem__(self, name: str) -> Any:
         v = getattr(self, name, None) if name in self.FIELDS else None

@@ -90,8 +90,9 @@ def render(ev: Evaluation, *, show_chain: bool = True) -> Group:
         for col in ("id", "measure", "person/institution", "decided", "deadline", "rectification"):
             m.add_column(col)
         for rec in ev.recorded_measures:
-            m.add_row(rec["id"], _label(MeasureKind, rec["kind"]), rec.get("person") or rec.get("institution") or "",
-                      str(rec.get("decided_on") or ""), str(rec.get("deadline") or ""), rec.get("rectification", ""))
+            x = rec.measure
+            m.add_row(x.id, _label(MeasureKind, x.kind), x.person or x.institution or "", str(x.decided_on),
+                      str(x.deadline or ""), rec.rectification)
         parts.append(m)
     return Group(*parts)  # type: ignore[arg-type]
 
