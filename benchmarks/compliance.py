@@ -34,7 +34,7 @@ from typing import Any
 from zeren import queries
 from zeren.config import Settings
 from zeren.graph.store import open_store
-from zeren.rules.compliance import RECORD_QUERIES
+from zeren.rules.compliance import ACTIVITY_QUERY, RECORD_QUERIES
 from zeren.rules.engine import Engine
 
 HERE = Path(__file__).resolve().parent
@@ -87,7 +87,7 @@ def raw_compliance(read: Callable[[str, dict[str, Any]], Any], territory: str, y
     n = len(units)
     n += len(read("compliance_systems", span))
     n += len(read("compliance_ledgers", {"territories": tids, "year": year}))
-    for name in RECORD_QUERIES:
+    for name in (ACTIVITY_QUERY, *RECORD_QUERIES):
         n += len(read(name, span))
     return n
 

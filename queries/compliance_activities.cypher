@@ -1,10 +1,12 @@
-// Chapters 2-3 (national art. 4 ¶3, Chongqing art. 7 (一)-(二)): leaders' own
-// petition work in the period, in posts of institutions of the given
-// territories. Params: $territories, $from, $to
+// Chapters 2-3 (national art. 4 ¶3, Chongqing art. 7 (一)): leaders' letters read
+// and petitioners received or visited in the period, in leadership-team posts
+// of institutions of the given territories: the leader, the post, the kind,
+// the date and the count of each, as columns (a province has tens of
+// thousands; coordinations are compliance_coordinations).
+// Params: $territories, $from, $to
 UNWIND $territories AS tid
 MATCH (t:Territory {id: tid})
 WITH t
-MATCH (t)<-[:IN_TERRITORY]-(i:Institution)<-[:POST_AT]-(:Post)<-[:AS_POST]-(a:LeaderActivity)
-WHERE a.on >= date($from) AND a.on <= date($to)
-RETURN i.id AS institution, a {.*} AS activity
-ORDER BY a.on, a.id
+MATCH (t)<-[:IN_TERRITORY]-(:Institution)<-[:POST_AT]-(p:Post)<-[:AS_POST]-(a:LeaderActivity)
+WHERE p.role <> 'STAFF' AND a.kind <> 'COORDINATION' AND a.on >= date($from) AND a.on <= date($to)
+RETURN a.person AS person, a.post AS post, a.kind AS kind, a.on AS on, a.count AS count

@@ -126,11 +126,25 @@ class ComplianceFacts:
     systems: dict[str, int]  # head of a system -> departments below it
     records: dict[str, dict[str, list[Props]]]  # record kind -> institution id -> rows
     ledgers: dict[str, list[Props]]  # institution id -> its ledgers of the year
+    # (person, post) -> the leader's letters read, receptions and visits down, by date
+    activities: dict[tuple[str, str], list[Props]] = field(default_factory=dict)
+    # (institution id, duty) -> its ledgers of the year held complete for the duty
+    held: dict[tuple[str, str], list[Props]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.held = defaultdict(list)
+        for inst, rows in self.ledgers.items():
+            for le in rows:
+                for duty in dict.fromkeys(le.get("duties") or []):
+                    self.held[(inst, duty)].append(le)
 
 
-RECORD_QUERIES = ("compliance_supervisions", "compliance_assessments", "compliance_leaders", "compliance_activities",
-                  "compliance_case_holdings", "compliance_decisions", "compliance_lists", "compliance_inspections",
-                  "compliance_circulations", "compliance_collective")
+RECORD_QUERIES = ("compliance_supervisions", "compliance_assessments", "compliance_leaders",
+                  "compliance_coordinations", "compliance_case_holdings", "compliance_decisions", "compliance_lists",
+                  "compliance_inspections", "compliance_circulations", "compliance_collective")
+# The leaders' letters read and receptions: by far the most rows, keyed by
+# (person, post) rather than by institution (a post has one institution).
+ACTIVITY_QUERY = "compliance_activities"
 
 
 def fetch(store: GraphStore, territory: str, year: int) -> ComplianceFacts:
@@ -160,19 +174,22 @@ def fetch(store: GraphStore, territory: str, year: int) -> ComplianceFacts:
     span = {"territories": tids, "from": f"{year:04d}-01-01", "to": f"{year:04d}-12-31"}
     answers = queries.run_many(store, [
         ("compliance_systems", span), ("compliance_ledgers", {"territories": tids, "year": year}),
-        *[(name, span) for name in RECORD_QUERIES]])
+        (ACTIVITY_QUERY, span), *[(name, span) for name in RECORD_QUERIES]])
     systems = {r["institution"]: r["lower"] for r in answers[0]}
     ledgers: dict[str, list[Props]] = defaultdict(list)
     for r in answers[1]:
         ledgers[r["institution"]].append(r["ledger"])
+    activities: dict[tuple[str, str], list[Props]] = defaultdict(list)
+    for r in sorted(answers[2], key=lambda r: r["on"]):
+        activities[(r["person"], r["post"])].append(r)
     records: dict[str, dict[str, list[Props]]] = {}
-    for name, rows in zip(RECORD_QUERIES, answers[2:], strict=True):
+    for name, rows in zip(RECORD_QUERIES, answers[3:], strict=True):
         per: dict[str, list[Props]] = defaultdict(list)
         for r in rows:
             per[r["institution"]].append(r)
         records[name.removeprefix("compliance_")] = per
     return ComplianceFacts(root, year, territories, parents, chains, institutions, by_territory, systems, records,
-                           ledgers)
+                           ledgers, activities)
 
 
 def units_of(facts: ComplianceFacts) -> tuple[list[Unit], list[Gap]]:
@@ -242,8 +259,8 @@ class DutyContext:
 
     def ledger(self, duty: str, organs: Iterable[Props] | None = None) -> list[Props]:
         """The ledgers of the year, kept by ``organs`` (default: the unit's), held complete for ``duty``."""
-        return [le for o in (self.unit.organs if organs is None else organs)
-                for le in self.facts.ledgers.get(o["id"], []) if duty in (le.get("duties") or [])]
+        held = self.facts.held
+        return [le for o in (self.unit.organs if organs is None else organs) for le in held.get((o["id"], duty), ())]
 
     def answer(self, duty: str, shown: bool, facts: list[Fact], *, note: str = "", not_formalised: str = "",
                ledger_organs: Iterable[Props] | None = None, missing: str = "", can_be_unmet: bool = True
@@ -471,29 +488,24 @@ def _leaders(ctx: DutyContext, key: str) -> list[Props]:
     period = ctx.period(key)
     organs = ctx.team_organs()
     return [r for r in ctx.rows("leaders", organs)
-            if r["tenure"]["valid_from"] <= period[1]
-            and (r["tenure"].get("valid_to") is None or r["tenure"]["valid_to"] >= period[0])]
+            if r["valid_from"] <= period[1] and (r["valid_to"] is None or r["valid_to"] >= period[0])]
 
 
 def _per_leader(ctx: DutyContext, key: str, kinds: set[str], what: str, nf: str) -> DutyAnswer:
     period = ctx.period(key)
     leaders = _leaders(ctx, key)
-    acts: dict[tuple[Any, Any], list[Props]] = defaultdict(list)
-    for r in ctx.rows("activities", ctx.team_organs()):
-        a = r["activity"]
-        if a.get("kind") in kinds and _in(a.get("on"), period):
-            acts[(a.get("person"), a.get("post"))].append(a)
     facts: list[Fact] = []
     without: list[str] = []
-    for r in sorted(leaders, key=lambda r: (r["post"]["id"], r["person"]["id"])):
-        mine = acts.get((r["person"]["id"], r["post"]["id"]), [])
-        count = sum(int(a.get("count") or 1) for a in mine)
+    for r in sorted(leaders, key=lambda r: (r["post"], r["person"])):
+        mine = [a for a in ctx.facts.activities.get((r["person"], r["post"]), ())
+                if a["kind"] in kinds and _in(a["on"], period)]
+        count = sum(int(a["count"] or 1) for a in mine)
         dates = ", ".join(a["on"].isoformat() for a in mine[:6]) + (" …" if len(mine) > 6 else "")
-        facts.append(Fact("Person", r["person"]["id"], f"{r['person'].get('name')} ({r['post'].get('title')}): "
+        facts.append(Fact("Person", r["person"], f"{r['name']} ({r['title']}): "
                           f"{len(mine)} record(s), {count} {what}" + (f" on {dates}" if mine else ""),
                           mine[0]["on"] if mine else None))
         if not mine:
-            without.append(f"{r['person'].get('name')} ({r['post']['id']})")
+            without.append(f"{r['name']} ({r['post']})")
     if not leaders:
         return ctx.answer(key, False, facts, ledger_organs=ctx.team_organs(), can_be_unmet=False,
                           missing="no leadership-team post held in the period", not_formalised=nf)
@@ -535,8 +547,7 @@ def leader_coordination(ctx: DutyContext) -> DutyAnswer:
     Not formalised: which matters are difficult and complex; no record is
     therefore unknown, never unmet."""
     period = ctx.period("LEADER_COORDINATION")
-    acts = [r["activity"] for r in ctx.rows("activities", ctx.team_organs())
-            if r["activity"].get("kind") == "COORDINATION" and _in(r["activity"].get("on"), period)]
+    acts = [r["activity"] for r in ctx.rows("coordinations", ctx.team_organs()) if _in(r["activity"].get("on"), period)]
     facts = [Fact("LeaderActivity", a["id"], f"{a.get('person')} ({a.get('post')}) coordinated "
                   f"{a.get('matter') or 'a matter'}", a.get("on")) for a in acts]
     return ctx.answer("LEADER_COORDINATION", bool(acts), facts, can_be_unmet=False,

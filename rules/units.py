@@ -1,7 +1,7 @@
 """The book of articles. Every rule the engine applies is a ``RuleUnit`` of one
 shape: the key of the rule (its citation is the provision the applicable rule
 sets give for that key), when it applies, what it is an exception to, and what
-it yields. Its docstring quotes the provision (``tests/test_law.py`` checks
+it yields. Its docstring quotes the provision (``tests/rules/test_law.py`` checks
 every quote against the text of the provision the key cites).
 
 A book holds three kinds of unit, all of that shape:

@@ -17,7 +17,7 @@ from typing import Any
 import uvicorn
 from backends import BoltServer, neo4j_settings
 
-from test_rule_cases import _world, _write
+from worlds import world_for, write_world
 from zeren.api.app import create_app, open_services
 from zeren.api.context import Services
 from zeren.api.security import ROLES
@@ -71,7 +71,7 @@ def live_api(data_dir: Path, graph_name: str, neo4j: BoltServer | None = None) -
                 else Settings(graph="embedded", data_dir=data_dir, graph_name=graph_name, **limits))  # type: ignore[arg-type]
     services = open_services(settings)
     services.store.clear()
-    folder = _write(_world({"patch": extra_matters()}), Path(tempfile.mkdtemp(prefix="zeren-api-")))
+    folder = write_world(world_for({"patch": extra_matters()}), Path(tempfile.mkdtemp(prefix="zeren-api-")))
     load_path(folder, services.store, settings=settings)
     tokens = {role: services.tokens.issue(f"test {role}", role)[1] for role in ROLES}
     try:

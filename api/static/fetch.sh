@@ -4,7 +4,7 @@
 # from the npm registry, at the pinned versions below, with their
 # licence files. The files are committed and installed with the package, so
 # the pages work without internet; run this only to change a version, then
-# run the browser tests (tests/test_browser_pages.py).
+# run the browser tests (tests/web/test_browser_pages.py).
 #
 #   bash api/static/fetch.sh
 set -euo pipefail

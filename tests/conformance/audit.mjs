@@ -5,7 +5,7 @@
 // Prints one JSON line per audit ({"id", "name", "status", and for a failure "reason" and "body"}),
 // then a summary line ({"summary": {...}}). Exits 1 when a MUST ("error") or a SHOULD ("warn")
 // audit fails, 2 on a usage or fatal error; MAY audits that fail ("notice") are reported only.
-// Run by tests/test_graphql_http.py after `npm ci` in this folder.
+// Run by tests/api/test_graphql_http.py after `npm ci` in this folder.
 
 import { auditServer } from 'graphql-http';
 

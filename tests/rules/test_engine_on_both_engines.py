@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from test_rule_cases import TODAY, _world, _write
+from worlds import TODAY, world_for, write_world
 from zeren.config import Settings
 from zeren.graph.store import GraphStore
 from zeren.loaders.load import load_path
@@ -40,7 +40,7 @@ def _ask(engine: Engine, how: str, key: str, as_of: str | None) -> Evaluation:
 
 @pytest.fixture
 def both(store: GraphStore, settings: Settings, neo4j_store: GraphStore) -> tuple[Engine, Engine]:
-    folder = _write(_world({}), Path(tempfile.mkdtemp(prefix="zeren-both-")))
+    folder = write_world(world_for({}), Path(tempfile.mkdtemp(prefix="zeren-both-")))
     for s in (store, neo4j_store):
         load_path(folder, s, settings=settings)
     return Engine(store, today=TODAY), Engine(neo4j_store, today=TODAY)

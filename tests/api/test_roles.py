@@ -123,7 +123,7 @@ def test_each_role_opens_a_guarded_workbench_page_exactly_when_the_table_allows_
 
 
 def test_the_api_docs_name_the_roles_the_table_gives_each_guarded_route() -> None:
-    docs = (Path(__file__).parent.parent / "docs" / "api.md").read_text(encoding="utf-8")
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
     for route, capability, _, _ in ROUTES:
         rows = [line for line in docs.splitlines() if line.startswith(f"| `{route}` |")]
         assert [row.split(" | ")[1] for row in rows] == [", ".join(roles_for(capability))], route
@@ -185,5 +185,5 @@ def test_every_guarded_route_of_the_service_is_in_this_test_with_its_capability(
 
 def test_every_capability_is_granted_to_some_role_and_the_readme_shows_the_table() -> None:
     assert set().union(*PERMISSIONS.values()) == set(CAPABILITIES)
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert markdown_table() in readme

@@ -24,7 +24,7 @@ from api_server import Live, live_api
 from zeren.api.http import negotiate
 from zeren.graph.store import GraphStore
 
-CONFORMANCE = Path(__file__).parent / "conformance"
+CONFORMANCE = Path(__file__).resolve().parents[1] / "conformance"
 GRJ = "application/graphql-response+json"
 
 

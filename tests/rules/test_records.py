@@ -128,7 +128,7 @@ def test_a_record_is_frozen_and_changed_only_by_a_copy() -> None:
 
 def test_the_facts_the_rules_read_are_records_of_their_kinds(store: GraphStore, settings: Settings,
                                                              tmp_path: Path) -> None:
-    world = json.loads((Path(__file__).parent / "rules" / "world.json").read_text(encoding="utf-8"))
+    world = json.loads((Path(__file__).parent / "world.json").read_text(encoding="utf-8"))
     for file, rows in world.items():
         if rows:
             (tmp_path / f"{file}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),

@@ -22,8 +22,8 @@ from zeren.graph.store import GraphStore
 from zeren.loaders.load import load_path
 from zeren.loaders.validate import ValidationFailed
 
-MINI = Path(__file__).parent / "fixtures" / "mini"
-ROOT = Path(__file__).resolve().parent.parent
+MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # --------------------------------------------------------------------------- helpers

@@ -24,7 +24,7 @@ from zeren.api.accesslog import RedactQuery, redact_target
 from zeren.api.web import STATIC_DIR
 from zeren.graph.store import GraphStore
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 QUERY = {"query": "{ __typename }"}

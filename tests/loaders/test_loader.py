@@ -28,7 +28,7 @@ from zeren.loaders import writer as writer_module
 from zeren.loaders.writer import (holds_row, ident, node_create_query, node_with_refs_query, prepare_row, queries_for,
                                   stale_ref_query, stored_nodes)
 
-MINI = Path(__file__).parent / "fixtures" / "mini"
+MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini"
 PETITIONER = "刘某某, resident of 7 Jiefangbei Rd"
 ACCUSATION_PARTS = ("The director ignored our letters", "told the contractor who wrote them")
 

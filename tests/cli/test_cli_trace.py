@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from test_rule_cases import _world, _write
+from worlds import world_for, write_world
 from zeren.cli import app
 from zeren.config import Settings
 from zeren.graph.store import GraphStore, open_store
@@ -23,7 +23,7 @@ def world_env(data_dir: Path, _embedded_server: GraphStore) -> dict[str, str]:
     settings = Settings(graph="embedded", data_dir=data_dir, graph_name="cli_world")
     store = open_store(settings)
     store.clear()
-    load_path(_write(_world({}), Path(tempfile.mkdtemp(prefix="zeren-cli-"))), store, settings=settings)
+    load_path(write_world(world_for({}), Path(tempfile.mkdtemp(prefix="zeren-cli-"))), store, settings=settings)
     store.close()
     return {"ZEREN_DATA_DIR": str(data_dir), "ZEREN_GRAPH_NAME": "cli_world", "COLUMNS": "200"}
 

@@ -35,6 +35,7 @@ from typing import Any
 
 import pytest
 from backends import neo4j_settings
+from worlds import HERE, TODAY, world_for, write_world
 
 from zeren.config import Settings
 from zeren.graph.store import GraphStore
@@ -42,8 +43,7 @@ from zeren.loaders.load import load_path
 from zeren.rules.engine import Change, Engine, EngineError, NotFound
 from zeren.rules.findings import Evaluation, Finding, Recommendation
 
-HERE = Path(__file__).parent / "rules"
-WORLD = json.loads((HERE / "world.json").read_text(encoding="utf-8"))
+
 def _world_key(case: dict[str, Any]) -> str:
     return json.dumps({k: case.get(k) for k in ("patch", "remove")}, sort_keys=True)
 
@@ -51,30 +51,6 @@ def _world_key(case: dict[str, Any]) -> str:
 # Grouped by the world they load (then by name): Neo4j loads each world once.
 CASES = sorted((HERE / "cases").glob("*.json"),
                key=lambda p: (_world_key(json.loads(p.read_text(encoding="utf-8"))), p.name))
-TODAY = date(2026, 11, 21)
-
-
-def _world(case: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    world = {k: [dict(r) for r in v] for k, v in WORLD.items()}
-    for file, ids in case.get("remove", {}).items():
-        world[file] = [r for r in world.get(file, []) if r["id"] not in set(ids)]
-    for file, rows in case.get("patch", {}).items():
-        by_id = {r["id"]: r for r in world.get(file, [])}
-        for r in rows:
-            by_id[r["id"]] = r
-        world[file] = list(by_id.values())
-    return world
-
-
-def _write(world: dict[str, list[dict[str, Any]]], folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for file, rows in world.items():
-        if not rows:  # a file with every row removed is no file (an empty one is refused)
-            continue
-        with (folder / f"{file}.jsonl").open("w", encoding="utf-8") as fh:
-            for r in rows:
-                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-    return folder
 
 
 def _basis(p: Any) -> str:
@@ -177,7 +153,7 @@ def engine_for(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
         store.clear()
         if store not in opened:
             opened.append(store)
-        folder = _write(_world(case), tmp_path_factory.mktemp("world"))
+        folder = write_world(world_for(case), tmp_path_factory.mktemp("world"))
         load_path(folder, store, settings=settings)
         cache[key] = Engine(store, today=TODAY)
         return cache[key]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from test_rule_cases import TODAY, _world, _write
+from worlds import TODAY, world_for, write_world
 from zeren.config import Settings
 from zeren.graph.store import GraphStore, open_store
 from zeren.loaders.load import load_path
@@ -33,7 +33,7 @@ def engines(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, _embedded_
                                          "valid_from": "2020-04-02"}],
                       "failure_people": [{"id": "FP-SC", "person": "PER-S4", "failure": "F-SC",
                                           "role": "STAFF_IN_CHARGE", "due_diligence": True}]}}
-    load_path(_write(_world(case), tmp_path_factory.mktemp("overlay")), store, settings=settings)
+    load_path(write_world(world_for(case), tmp_path_factory.mktemp("overlay")), store, settings=settings)
     registry = {r.id: r for r in (NATIONAL, CHONGQING, FICTITIOUS)}
     yield Engine(store, today=TODAY), Engine(store, registry=registry, today=TODAY)
     store.clear()

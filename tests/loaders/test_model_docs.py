@@ -18,7 +18,7 @@ from zeren.loaders.load import load_path
 from zeren.loaders.readers import input_fields
 from zeren.loaders.validate import validation_errors
 
-DOCS = Path(__file__).parent.parent / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 EXAMPLE = re.compile(r"#### `(?P<file>[a-z_]+\.(?P<ext>csv|jsonl))`\n\n```(?P=ext)\n(?P<body>.*?)```", re.S)
 
 
