@@ -222,7 +222,7 @@ class Engine:
                     assessments.append(AssessmentInPost(held.post, held.institution, a))
         return CadreDuties(
             assessments=sorted(assessments, key=lambda x: (x.assessment.period_from, x.post)),
-            inspections=[InspectionHeard(i, heard, compliance.heard_before(i, heard))  # type: ignore[arg-type]
+            inspections=[InspectionHeard(i, heard, compliance.heard_before(i, heard))
                          for i, heard in facts.inspections],
             activities=facts.activities, case_holdings=facts.holdings)
 

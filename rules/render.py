@@ -108,7 +108,7 @@ STATUS = {ComplianceStatus.MET: ("已履行 met", "green"), ComplianceStatus.UNM
 def render_compliance(report: Any, *, show_facts: bool = True) -> Group:
     """A compliance report (chapters 2-3) as one table per unit, in the style of a trace."""
     c = report.counts()
-    head = Text.assemble((f"compliance {report.territory.get('name')} ({report.territory['id']}) {report.year}", "bold"),
+    head = Text.assemble((f"compliance {report.territory.name} ({report.territory.id}) {report.year}", "bold"),
                          "  rules: ", (", ".join(report.rule_sets) or "none", "cyan"),
                          f"\n  已履行 met {c[ComplianceStatus.MET]}  未履行 unmet {c[ComplianceStatus.UNMET]}  "
                          f"无数据 unknown {c[ComplianceStatus.UNKNOWN]}")
