@@ -244,11 +244,11 @@ class Engine:
             app = applicable(chains[t.id], r.measure.decided_on, self.registry)
             basis = app.cite("HONOURS") if isinstance(app, Applicable) else None
             why = f"{r.measure.kind} {r.measure.id} for failure {r.failure.id}"
-            dept = measures.department_of(unit, r.parent)  # type: ignore[arg-type]
+            dept = measures.department_of(unit, r.parent)
             entries: list[tuple[str, Territory | Institution]] = [
                 ("region", t), ("department" if dept is unit else "unit", unit)]
             if dept is not None and dept is not unit:
-                entries.append(("department", dept))  # type: ignore[arg-type]
+                entries.append(("department", dept))
             for role, node in entries:
                 e = out.setdefault((role, node.id), HonoursEntry(role, node.id, node.name, year, t, basis))
                 e.reasons.append(why)

@@ -18,7 +18,7 @@ from zeren.api.roles import allowed
 from zeren.api.security import Principal
 from zeren.graph.model import ENUMS
 from zeren.rules.engine import Change, EngineError, parse_as_of
-from zeren.graph.records import HandlingStep, Person
+from zeren.graph.records import HandlingStep, Person, Stance
 from zeren.rules.facts import NotFound, fetch_teams, person_from_rows, vertical_path
 from zeren.rules.findings import Evaluation, Finding, Gap, Recommendation, RecordedMeasure
 from zeren.rules.measures import GROUPS
@@ -212,7 +212,7 @@ def to_change(kind: str, person: str | None, measure: str | None, on: str | None
     if kind in ("dissent", "absent"):
         if not person:
             raise EngineError("choose the person whose stance changes")
-        return Change("stance", "OPPOSED_OVERRULED" if kind == "dissent" else "ABSENT", person=person)
+        return Change("stance", Stance.OPPOSED_OVERRULED if kind == "dissent" else Stance.ABSENT, person=person)
     if kind == "diligence":
         if not person:
             raise EngineError("choose the person who showed due diligence")
