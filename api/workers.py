@@ -45,8 +45,9 @@ import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
+
+import psutil
 
 from zeren.config import Settings
 
@@ -77,25 +78,15 @@ def listening_sockets(host: str, port: int, n: int) -> list[socket.socket]:
 
 def connections_by_process(pids: list[int], port: int) -> list[int]:
     """How many established TCP connections to ``port`` each process holds
-    (from /proc: the socket inodes of its descriptors against the kernel's
-    table), the processes holding none left out, most first."""
-    established: set[str] = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            f = line.split()
-            if f[3] == "01" and int(f[1].rsplit(":", 1)[1], 16) == port:  # ESTABLISHED, server side
-                established.add(f[9])
+    (the server side: the local port is ``port``), the processes holding none
+    or gone left out, most first."""
     counts = []
     for pid in pids:
         try:
-            links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
-        except OSError:
+            conns = psutil.Process(pid).net_connections(kind="tcp")
+        except psutil.Error:
             continue
-        n = sum(1 for link in links if link.startswith("socket:[") and link[8:-1] in established)
+        n = sum(1 for c in conns if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port == port)
         if n:
             counts.append(n)
     return sorted(counts, reverse=True)

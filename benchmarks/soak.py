@@ -17,7 +17,7 @@ One command, bounded in time (``--duration``) and in requests
    syntax errors, writes through /cypher, unknown ids, a protected field).
    Every request has the status it must get; any other is an error;
 4. every ``--interval`` seconds the resident set (VmRSS) of the service and of
-   the store is sampled from /proc.
+   the store is sampled (psutil).
 
 The samples go to ``<out>.csv`` and, with the summary (requests, errors,
 throughput, RSS at the end of ``--warmup`` and at the end, growth in %, and
@@ -63,7 +63,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import free_port, proc_status  # noqa: E402  (the benchmark's own helpers)
+from run import free_port, rss  # noqa: E402  (the benchmark's own helpers)
 
 HERE = Path(__file__).resolve().parent
 ROLES = ("investigator", "personnel", "analyst", "petition_bureau")
@@ -359,8 +359,8 @@ def summarise(samples: list[dict[str, Any]], warmup: float, tally: Tally, elapse
 
 
 def rss_mb(pid: int | None) -> float | None:
-    rss = proc_status(pid, "VmRSS") if pid else None
-    return round(rss / 2**20, 2) if rss is not None else None
+    resident = rss(pid) if pid else None
+    return round(resident / 2**20, 2) if resident is not None else None
 
 
 def soak(args: argparse.Namespace, out: Path) -> dict[str, Any]:

@@ -26,11 +26,30 @@ def _settings(graph: str | None):  # type: ignore[no-untyped-def]
 @app.command()
 def load(path: Annotated[Path, typer.Argument(help="folder of CSV/JSONL files, or an .xlsx workbook")],
          graph: GraphOpt = None,
-         max_errors: Annotated[int, typer.Option(help="errors listed before the report is cut")] = 50) -> None:
+         max_errors: Annotated[int, typer.Option(help="errors listed before the report is cut")] = 50,
+         bulk: Annotated[Optional[Path], typer.Option(
+             "--bulk", metavar="NEO4J_HOME", help="first load into a new, empty Neo4j database: validate, then "
+             "neo4j-admin database import into NEO4J_HOME/data (server stopped); then 'zeren setup-schema'")] = None,
+         neo4j_lib: Annotated[Optional[Path], typer.Option(
+             help="with --bulk: the folder of Neo4j's jars (default NEO4J_HOME/lib)")] = None) -> None:
     """Validate and load a folder (or workbook) of input files into the graph."""
+    if bulk is not None:
+        from zeren.loaders.bulk import cli_bulk_load
+
+        raise typer.Exit(cli_bulk_load(path, bulk, _settings(graph), lib=neo4j_lib, max_errors=max_errors))
     from zeren.loaders.load import cli_load
 
     raise typer.Exit(cli_load(path, _settings(graph), max_errors=max_errors))
+
+
+@app.command("setup-schema")
+def setup_schema(graph: GraphOpt = None) -> None:
+    """Create the graph's indexes and constraints (idempotent; after a bulk load, once the server serves it)."""
+    from zeren.graph.store import open_store
+    from zeren.loaders.bulk import finish
+
+    with open_store(_settings(graph)) as store:
+        finish(store)
 
 
 @app.command()

@@ -74,10 +74,15 @@ class Seat:
         return self.post.role
 
     def covers(self, subject: str | None, institution_ids: set[str]) -> Division | None:
-        """The division of duties covering a subject or one of the institutions, if any."""
-        for d in self.divisions:
+        """The division of duties covering a subject or one of the institutions,
+        if any: one covering the subject before one covering an institution,
+        the lowest id first, so that the answer does not depend on the order
+        the store returns them in (a bulk-imported store returns another)."""
+        ordered = sorted(self.divisions, key=lambda d: d.id)
+        for d in ordered:
             if subject and subject in (d.subjects or ()):
                 return d
+        for d in ordered:
             if d.institution and d.institution in institution_ids:
                 return d
         return None

@@ -136,10 +136,14 @@ class MavenNeo4jServer:
     dies with the process that started it."""
 
     def __init__(self, wait_s: float = 180.0, *, quick_start: bool = True, heap_mb: int = 1024,
-                 pagecache_mb: int | None = None) -> None:
+                 pagecache_mb: int | None = None, store_dir: Path | None = None,
+                 tx_timeout_s: int = TX_TIMEOUT_S) -> None:
         self.wait_s = wait_s
         self.quick_start = quick_start
         self.heap_mb, self.pagecache_mb = heap_mb, pagecache_mb
+        # A data directory of the caller's (e.g. written by neo4j-admin database import), kept when it stops.
+        self.store_dir = store_dir
+        self.tx_timeout_s = tx_timeout_s
         self.root: Path | None = None
         self.server: BoltServer | None = None
         self._proc: subprocess.Popen[bytes] | None = None
@@ -152,8 +156,9 @@ class MavenNeo4jServer:
         jit = ["-XX:TieredStopAtLevel=1"] if self.quick_start else []
         return [java_command(), "-Xms256m", f"-Xmx{self.heap_mb}m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
                 *jit, "-jar", str(jar), str(port), str(self.root / "data"),
-                str(TX_TIMEOUT_S), str(TX_MEMORY_MB), str(TX_TOTAL_MEMORY_MB),
-                *([str(self.pagecache_mb)] if self.pagecache_mb else [])]
+                str(self.tx_timeout_s), str(TX_MEMORY_MB), str(TX_TOTAL_MEMORY_MB),
+                *([str(self.pagecache_mb or 0)] if self.pagecache_mb or self.store_dir else []),
+                *([str(self.store_dir)] if self.store_dir else [])]
 
     def start(self) -> BoltServer:
         jar = build_launcher()

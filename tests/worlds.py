@@ -1,6 +1,7 @@
 """The rule cases' small world (tests/rules/world.json) and its variants:
 one case's patch applied, written as the JSON Lines files `zeren load` reads.
-The rule cases, the CLI, the API and the engine-on-both-stores tests share it."""
+The rule cases, the CLI, the API and the engine-on-both-stores tests share it,
+and the summary by which two stores' answers are compared."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import json
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from zeren.rules.findings import Evaluation
 
 HERE = Path(__file__).resolve().parent / "rules"
 WORLD = json.loads((HERE / "world.json").read_text(encoding="utf-8"))
@@ -35,3 +38,19 @@ def write_world(world: dict[str, list[dict[str, Any]]], folder: Path) -> Path:
             for r in rows:
                 fh.write(json.dumps(r, ensure_ascii=False) + "\n")
     return folder
+
+
+def evaluation_summary(ev: Evaluation) -> tuple[object, ...]:
+    """What two answers to the same question must share, store against store:
+    rule sets, findings with their bases and chains, recommendations, gaps and
+    recorded measures, each in a stable order."""
+    findings = sorted(str((f.kind, f.person and f.person.id, f.post and f.post.id, f.institution and f.institution.id,
+                           f.basis.document, f.basis.article, f.basis.paragraph, f.basis.item,
+                           tuple(n.id for n in f.chain.nodes))) for f in ev.findings)
+    recs = sorted(str((r.measure, r.person and r.person.id, r.institution and r.institution.id, r.basis.article))
+                  for r in ev.recommendations)
+    gaps = sorted((g.what, g.reason) for g in ev.gaps)
+    # A map's key order is not defined in Cypher, and FalkorDB's depends on
+    # how the node was written (created with its properties, or merged and
+    # set): compare key by key.
+    return ev.rule_sets, findings, recs, gaps, sorted(str(sorted(m.as_dict().items())) for m in ev.recorded_measures)

@@ -15,6 +15,7 @@ import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
 import org.neo4j.configuration.connectors.BoltConnectorInternalSettings;
 import org.neo4j.configuration.helpers.SocketAddress;
+import org.neo4j.graphdb.QueryExecutionException;
 import org.neo4j.harness.Neo4j;
 import org.neo4j.harness.Neo4jBuilders;
 
@@ -23,7 +24,7 @@ import org.neo4j.harness.Neo4jBuilders;
  * this process (neo4j-harness), serving Bolt on a loopback port.
  *
  * <pre>
- * java -jar neo4j-test-server.jar PORT DATA_DIR [TX_TIMEOUT_S TX_MEMORY_MB TOTAL_TX_MEMORY_MB [PAGECACHE_MB]]
+ * java -jar neo4j-test-server.jar PORT DATA_DIR [TX_TIMEOUT_S TX_MEMORY_MB TOTAL_TX_MEMORY_MB [PAGECACHE_MB [STORE_DIR]]]
  * </pre>
  *
  * The first line read from standard input is the password of the user
@@ -39,7 +40,11 @@ import org.neo4j.harness.Neo4jBuilders;
  * exhaust the server whatever its client asks for; and LOAD CSV may not read
  * the server's files ({@code dbms.security.allow_csv_import_from_file_urls}).
  * PAGECACHE_MB sets the page cache ({@code server.memory.pagecache.size}: the
- * benchmarks give heap plus page cache a budget); without it Neo4j chooses.
+ * benchmarks give heap plus page cache a budget); 0 or none: Neo4j chooses.
+ * STORE_DIR, when given, is the server's data directory ({@code
+ * server.directories.data}: {@code databases/} and {@code transactions/}),
+ * kept when the server stops: a store written beforehand by {@code neo4j-admin
+ * database import} is served as it is, and a later start serves it again.
  */
 public final class Neo4jTestServer {
     private static final String HOST = "127.0.0.1";
@@ -49,9 +54,9 @@ public final class Neo4jTestServer {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 2 && args.length != 5 && args.length != 6) {
+        if (args.length != 2 && args.length != 5 && args.length != 6 && args.length != 7) {
             System.err.println("usage: neo4j-test-server PORT DATA_DIR [TX_TIMEOUT_S TX_MEMORY_MB TOTAL_TX_MEMORY_MB"
-                    + " [PAGECACHE_MB]]"
+                    + " [PAGECACHE_MB [STORE_DIR]]]"
                     + " (the password of user neo4j: the first line of standard input)");
             System.exit(2);
         }
@@ -60,7 +65,8 @@ public final class Neo4jTestServer {
         long timeoutS = args.length >= 5 ? Long.parseLong(args[2]) : 60;
         long txMemoryMb = args.length >= 5 ? Long.parseLong(args[3]) : 256;
         long totalTxMemoryMb = args.length >= 5 ? Long.parseLong(args[4]) : 512;
-        long pagecacheMb = args.length == 6 ? Long.parseLong(args[5]) : 0;
+        long pagecacheMb = args.length >= 6 ? Long.parseLong(args[5]) : 0;
+        Path storeDir = args.length == 7 ? Path.of(args[6]).toAbsolutePath() : null;
 
         BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String password = stdin.readLine();
@@ -73,6 +79,9 @@ public final class Neo4jTestServer {
         var builder = Neo4jBuilders.newInProcessBuilder(dataDir);
         if (pagecacheMb > 0) {
             builder = builder.withConfig(GraphDatabaseSettings.pagecache_memory, pagecacheMb * MIB);
+        }
+        if (storeDir != null) {
+            builder = builder.withConfig(GraphDatabaseSettings.data_directory, storeDir);
         }
         Neo4j neo4j = builder
                 .withDisabledServer() // Bolt only: no HTTP server
@@ -103,8 +112,15 @@ public final class Neo4jTestServer {
 
         // Set the password through the system database (this process runs as
         // the server, which needs no login), and no change asked at first login.
-        neo4j.databaseManagementService().database("system").executeTransactionally(
-                "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
+        try {
+            neo4j.databaseManagementService().database("system").executeTransactionally(
+                    "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
+        } catch (QueryExecutionException e) {
+            // A kept STORE_DIR served again with the password it already has.
+            if (storeDir == null || !e.getMessage().contains("Old password and new password cannot be the same")) {
+                throw e;
+            }
+        }
 
         System.out.println("BOLT bolt://" + HOST + ":" + neo4j.boltURI().getPort());
         System.out.flush();

@@ -1,0 +1,406 @@
+"""The first load of a large input into an empty Neo4j database through Neo4j's
+own bulk importer (``neo4j-admin database import full``).
+
+``zeren load`` writes through Cypher transactions, which costs Neo4j about
+3,400 rows/s (hours for a national dataset). Neo4j's importer writes the store
+files directly from CSV files, but only into a database that does not exist
+yet, with the server stopped. This module is that route:
+
+1. the input is read and validated exactly as ``zeren load`` does it
+   (:func:`zeren.loaders.validate.validate_source`: nothing is imported unless
+   all of it is valid; errors name file, line and field);
+2. meanwhile a second process reads it again and writes the importer's CSV
+   files: one node file per kind and one relationship file per reference field
+   and per relationship kind, headers in the importer's format with ids, labels,
+   types and property types taken from the declared model
+   (``zeren.graph.model``); the derived search text is written with the nodes,
+   confidential fields as ciphertext, digest and pseudonym, and a
+   ``LoadRecord`` node records the load, as ``zeren load`` leaves them;
+3. the importer runs from a Neo4j installation's jars (``NEO4J_HOME/lib``)
+   into ``NEO4J_HOME/data``;
+4. once the server serves the database, :func:`finish` creates the schema of
+   ``zeren.graph.schema`` (``zeren setup-schema``).
+
+The graph is the one ``zeren load`` writes into an empty database: the same
+labels, relationship types, properties and values (tests compare the traces).
+Reloads and incremental loads afterwards go through ``zeren load``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import time
+import traceback
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from zeren.graph import search
+from zeren.graph.confidential import Protector
+from zeren.graph.model import NODES, Field, NodeKind, RelKind
+from zeren.graph.schema import setup_schema
+from zeren.config import Settings
+from zeren.graph.store.base import GraphStore
+
+from .load import file_checksums
+from .readers import Kind
+from .validate import Dataset, InputChanged, ValidationFailed, validate_source
+from .writer import ProtectorMissing, _stored_names, ident, prepare_row
+
+# Array values are joined with a character validation refuses in any value.
+ARRAY_DELIMITER = "\x1f"
+# The importer's property type of each field type (an absent one is a string).
+NEO4J_TYPES: dict[str, str] = {"int": "long", "bool": "boolean", "date": "date", "list": "string[]",
+                               "enumlist": "string[]"}
+ADMIN_TOOL = "org.neo4j.cli.AdminTool"
+
+__all__ = ["BulkError", "BulkSummary", "DatabaseNotEmpty", "ImportFiles", "bulk_load", "cli_bulk_load", "finish",
+           "import_command", "write_import_files"]
+
+
+class BulkError(RuntimeError):
+    """The bulk route could not run (no Java, no Neo4j jars, the importer failed)."""
+
+
+class DatabaseNotEmpty(BulkError):
+    """The target database already exists: the importer only creates a new one."""
+
+
+# --------------------------------------------------------------------------- CSV files
+
+@dataclass
+class ImportFiles:
+    """The importer's input: (label, file) of nodes, (type, file) of relationships."""
+
+    folder: Path
+    nodes: list[tuple[str, Path]] = field(default_factory=list)
+    relationships: list[tuple[str, Path]] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    multiline: bool = False  # a text value holds a line break: the importer must parse quoted line breaks
+
+
+def _column(name: str, f: Field | None) -> str:
+    """The header of a property column: ``name:type`` (a string needs no type)."""
+    t = NEO4J_TYPES.get(f.type) if f is not None and not f.confidential else None
+    return f"{ident(name)}:{t}" if t else ident(name)
+
+
+def _cell(v: Any) -> Any:
+    if v is None:
+        return ""  # an empty, unquoted cell: no property
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list):
+        return ARRAY_DELIMITER.join(v)
+    if isinstance(v, date):
+        return v.isoformat()
+    return v
+
+
+def node_columns(k: NodeKind) -> list[tuple[str, str]]:
+    """(header, parameter name) of each column of a node kind's file: the key
+    as the importer's id in the kind's own id space, every field (a
+    confidential one as its stored names), and the search text."""
+    out = [(f"{ident(k.key)}:ID({ident(k.name)})", k.key), *_property_columns(k.fields, k.key)]
+    if k.name in search.LABELS:
+        out.append((ident(search.PROPERTY), search.PROPERTY))
+    return out
+
+
+def rel_columns(r: RelKind) -> list[tuple[str, str]]:
+    """(header, parameter name) of each column of a relationship kind's file."""
+    return [(f":START_ID({ident(r.source.ref)})", r.source.name), (f":END_ID({ident(r.target.ref)})", r.target.name),
+            (ident(r.key), r.key), *_property_columns(r.fields, r.key)]
+
+
+def _property_columns(fields: Iterable[Field], key: str) -> list[tuple[str, str]]:
+    """(header, parameter name) of every field but the key; a confidential
+    one as its stored names (ciphertext, digest, pseudonym)."""
+    out: list[tuple[str, str]] = []
+    for f in fields:
+        if f.name == key:
+            continue
+        if f.confidential:
+            out += [(_column(n, None), n) for n in _stored_names(f)]
+        else:
+            out.append((_column(f.name, f), f.name))
+    return out
+
+
+class _Files:
+    """Open CSV writers, one per file, created on first use."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.handles: dict[str, Any] = {}
+        self.writers: dict[str, Any] = {}
+
+    def writer(self, name: str, header: list[str]) -> Any:
+        w = self.writers.get(name)
+        if w is None:
+            fh = open(self.folder / name, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed in close()
+            self.handles[name] = fh
+            w = self.writers[name] = csv.writer(fh, lineterminator="\n")
+            w.writerow(header)
+        return w
+
+    def close(self) -> None:
+        for fh in self.handles.values():
+            fh.close()
+
+
+class _LazyProtector:
+    """The protector, made on the first confidential value (the key file is
+    not created for an input without one, as with ``zeren load``)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.protector: Protector | None = None
+
+    def prepare(self, k: Kind, row: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return prepare_row(k, row, self.protector)
+        except ProtectorMissing:
+            self.protector = Protector.from_settings(self.settings)
+            return prepare_row(k, row, self.protector)
+
+
+def _node_rows(k: NodeKind, rows: Iterable[dict[str, Any]], protector: _LazyProtector) -> Iterator[dict[str, Any]]:
+    searched = next((props for label, props in search.KINDS.values() if label == k.name), None)
+    for row in rows:
+        p = protector.prepare(k, row)
+        if searched is not None:
+            p[search.PROPERTY] = search.search_text(p.get(n) for n in searched)
+        yield p
+
+
+def write_import_files(dataset: Dataset, folder: Path, settings: Settings, record: dict[str, Any]) -> ImportFiles:
+    """Write the importer's CSV files of a validated input into ``folder``;
+    ``record`` is the LoadRecord node's row."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = ImportFiles(folder)
+    files = _Files(folder)
+    protector = _LazyProtector(settings)
+    try:
+        for k, rows in dataset.rows():
+            n = 0
+            if isinstance(k, RelKind):
+                cols = rel_columns(k)
+                name = f"rel-{k.name}.csv"
+                w = files.writer(name, [h for h, _ in cols])
+                for row in rows:
+                    p = protector.prepare(k, row)
+                    w.writerow([_cell(p[c]) for _, c in cols])
+                    n += 1
+                out.relationships.append((k.name, folder / name))
+            else:
+                cols = node_columns(k)
+                refs = list(k.refs)
+                name = f"node-{k.name}.csv"
+                w = files.writer(name, [h for h, _ in cols])
+                ref_writers = [(f, files.writer(f"ref-{k.name}-{f.name}.csv",
+                                                [f":START_ID({ident(k.name)})", f":END_ID({ident(f.ref)})"]))
+                               for f in refs]
+                texts = [f.name for f in k.fields if f.type == "text" and not f.confidential]
+                for p in _node_rows(k, rows, protector):
+                    w.writerow([_cell(p[c]) for _, c in cols])
+                    for f, rw in ref_writers:
+                        if p[f.name] is not None:
+                            rw.writerow([p[k.key], p[f.name]])
+                    if not out.multiline and any(isinstance(p[t], str) and ("\n" in p[t] or "\r" in p[t])
+                                                 for t in texts):
+                        out.multiline = True
+                    n += 1
+                out.nodes.append((k.name, folder / name))
+                out.relationships += [(ident(f.rel), folder / f"ref-{k.name}-{f.name}.csv") for f in refs]
+            out.rows[k.name] = n
+        record = {**record, "finished_at": _now(),
+                  "counts": json.dumps({name: {"rows": n, "created": n, "updated": 0} for name, n in out.rows.items()},
+                                       sort_keys=True)}
+        lk = NODES["LoadRecord"]
+        cols = node_columns(lk)
+        files.writer("node-LoadRecord.csv", [h for h, _ in cols]).writerow(
+            [_cell(record.get(c)) for _, c in cols])
+        out.nodes.append((lk.name, folder / "node-LoadRecord.csv"))
+    finally:
+        files.close()
+    return out
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# --------------------------------------------------------------------------- the importer
+
+def java_command() -> str:
+    home = os.environ.get("JAVA_HOME")
+    java = Path(home) / "bin" / "java" if home else None
+    found = str(java) if java and java.exists() else shutil.which("java")
+    if found is None:
+        raise BulkError("Java is not installed: Neo4j 5's importer needs Java 17 or 21")
+    return found
+
+
+def database_folder(neo4j_home: Path, database: str) -> Path:
+    return neo4j_home / "data" / "databases" / database
+
+
+def check_empty(neo4j_home: Path, database: str) -> None:
+    """Refuse a database that already exists (the importer would not write it,
+    and a bulk load is for an empty database only)."""
+    db = database_folder(neo4j_home, database)
+    if db.exists() and any(db.iterdir()):
+        raise DatabaseNotEmpty(
+            f"database {database!r} already exists in {db}: the bulk route only creates a new, empty database. "
+            "Load into it with 'zeren load' (without --bulk), or stop the server and remove the database first")
+
+
+def import_command(files: ImportFiles, neo4j_home: Path, database: str, *, lib: Path | None = None,
+                   heap_mb: int = 2048) -> list[str]:
+    """``neo4j-admin database import full`` of the files, run by Java from the
+    installation's jars (``NEO4J_HOME/lib``, or ``lib``)."""
+    jars = (lib or neo4j_home / "lib").resolve()
+    if not any(jars.glob("neo4j-import-tool-*.jar")):
+        raise BulkError(f"no neo4j-import-tool jar in {jars}: give the lib folder of a Neo4j 5 installation")
+    # The database first: a name after --relationships would be read as one more file of it.
+    cmd = [java_command(), f"-Xmx{heap_mb}m", "-cp", f"{jars}/*", ADMIN_TOOL, "database", "import", "full", database,
+           f"--array-delimiter={ARRAY_DELIMITER}", "--id-type=string", "--bad-tolerance=0",
+           "--skip-bad-relationships=false", "--skip-duplicate-nodes=false", "--high-parallel-io=on",
+           f"--multiline-fields={'true' if files.multiline else 'false'}", "--overwrite-destination=false"]
+    cmd += [f"--nodes={label}={path}" for label, path in files.nodes]
+    cmd += [f"--relationships={rel}={path}" for rel, path in files.relationships]
+    return cmd
+
+
+def run_import(cmd: list[str], neo4j_home: Path, log: Path) -> float:
+    """Run the importer; its report goes to ``log``. Seconds taken."""
+    env = {**os.environ, "NEO4J_HOME": str(neo4j_home.resolve()), "NEO4J_CONF": str((neo4j_home / "conf").resolve())}
+    (neo4j_home / "conf").mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with open(log, "wb") as out:
+        done = subprocess.run(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=neo4j_home, check=False)
+    if done.returncode != 0:
+        tail = log.read_text(errors="replace")[-2000:]
+        raise BulkError(f"the importer failed (exit {done.returncode}); its report is in {log}:\n{tail}")
+    return time.perf_counter() - started
+
+
+# --------------------------------------------------------------------------- the whole route
+
+@dataclass
+class BulkSummary:
+    database: str
+    rows: dict[str, int]
+    validation_seconds: float
+    files_seconds: float
+    import_seconds: float
+    seconds: float
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+def _write_files_child(conn: Any, source: Path, folder: Path, settings: Settings, record: dict[str, Any]) -> None:
+    """In the second process: write the files, send back (files, seconds) or the error."""
+    started = time.perf_counter()
+    try:
+        files = write_import_files(Dataset(source, {}), folder, settings, record)
+        conn.send(("ok", files, time.perf_counter() - started))
+    except InputChanged as e:
+        conn.send(("changed", str(e), 0.0))
+    except Exception:
+        conn.send(("error", traceback.format_exc(limit=5), 0.0))
+    finally:
+        conn.close()
+
+
+def bulk_load(path: Path | str, neo4j_home: Path | str, *, settings: Settings, database: str = "neo4j",
+              lib: Path | None = None, max_errors: int = 50, heap_mb: int = 2048,
+              keep_files: bool = False) -> BulkSummary:
+    """Validate ``path`` and import it as the new database ``database`` of the
+    Neo4j installation at ``neo4j_home`` (its server stopped). Raises
+    :class:`ValidationFailed` (nothing imported) when the input is invalid,
+    :class:`DatabaseNotEmpty` when the database exists."""
+    source, home = Path(path), Path(neo4j_home)
+    check_empty(home, database)
+    t0 = time.perf_counter()
+    folder = home / "import" / f"zeren-{uuid.uuid4().hex[:8]}"
+    folder.mkdir(parents=True)
+    record = {"id": uuid.uuid4().hex, "source": source.resolve().name or str(source), "started_at": _now(),
+              "files": file_checksums(source) or None}
+    ctx = multiprocessing.get_context("fork")
+    parent_end, child_end = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_write_files_child, args=(child_end, source, folder, settings, record), daemon=True)
+    child.start()
+    child_end.close()
+    try:
+        try:
+            dataset = validate_source(source, None, max_errors=max_errors, lookup_chunk=settings.batch_size)
+        except ValidationFailed:
+            child.kill()
+            raise
+        validated = time.perf_counter() - t0
+        del dataset
+        status, payload, files_seconds = parent_end.recv()
+        child.join()
+        if status == "changed":
+            raise InputChanged(payload)
+        if status != "ok":
+            raise BulkError(f"writing the importer's files failed:\n{payload}")
+        files: ImportFiles = payload
+        cmd = import_command(files, home, database, lib=lib, heap_mb=heap_mb)
+        imported = run_import(cmd, home, home / "import" / f"{folder.name}.log")
+    finally:
+        parent_end.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+        if not keep_files:
+            shutil.rmtree(folder, ignore_errors=True)
+    return BulkSummary(database, files.rows, validated, files_seconds, imported, time.perf_counter() - t0)
+
+
+def finish(store: GraphStore) -> None:
+    """Once the server serves the imported database: its schema (the unique
+    keys, indexes and full-text index of ``zeren.graph.schema``), waiting until
+    the indexes are online."""
+    setup_schema(store)
+    if store.dialect != "neo4j":
+        return
+    while store.read("SHOW INDEXES YIELD state WHERE state <> 'ONLINE' RETURN count(*) AS n")[0]["n"]:
+        if failed := store.read("SHOW INDEXES YIELD name, state WHERE state = 'FAILED' RETURN name"):
+            raise BulkError(f"index {failed[0]['name']} failed to build; see the server's log")
+        time.sleep(1)
+
+
+# --------------------------------------------------------------------------- command line
+
+def cli_bulk_load(path: Path, neo4j_home: Path, settings: Settings, *, lib: Path | None = None,
+                  max_errors: int = 50) -> int:
+    """``zeren load --bulk NEO4J_HOME``: 0 when imported, 2 when the input is
+    invalid (nothing imported), 1 when the database exists or the importer fails."""
+    database = settings.neo4j_database or "neo4j"
+    try:
+        summary = bulk_load(path, neo4j_home, settings=settings, database=database, lib=lib, max_errors=max_errors)
+    except ValidationFailed as e:
+        print(e.report(), file=sys.stderr)
+        return 2
+    except (BulkError, InputChanged, OSError) as e:
+        print(f"bulk load failed: {e}", file=sys.stderr)
+        return 1
+    print(f"Imported {summary.total_rows:,} rows of {path.name} into database {database!r} of {neo4j_home} in "
+          f"{summary.seconds:.1f} s (validation {summary.validation_seconds:.1f} s, files "
+          f"{summary.files_seconds:.1f} s, importer {summary.import_seconds:.1f} s).\n"
+          "Start the server, then create the schema with 'zeren setup-schema'.")
+    return 0
