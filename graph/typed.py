@@ -10,17 +10,12 @@ model::
     python -m zeren.graph.typed          # rewrites graph/records.py
     python -m zeren.graph.typed --check  # exit 1 when it no longer matches the model
 
-A record reads its fields as attributes: a misspelt field is an
-``AttributeError``, and a property the model does not declare is refused when
-the record is made (``RecordError``, naming the kind and the property). The
-store's own derived properties (the search text, the ciphertext, digest and
-pseudonym of a confidential field) are not facts and are left out.
-
-Records also answer the reads of a mapping (``r["id"]``, ``r.get("name")``,
-``{**r}``) with the semantics of the row they were made from (a field without
-a value is absent), for the code that still reads rows by key; ``get`` refuses
-a name that is no field of any kind of the model, so a misspelling is an error
-there too.
+A record reads its fields as attributes, never by key: a misspelt field is
+an ``AttributeError``, and a property the model does not declare is refused
+when the record is made (``RecordError``, naming the kind and the property).
+The store's own derived properties (the search text, the ciphertext, digest
+and pseudonym of a confidential field) are not facts and are left out.
+``as_dict`` gives the fields that have a value, as the row had them.
 """
 
 from __future__ import annotations
@@ -28,7 +23,7 @@ from __future__ import annotations
 import argparse
 import keyword
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -43,7 +38,7 @@ class RecordError(ValueError):
     """A row that does not fit its kind's declaration."""
 
 
-class Record(Mapping[str, Any]):
+class Record:
     """A node's or relationship's properties, typed by the declared model."""
 
     __slots__ = ()
@@ -79,33 +74,10 @@ class Record(Mapping[str, Any]):
         """The record of a row's properties, or None for an optional match that found nothing."""
         return None if props is None else cls.of(props)
 
-    # ------------------------------------------------ the reads of a mapping
-    def __getitem__(self, name: str) -> Any:
-        v = getattr(self, name, None) if name in self.FIELDS else None
-        if v is None:
-            raise KeyError(name)
-        return v
-
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
-        if name in self.FIELDS:
-            v = getattr(self, name)
-            return default if v is None else v
-        if name not in ALL_FIELDS:
-            raise RecordError(f"no kind of the model has a field {name!r} ({self.KIND})")
-        return default
-
-    def __iter__(self) -> Iterator[str]:
-        return (f for f in type(self).__slots__ if getattr(self, f) is not None)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name in self.FIELDS and getattr(self, name) is not None
-
-
-ALL_FIELDS: frozenset[str] = frozenset(f.name for k in [*model.NODES.values(), *model.RELS.values()]
-                                       for f in (k.fields if isinstance(k, model.NodeKind) else k.all_fields))
+    def as_dict(self) -> dict[str, Any]:
+        """The fields that have a value, in declared order: the row the record was made from, less the store's
+        derived properties."""
+        return {f: v for f in type(self).__slots__ if (v := getattr(self, f)) is not None}
 
 
 # --------------------------------------------------------------------------- the writer

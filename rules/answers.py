@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from zeren.graph.records import Assessment, CadreInspection, Consultation, LeaderActivity, Person, Territory
 
 from .facts import CaseHeld, Tenure
-from .findings import Finding, Recommendation
+from .findings import Finding, Recommendation, RecordedMeasure
 from zeren.law import Provision
 
 
@@ -54,8 +53,8 @@ class CadreRecord(CadreDuties):
     findings: list[Finding] = field(kw_only=True)
     recommendations: list[Recommendation] = field(kw_only=True)
     # The measures recorded against the person, as in ``Evaluation.recorded_measures``,
-    # each with its rectification status and the failure it was decided for.
-    measures: list[dict[str, Any]] = field(kw_only=True)
+    # each with its rectification status (and, as recorded, the failure it was decided for).
+    measures: list[RecordedMeasure] = field(kw_only=True)
     as_of: date = field(kw_only=True)
     basis: list[Provision] = field(kw_only=True)
 

@@ -26,7 +26,7 @@ from .facts import (
     fetch_person,
     territory_chain,
 )
-from .findings import Evaluation, Finding, Gap, JudgedOn, Recommendation
+from .findings import Evaluation, Finding, Gap, JudgedOn, Recommendation, RecordedMeasure
 
 __all__ = ["Engine", "EngineError", "NotFound", "Change", "parse_as_of"]
 
@@ -157,14 +157,15 @@ class Engine:
         the measures that follow as of ``as_of`` (default: today's record)."""
         on = parse_as_of(as_of, self.today) or self.today or date.today()
         facts = facts or self._failure_facts(failure_id)
-        act = facts.failure["act_date"]
+        act = facts.failure.act_date
         ev = Evaluation(subject=f"failure {failure_id}", as_of=act, rule_sets=[],
-                        recorded_measures=[_with_status(m, on) for m in facts.measures], judged_on=[
+                        recorded_measures=[RecordedMeasure(m, measures.rectification(m, on).status)
+                                           for m in facts.measures], judged_on=[
                             JudgedOn("ACCOUNTABILITY", act, "rule sets, posts and their holders on the date of "
                                                             "the act"),
                             JudgedOn("MEASURES", on, "measures decided and rectified by this date"
                                                      + (" (today)" if as_of is None else ""))])
-        app = applicable([t["id"] for t in facts.chain], act, self.registry)
+        app = applicable([t.id for t in facts.chain], act, self.registry)
         if isinstance(app, NoRuleSet):
             ev.gaps.append(Gap("applicable rules", app.reason))
             return ev
@@ -187,7 +188,7 @@ class Engine:
         person, tenures, failure_ids = fetch_person(self.store, person_id)
         findings: list[Finding] = []
         recs: list[Recommendation] = []
-        measures_against: list[dict[str, Any]] = []
+        measures_against: list[RecordedMeasure] = []
         today = self.today or date.today()
         basis: set[Provision] = set()
         for fid in failure_ids:
@@ -197,8 +198,7 @@ class Engine:
                 basis.update(app.cite(k) for k in ("PERSONNEL_RECORD", "PERSONNEL_USE") if app.has(k))
             findings.extend(f for f in ev.findings if f.person and f.person.id == person_id)
             recs.extend(r for r in ev.recommendations if r.person and r.person.id == person_id)
-            measures_against.extend({**m, "failure": fid} for m in ev.recorded_measures
-                                    if m.get("person") == person_id)
+            measures_against.extend(m for m in ev.recorded_measures if m.measure.person == person_id)
         duties = self.cadre_duties(person_id)
         return CadreRecord(duties.assessments, duties.inspections, duties.activities, duties.case_holdings,
                            person=person, tenures=tenures, findings=findings, recommendations=recs,
@@ -222,7 +222,7 @@ class Engine:
                     assessments.append(AssessmentInPost(held.post, held.institution, a))
         return CadreDuties(
             assessments=sorted(assessments, key=lambda x: (x.assessment.period_from, x.post)),
-            inspections=[InspectionHeard(i, heard, compliance.heard_before(i, heard))  # type: ignore[arg-type]
+            inspections=[InspectionHeard(i, heard, compliance.heard_before(i, heard))
                          for i, heard in facts.inspections],
             activities=facts.activities, case_holdings=facts.holdings)
 
@@ -244,11 +244,11 @@ class Engine:
             app = applicable(chains[t.id], r.measure.decided_on, self.registry)
             basis = app.cite("HONOURS") if isinstance(app, Applicable) else None
             why = f"{r.measure.kind} {r.measure.id} for failure {r.failure.id}"
-            dept = measures.department_of(unit, r.parent)  # type: ignore[arg-type]
+            dept = measures.department_of(unit, r.parent)
             entries: list[tuple[str, Territory | Institution]] = [
                 ("region", t), ("department" if dept is unit else "unit", unit)]
             if dept is not None and dept is not unit:
-                entries.append(("department", dept))  # type: ignore[arg-type]
+                entries.append(("department", dept))
             for role, node in entries:
                 e = out.setdefault((role, node.id), HonoursEntry(role, node.id, node.name, year, t, basis))
                 e.reasons.append(why)
@@ -346,7 +346,3 @@ def _split(items: list[Finding | Gap], ev: Evaluation) -> None:
     for i in items:
         (ev.findings if isinstance(i, Finding) else ev.gaps).append(i)  # type: ignore[arg-type]
 
-
-def _with_status(m: dict[str, Any], on: date) -> dict[str, Any]:
-    r = measures.rectification(m, on)
-    return {**m, "rectification": r.status}

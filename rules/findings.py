@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from zeren.graph.records import AccountabilityMeasure
 from zeren.law import Applicable, Provision
 
 
@@ -18,12 +19,6 @@ class Ref:
     label: str
     id: str
     name: str = ""
-
-    @staticmethod
-    def of(label: str, props: dict[str, Any] | None) -> Ref | None:
-        if not props:
-            return None
-        return Ref(label, str(props["id"]), str(props.get("name") or props.get("title") or props["id"]))
 
 
 @dataclass(frozen=True)
@@ -163,6 +158,18 @@ class JudgedOn:
         return {"part": self.part, "on": self.on.isoformat(), "what": self.what}
 
 
+@dataclass(frozen=True)
+class RecordedMeasure:
+    """A measure recorded for a failure, with its rectification status on the evaluation's date."""
+
+    measure: AccountabilityMeasure
+    rectification: str  # NOT_YET_DECIDED, NO_DEADLINE, PENDING, RECTIFIED, RECTIFIED_LATE or NOT_RECTIFIED_BY_DEADLINE
+
+    def as_dict(self) -> dict[str, Any]:
+        """The measure's recorded fields and its rectification status."""
+        return {**_jsonable(self.measure.as_dict()), "rectification": self.rectification}
+
+
 @dataclass
 class Evaluation:
     """The answer for a matter (standing responsibility) and, when a failure is
@@ -174,7 +181,7 @@ class Evaluation:
     findings: list[Finding] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     recommendations: list[Recommendation] = field(default_factory=list)
-    recorded_measures: list[dict[str, Any]] = field(default_factory=list)
+    recorded_measures: list[RecordedMeasure] = field(default_factory=list)
     judged_on: list[JudgedOn] = field(default_factory=list)  # the date each part is judged on
 
     def as_dict(self) -> dict[str, Any]:
@@ -182,7 +189,7 @@ class Evaluation:
                 "judged_on": [j.as_dict() for j in self.judged_on],
                 "findings": [f.as_dict() for f in self.findings], "gaps": [g.as_dict() for g in self.gaps],
                 "recommendations": [r.as_dict() for r in self.recommendations],
-                "recorded_measures": [_jsonable(m) for m in self.recorded_measures]}
+                "recorded_measures": [m.as_dict() for m in self.recorded_measures]}
 
 
 def _jsonable(v: Any) -> Any:

@@ -9,17 +9,22 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from zeren.graph.records import AccountabilityMeasure, Gravity, Institution, InvolvedIn, PostRole
+from zeren.graph.records import InstitutionKind as K
+from zeren.graph.records import MeasureKind as M
+from zeren.graph.records import ResponsibilityKind as R
 from zeren.law import Applicable, Provision
 
 from .accountability import AccountContext
-from .facts import Involvement, Props
+from .facts import Involvement
 from .findings import Finding, Recommendation, Ref
 from .units import RuleBook
 
-RESPONSIBLE = {"MAIN_LEADERSHIP", "IMPORTANT_LEADERSHIP", "DIRECT", "LEADERSHIP"}
-ORGANISATIONAL = ["SUSPENSION", "POST_ADJUSTMENT", "ORDERED_RESIGNATION", "DEMOTION", "REMOVAL"]
-LEVEL = {"NOTICE": 1, "ADMONISHMENT": 2, "ORGANISATIONAL": 3}
-TERRITORY_LEVEL_ORGANS = {"PARTY_COMMITTEE", "GOVERNMENT", "PEOPLES_CONGRESS", "CPPCC", "COURT", "PROCURATORATE"}
+RESPONSIBLE = {R.MAIN_LEADERSHIP, R.IMPORTANT_LEADERSHIP, R.DIRECT, R.LEADERSHIP}
+ORGANISATIONAL = [M.SUSPENSION, M.POST_ADJUSTMENT, M.ORDERED_RESIGNATION, M.DEMOTION, M.REMOVAL]
+# The steps of the ladder: a measure, or the group of organisational measures (art. 15).
+LEVEL = {M.NOTICE: 1, M.ADMONISHMENT: 2, "ORGANISATIONAL": 3}
+TERRITORY_LEVEL_ORGANS = {K.PARTY_COMMITTEE, K.GOVERNMENT, K.PEOPLES_CONGRESS, K.CPPCC, K.COURT, K.PROCURATORATE}
 
 
 @dataclass(frozen=True)
@@ -31,13 +36,13 @@ class Rectification:
     rectified_on: date | None
 
 
-def taken_by(m: Props, on: date) -> bool:
+def taken_by(m: AccountabilityMeasure, on: date) -> bool:
     """A recorded measure counts as taken on ``on`` only when decided by then."""
-    return m.get("decided_on") is not None and m["decided_on"] <= on
+    return m.decided_on <= on
 
 
-def rectification(m: Props, on: date) -> Rectification:
-    deadline, done = m.get("deadline"), m.get("rectified_on")
+def rectification(m: AccountabilityMeasure, on: date) -> Rectification:
+    deadline, done = m.deadline, m.rectified_on
     if not taken_by(m, on):
         return Rectification("NOT_YET_DECIDED", deadline, None)
     if done is not None and done > on:
@@ -49,7 +54,11 @@ def rectification(m: Props, on: date) -> Rectification:
     return Rectification("NOT_RECTIFIED_BY_DEADLINE" if on > deadline else "PENDING", deadline, None)
 
 
-def _level_of(kind: str) -> int:
+def _i(i: Institution) -> Ref:
+    return Ref("Institution", i.id, i.name)
+
+
+def _level_of(kind: M) -> int:
     if kind in ORGANISATIONAL:
         return LEVEL["ORGANISATIONAL"]
     return LEVEL.get(kind, 0)
@@ -71,15 +80,15 @@ class Rung:
     on: date
 
     @property
-    def gravity(self) -> str:
-        return str(self.ctx.failure.get("gravity"))
+    def gravity(self) -> Gravity:
+        return self.ctx.failure.gravity
 
-    def taken(self, kind: str) -> list[Props]:
+    def taken(self, kind: M) -> list[AccountabilityMeasure]:
         """The person's measures of ``kind`` decided by the date, in record order."""
         return [m for m in self.ctx.facts.measures
-                if m.get("person") == self.person and m["kind"] == kind and taken_by(m, self.on)]
+                if m.person == self.person and m.kind == kind and taken_by(m, self.on)]
 
-    def unrectified(self, kind: str, *, late_counts: bool) -> list[Props]:
+    def unrectified(self, kind: M, *, late_counts: bool) -> list[AccountabilityMeasure]:
         """Measures of ``kind`` taken whose rectification target was not met by the deadline."""
         statuses = {"NOT_RECTIFIED_BY_DEADLINE", "RECTIFIED_LATE"} if late_counts else {"NOT_RECTIFIED_BY_DEADLINE"}
         return [m for m in self.taken(kind) if rectification(m, self.on).status in statuses]
@@ -89,12 +98,13 @@ class Rung:
 class Step:
     """A step of the ladder: the measure, its rule key, the recorded measures that led there."""
 
-    measure: str
+    measure: str  # a key of LEVEL
     key: str
-    why: tuple[Props, ...] = ()
+    why: tuple[AccountabilityMeasure, ...] = ()
 
 
-GRAVITY = {"MINOR": "NOTICE", "SERIOUS": "ADMONISHMENT", "ESPECIALLY_SERIOUS": "ORGANISATIONAL"}
+GRAVITY: dict[Gravity, str] = {Gravity.MINOR: M.NOTICE, Gravity.SERIOUS: M.ADMONISHMENT,
+                               Gravity.ESPECIALLY_SERIOUS: "ORGANISATIONAL"}
 
 rungs: RuleBook[Rung] = RuleBook()
 
@@ -103,18 +113,18 @@ def _gravity(step: str) -> Callable[[Rung], bool]:
     return lambda r: GRAVITY[r.gravity] == step
 
 
-@rungs.rule("NOTICE", when=_gravity("NOTICE"))
+@rungs.rule("NOTICE", when=_gravity(M.NOTICE))
 def notice(r: Rung) -> Iterator[Step]:
     """National art. 13: "对具有本办法第十一条所列情形、情节较轻的，由有管理权限的党政机关对相关责任人进行通报，限期整改";
     Chongqing art. 13: "对具有本细则第十一条所列情形、情节较轻的"."""
-    yield Step("NOTICE", "NOTICE")
+    yield Step(M.NOTICE, "NOTICE")
 
 
-@rungs.rule("ADMONISHMENT", when=_gravity("ADMONISHMENT"))
+@rungs.rule("ADMONISHMENT", when=_gravity(M.ADMONISHMENT))
 def admonishment(r: Rung) -> Iterator[Step]:
     """National art. 14: "具有本办法第十一条所列情形且危害严重以及影响重大的，由有管理权限的党政机关对相关责任人进行诫勉，督促限期整改";
     Chongqing art. 14: "具有本细则第十一条所列情形且危害严重以及影响重大的"."""
-    yield Step("ADMONISHMENT", "ADMONISHMENT")
+    yield Step(M.ADMONISHMENT, "ADMONISHMENT")
 
 
 @rungs.rule("ORGANISATIONAL", when=_gravity("ORGANISATIONAL"))
@@ -128,26 +138,26 @@ def _late_counts(r: Rung) -> bool:
     return r.ctx.app.stated_by("ADMONISHMENT").notice_escalates_when_late
 
 
-@rungs.exception("ADMONISHMENT", to="NOTICE", when=lambda r: bool(r.unrectified("NOTICE", late_counts=_late_counts(r))),
+@rungs.exception("ADMONISHMENT", to="NOTICE", when=lambda r: bool(r.unrectified(M.NOTICE, late_counts=_late_counts(r))),
                  label="art. 14: a notice not rectified")
 def after_notice(r: Rung) -> Iterator[Step]:
     """National art. 14: "对受到通报后仍未按期完成整改目标"; Chongqing art. 14: "对受到通报后仍未完成整改目标".
 
     National: late rectification escalates; Chongqing: only no rectification."""
-    for m in r.unrectified("NOTICE", late_counts=_late_counts(r)):
-        yield Step("ADMONISHMENT", "ADMONISHMENT", (m,))
+    for m in r.unrectified(M.NOTICE, late_counts=_late_counts(r)):
+        yield Step(M.ADMONISHMENT, "ADMONISHMENT", (m,))
 
 
 @rungs.exception("ORGANISATIONAL", to="ADMONISHMENT",
-                 when=lambda r: bool(r.unrectified("ADMONISHMENT", late_counts=True)),
+                 when=lambda r: bool(r.unrectified(M.ADMONISHMENT, late_counts=True)),
                  label="art. 15: an admonishment not rectified")
 def after_admonishment(r: Rung) -> Iterator[Step]:
     """Art. 15: "对受到诫勉后仍未按期完成整改目标"."""
-    for m in r.unrectified("ADMONISHMENT", late_counts=True):
+    for m in r.unrectified(M.ADMONISHMENT, late_counts=True):
         yield Step("ORGANISATIONAL", "ORGANISATIONAL", (m,))
 
 
-def ladder(ctx: AccountContext, person_id: str, on: date) -> tuple[str, str, list[Props]]:
+def ladder(ctx: AccountContext, person_id: str, on: date) -> tuple[str, str, list[AccountabilityMeasure]]:
     """The step of the ladder for one person: (NOTICE | ADMONISHMENT |
     ORGANISATIONAL, rule key, the recorded measures that led there)."""
     rung = Rung(ctx, person_id, on)
@@ -161,8 +171,8 @@ def ladder(ctx: AccountContext, person_id: str, on: date) -> tuple[str, str, lis
     return best.measure, best.key, list(best.why)
 
 
-def deciding_organ(ctx: AccountContext, post: Props | None) -> tuple[Ref | None, str]:
-    """The organ with management authority over the holder of ``post``.
+def deciding_organ(ctx: AccountContext, role: PostRole | None) -> tuple[Ref | None, str]:
+    """The organ with management authority over the holder of a post of ``role`` (None: no post known).
 
     Not formalised: the data does not record cadre-management authority; zeren
     applies the usual rule "下管一级" — staff by their own unit; leaders of a
@@ -172,17 +182,16 @@ def deciding_organ(ctx: AccountContext, post: Props | None) -> tuple[Ref | None,
     unit = ctx.unit
     note = ("not formalised: management authority follows the usual cadre-management rule (下管一级), "
             "as the data does not record it; confirm with the organisation department")
-    if post is None or post.get("role") == "STAFF":
-        return Ref("Institution", unit["id"], unit.get("name", "")), note
+    if role is None or role == PostRole.STAFF:
+        return _i(unit), note
     for path in ctx.facts.vertical:
         if path.valid_on(ctx.as_of) and len(path.nodes) >= 2:
-            up = path.nodes[1]
-            return Ref("Institution", up["id"], up.get("name", "")), note
-    depth = 1 if unit.get("kind") in TERRITORY_LEVEL_ORGANS else 0
+            return _i(path.nodes[1]), note
+    depth = 1 if unit.kind in TERRITORY_LEVEL_ORGANS else 0
     for t in ctx.facts.chain[depth:]:
-        pcs = [o for o in ctx.facts.organs.get(t["id"], []) if o.get("kind") == "PARTY_COMMITTEE"]
+        pcs = [o for o in ctx.facts.organs.get(t.id, []) if o.kind == K.PARTY_COMMITTEE]
         if pcs:
-            return Ref("Institution", pcs[0]["id"], pcs[0].get("name", "")), note
+            return _i(pcs[0]), note
     return None, note + "; no party committee found above the unit"
 
 
@@ -192,9 +201,9 @@ def recommend(ctx: AccountContext, findings: list[Finding], on: date) -> list[Re
     # Art. 14's loss of honours is "本年度", the year of the admonishment it
     # follows: of each recorded one decided by ``on``; None for one recommended
     # and not yet decided.
-    honours_years: set[int | None] = {m["decided_on"].year for m in ctx.facts.measures
-                                      if m["kind"] == "ADMONISHMENT" and taken_by(m, on)}
-    posts = {s.post["id"]: s.post for s in ctx.facts.unit_team}
+    honours_years: set[int | None] = {m.decided_on.year for m in ctx.facts.measures
+                                      if m.kind == M.ADMONISHMENT and taken_by(m, on)}
+    posts = {s.post.id: s.post for s in ctx.facts.unit_team}
     seen: set[str] = set()
     for fd in findings:
         if fd.kind not in RESPONSIBLE or fd.person is None or fd.person.id in seen:
@@ -202,21 +211,21 @@ def recommend(ctx: AccountContext, findings: list[Finding], on: date) -> list[Re
         seen.add(fd.person.id)
         step, key, why = ladder(ctx, fd.person.id, on)
         post = posts.get(fd.post.id) if fd.post else None
-        organ, organ_note = deciding_organ(ctx, post or ({"role": "STAFF"} if fd.kind == "DIRECT" else None))
+        organ, organ_note = deciding_organ(ctx, post.role if post else PostRole.STAFF if fd.kind == R.DIRECT else None)
         reason = _reason(ctx, step, why, on)
-        taken = [m for m in ctx.facts.measures if m.get("person") == fd.person.id and taken_by(m, on)
-                 and _level_of(m["kind"]) >= LEVEL[step]]
+        taken = [m for m in ctx.facts.measures if m.person == fd.person.id and taken_by(m, on)
+                 and _level_of(m.kind) >= LEVEL[step]]
         if taken:
-            reason += f"; already taken: {', '.join(m['kind'] + ' on ' + m['decided_on'].isoformat() for m in taken)}"
+            reason += f"; already taken: {', '.join(f'{m.kind} on {m.decided_on.isoformat()}' for m in taken)}"
         out.append(Recommendation(
             measure=step, basis=app.cite(key), reason=reason, person=fd.person,
             options=ORGANISATIONAL if step == "ORGANISATIONAL" else [step],
             decided_by=organ, decided_by_basis=_organ_basis(app, key), not_formalised=organ_note + LADDER_NOTE))
-        if step == "ADMONISHMENT" and not any(m["kind"] == "ADMONISHMENT" for m in taken):
+        if step == M.ADMONISHMENT and not any(m.kind == M.ADMONISHMENT for m in taken):
             honours_years.add(None)
-        if f.get("disciplinary"):
+        if f.disciplinary:
             general = app.has("DECIDING_ORGAN")  # Chongqing art. 17 ¶1 covers every measure; art. 16 names no organ
-            out.append(Recommendation("DISCIPLINARY_SANCTION", app.cite("DISCIPLINE"),
+            out.append(Recommendation(M.DISCIPLINARY_SANCTION, app.cite("DISCIPLINE"),
                                       "the failure warrants party or government discipline (may be combined, art. 12 ¶1)",
                                       person=fd.person, decided_by=organ if general else None,
                                       decided_by_basis=app.cite("DECIDING_ORGAN") if general else None))
@@ -236,7 +245,7 @@ def recommend(ctx: AccountContext, findings: list[Finding], on: date) -> list[Re
 
 
 # Measures the organ with management authority decides on a proposal (Chongqing art. 17).
-PROPOSED = {*LEVEL, "DISCIPLINARY_SANCTION", "WRITTEN_SELF_EXAMINATION", "CIRCULATED_CRITICISM"}
+PROPOSED = {*LEVEL, M.DISCIPLINARY_SANCTION, M.WRITTEN_SELF_EXAMINATION, M.CIRCULATED_CRITICISM}
 
 # Recommendations that are not a MeasureKind of the model: a group of measures, a step that follows.
 GROUPS = {"ORGANISATIONAL": ("organisational adjustment or handling (art. 15)", "组织调整或者组织处理"),
@@ -247,7 +256,7 @@ GROUPS = {"ORGANISATIONAL": ("organisational adjustment or handling (art. 15)", 
 def found_in_petition_work(ctx: AccountContext) -> tuple[bool, str]:
     """Whether the failure was found in daily petition work (Chongqing art. 17
     ¶2 "在日常信访工作中发现"), and the note when it is not recorded but taken."""
-    recorded = ctx.failure.get("found_in_petition_work")
+    recorded = ctx.failure.found_in_petition_work
     if recorded is not None:
         return bool(recorded), ""
     if ctx.facts.matter is None:
@@ -256,7 +265,7 @@ def found_in_petition_work(ctx: AccountContext) -> tuple[bool, str]:
                   "petition matter, it is taken as found in daily petition work")
 
 
-def petition_department(ctx: AccountContext) -> Props | None:
+def petition_department(ctx: AccountContext) -> Institution | None:
     """The petition department that investigates a failure of the unit: the
     one of the unit's territory or the nearest level up; for a failure of that
     petition department itself, the one of the level above.
@@ -265,8 +274,8 @@ def petition_department(ctx: AccountContext) -> Props | None:
     saying which; zeren takes the one that coordinates the unit's region
     (Chongqing art. 6 "协调、指导和监督本地区的信访工作"), and never the unit itself."""
     for t in ctx.facts.chain:
-        found = [o for o in ctx.facts.organs.get(t["id"], [])
-                 if o.get("kind") == "PETITION_DEPARTMENT" and o["id"] != ctx.unit["id"]]
+        found = [o for o in ctx.facts.organs.get(t.id, [])
+                 if o.kind == K.PETITION_DEPARTMENT and o.id != ctx.unit.id]
         if found:
             return found[0]
     return None
@@ -289,7 +298,7 @@ def _name_the_proposer(ctx: AccountContext, recs: list[Recommendation]) -> None:
         return
     for r in recs:
         if r.measure in PROPOSED:
-            r.proposed_by = Ref("Institution", dept["id"], dept.get("name", ""))
+            r.proposed_by = _i(dept)
             r.proposed_by_basis = ctx.app.cite("PROPOSAL")
             r.not_formalised = "; ".join(x for x in (r.not_formalised, note, PROPOSER_NOTE) if x)
 
@@ -314,14 +323,14 @@ def suspects(ctx: AccountContext) -> list[Involvement]:
     """The people the failure record names as suspected of a crime, once each."""
     out: dict[str, Involvement] = {}
     for i in ctx.facts.involved:
-        if i.link.get("suspected_crime") is True:
-            out.setdefault(i.person["id"], i)
+        if isinstance(i.link, InvolvedIn) and i.link.suspected_crime is True:
+            out.setdefault(i.person.id, i)
     return list(out.values())
 
 
 def unnamed_suspicion(ctx: AccountContext) -> bool:
     """The failure is flagged as a suspected crime, but no one is named as suspected (older records)."""
-    return bool(ctx.failure.get("suspected_crime")) and not suspects(ctx)
+    return bool(ctx.failure.suspected_crime) and not suspects(ctx)
 
 
 UNNAMED_SUSPICION = ("the failure record flags a suspected crime (涉嫌违法犯罪) but does not say who is suspected; "
@@ -334,11 +343,11 @@ def _referrals(ctx: AccountContext) -> list[Recommendation]:
     bears responsibility for the failure."""
     basis = ctx.app.cite("CRIME")
     if unnamed_suspicion(ctx):
-        return [Recommendation("LEGAL_REFERRAL", basis, UNNAMED_SUSPICION, not_formalised=(
+        return [Recommendation(M.LEGAL_REFERRAL, basis, UNNAMED_SUSPICION, not_formalised=(
             "not formalised: who is suspected is for the investigating and judicial organs; record it per person "
             "(failure_people.suspected_crime)"))]
-    return [Recommendation("LEGAL_REFERRAL", basis, "recorded as suspected of a crime (涉嫌违法犯罪): handled under "
-                                                    "the law", person=Ref("Person", i.person["id"], i.person.get("name", "")))
+    return [Recommendation(M.LEGAL_REFERRAL, basis, "recorded as suspected of a crime (涉嫌违法犯罪): handled under "
+                                                    "the law", person=Ref("Person", i.person.id, i.person.name))
             for i in suspects(ctx)]
 
 
@@ -353,15 +362,15 @@ def _organ_basis(app: Applicable, key: str) -> Provision:
     return app.cite("DECIDING_ORGAN") if app.has("DECIDING_ORGAN") else app.cite(key)
 
 
-def _reason(ctx: AccountContext, step: str, why: list[Props], on: date) -> str:
-    gravity = str(ctx.failure.get("gravity"))
+def _reason(ctx: AccountContext, step: str, why: list[AccountabilityMeasure], on: date) -> str:
+    gravity = ctx.failure.gravity
     if not why:
-        return {"NOTICE": "minor (情节较轻): notice and rectification within a deadline",
-                "ADMONISHMENT": "serious harm and major impact (危害严重以及影响重大)",
+        return {M.NOTICE: "minor (情节较轻): notice and rectification within a deadline",
+                M.ADMONISHMENT: "serious harm and major impact (危害严重以及影响重大)",
                 "ORGANISATIONAL": "especially serious harm and especially major impact (危害特别严重以及影响特别重大)"}[step]
     m = why[0]
     r = rectification(m, on)
-    return (f"{m['kind']} of {m['decided_on'].isoformat()} with deadline "
+    return (f"{m.kind} of {m.decided_on.isoformat()} with deadline "
             f"{r.deadline.isoformat() if r.deadline else '-'}: {r.status.replace('_', ' ').lower()} "
             f"(gravity {gravity})")
 
@@ -373,29 +382,29 @@ def _honours(ctx: AccountContext, year: int | None) -> list[Recommendation]:
     unit = ctx.unit
     when = f"for {year} (本年度), the year of the admonishment" if year else \
         "for the year in which the recommended admonishment is decided (本年度)"
-    role = "department" if unit.get("kind") in DEPARTMENT_KINDS else "unit"
-    out = [Recommendation("HONOURS_DISQUALIFICATION", basis, f"{role} of the failure; admonishment (art. 14), {when}",
-                          institution=Ref("Institution", unit["id"], unit.get("name", "")), year=year)]
+    role = "department" if unit.kind in DEPARTMENT_KINDS else "unit"
+    out = [Recommendation(M.HONOURS_DISQUALIFICATION, basis, f"{role} of the failure; admonishment (art. 14), {when}",
+                          institution=_i(unit), year=year)]
     dept = department_of(unit, ctx.facts.parent)
-    if dept and dept["id"] != unit["id"]:
-        out.append(Recommendation("HONOURS_DISQUALIFICATION", basis, f"department the unit belongs to (art. 14), {when}",
-                                  institution=Ref("Institution", dept["id"], dept.get("name", "")), year=year))
+    if dept and dept.id != unit.id:
+        out.append(Recommendation(M.HONOURS_DISQUALIFICATION, basis, f"department the unit belongs to (art. 14), {when}",
+                                  institution=_i(dept), year=year))
     t = ctx.facts.territory
-    out.append(Recommendation("HONOURS_DISQUALIFICATION", basis, f"region: {t.get('name')} (art. 14), {when}",
-                              territory=Ref("Territory", t["id"], t.get("name", "")), year=year))
+    out.append(Recommendation(M.HONOURS_DISQUALIFICATION, basis, f"region: {t.name} (art. 14), {when}",
+                              territory=Ref("Territory", t.id, t.name), year=year))
     return out
 
 
-DEPARTMENT_KINDS = {"WORKING_DEPARTMENT", "PETITION_DEPARTMENT"}
+DEPARTMENT_KINDS = {K.WORKING_DEPARTMENT, K.PETITION_DEPARTMENT}
 
 
-def department_of(unit: Props, parent: Props | None) -> Props | None:
+def department_of(unit: Institution, parent: Institution | None) -> Institution | None:
     """The 部门 of art. 14 for a unit: the unit itself when it is a department,
     else its parent when that is a department (e.g. for an affiliated public
     institution). Not formalised: the text does not define 部门."""
-    if unit.get("kind") in DEPARTMENT_KINDS:
+    if unit.kind in DEPARTMENT_KINDS:
         return unit
-    if parent and parent.get("kind") in DEPARTMENT_KINDS:
+    if parent and parent.kind in DEPARTMENT_KINDS:
         return parent
     return None
 
@@ -403,9 +412,9 @@ def department_of(unit: Props, parent: Props | None) -> Props | None:
 def _institution_measures(ctx: AccountContext) -> list[Recommendation]:
     """Chongqing art. 12 ¶1: "对各级党政机关的责任追究采取责令书面检查、通报批评等方式进行"."""
     unit = ctx.unit
-    kind = "WRITTEN_SELF_EXAMINATION" if ctx.failure.get("gravity") == "MINOR" else "CIRCULATED_CRITICISM"
+    kind = M.WRITTEN_SELF_EXAMINATION if ctx.failure.gravity == Gravity.MINOR else M.CIRCULATED_CRITICISM
     return [Recommendation(kind, ctx.app.cite("INSTITUTION_MEASURES"), "measure against the institution itself",
-                           institution=Ref("Institution", unit["id"], unit.get("name", "")),
+                           institution=_i(unit),
                            not_formalised="not formalised: the Chongqing rules name the institution measures but not "
                                           "which follows from which gravity; zeren suggests written self-examination "
                                           "for minor failures and circulated criticism otherwise")]

@@ -90,8 +90,9 @@ def render(ev: Evaluation, *, show_chain: bool = True) -> Group:
         for col in ("id", "measure", "person/institution", "decided", "deadline", "rectification"):
             m.add_column(col)
         for rec in ev.recorded_measures:
-            m.add_row(rec["id"], _label(MeasureKind, rec["kind"]), rec.get("person") or rec.get("institution") or "",
-                      str(rec.get("decided_on") or ""), str(rec.get("deadline") or ""), rec.get("rectification", ""))
+            x = rec.measure
+            m.add_row(x.id, _label(MeasureKind, x.kind), x.person or x.institution or "", str(x.decided_on),
+                      str(x.deadline or ""), rec.rectification)
         parts.append(m)
     return Group(*parts)  # type: ignore[arg-type]
 
@@ -107,7 +108,7 @@ STATUS = {ComplianceStatus.MET: ("已履行 met", "green"), ComplianceStatus.UNM
 def render_compliance(report: Any, *, show_facts: bool = True) -> Group:
     """A compliance report (chapters 2-3) as one table per unit, in the style of a trace."""
     c = report.counts()
-    head = Text.assemble((f"compliance {report.territory.get('name')} ({report.territory['id']}) {report.year}", "bold"),
+    head = Text.assemble((f"compliance {report.territory.name} ({report.territory.id}) {report.year}", "bold"),
                          "  rules: ", (", ".join(report.rule_sets) or "none", "cyan"),
                          f"\n  已履行 met {c[ComplianceStatus.MET]}  未履行 unmet {c[ComplianceStatus.UNMET]}  "
                          f"无数据 unknown {c[ComplianceStatus.UNKNOWN]}")

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
+from zeren.graph.records import ResponsibilityKind
 from zeren.law import Applicable, Provision
 
 from .findings import Finding, Gap
@@ -71,7 +72,7 @@ class RuleUnit(Generic[Ctx]):
         why = self.fn(ctx, f)
         if why is None:
             return None
-        return replace(f, kind="EXEMPT", rule=self.key, basis=self.citation(app),
+        return replace(f, kind=ResponsibilityKind.EXEMPT, rule=self.key, basis=self.citation(app),
                        note=f"would bear {f.kind} under {f.basis.label()}; {why}",
                        exception=f"{self.label} (exception to {f.rule})", not_formalised=self.not_formalised)
 

@@ -53,4 +53,4 @@ def evaluation_summary(ev: Evaluation) -> tuple[object, ...]:
     # A map's key order is not defined in Cypher, and FalkorDB's depends on
     # how the node was written (created with its properties, or merged and
     # set): compare key by key.
-    return ev.rule_sets, findings, recs, gaps, sorted(str(sorted(m.items())) for m in ev.recorded_measures)
+    return ev.rule_sets, findings, recs, gaps, sorted(str(sorted(m.as_dict().items())) for m in ev.recorded_measures)

@@ -19,6 +19,7 @@ from zeren.rules.findings import Evaluation as EvaluationRecord
 from zeren.rules.findings import Finding as FindingRecord
 from zeren.rules.findings import Gap as GapRecord
 from zeren.rules.findings import Recommendation as RecommendationRecord
+from zeren.rules.findings import RecordedMeasure
 from zeren.rules.findings import Ref
 from zeren.rules.measures import GROUPS
 from zeren.law import Provision as ProvisionRecord
@@ -222,11 +223,12 @@ class Measure:
     failure: strawberry.ID | None
 
     @staticmethod
-    def of(m: dict[str, Any]) -> Measure:
-        return Measure(id=strawberry.ID(m["id"]), kind=MeasureKind[m["kind"]],  # type: ignore[misc]
-                       person=m.get("person"), institution=m.get("institution"), decided_by=m.get("decided_by"),
-                       decided_on=m["decided_on"], deadline=m.get("deadline"), rectified_on=m.get("rectified_on"),
-                       rectification=m.get("rectification", ""), failure=m.get("failure"))
+    def of(rec: RecordedMeasure) -> Measure:
+        m = rec.measure
+        return Measure(id=strawberry.ID(m.id), kind=MeasureKind[m.kind],  # type: ignore[misc]
+                       person=m.person, institution=m.institution, decided_by=m.decided_by,
+                       decided_on=m.decided_on, deadline=m.deadline, rectified_on=m.rectified_on,
+                       rectification=rec.rectification, failure=m.failure)
 
 
 @strawberry.type(description="The date one part of an evaluation is judged on.")

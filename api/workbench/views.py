@@ -18,9 +18,9 @@ from zeren.api.roles import allowed
 from zeren.api.security import Principal
 from zeren.graph.model import ENUMS
 from zeren.rules.engine import Change, EngineError, parse_as_of
-from zeren.graph.records import HandlingStep, Person
+from zeren.graph.records import HandlingStep, Person, Stance
 from zeren.rules.facts import NotFound, fetch_teams, person_from_rows, vertical_path
-from zeren.rules.findings import Evaluation, Finding, Gap, Recommendation
+from zeren.rules.findings import Evaluation, Finding, Gap, Recommendation, RecordedMeasure
 from zeren.rules.measures import GROUPS
 from zeren.law import REGISTRY, Provision
 
@@ -127,21 +127,21 @@ RECTIFICATION = {"NOT_YET_DECIDED": "尚未决定 not yet decided", "NO_DEADLINE
                  "NOT_RECTIFIED_BY_DEADLINE": "逾期未整改 not rectified by the deadline"}
 
 
-def measures_table(name: str, measures: list[dict[str, Any]], with_failure: bool = False) -> Table:
+def measures_table(name: str, measures: list[RecordedMeasure], with_failure: bool = False) -> Table:
     columns = ["编号 id", "方式 measure", "对象 whom", "决定机关 decided by", "决定日期 decided on", "整改期限 deadline",
                "整改日期 rectified on", "整改情况 rectification"]
     if with_failure:
         columns.insert(1, "失职失责 failure")
     t = Table(name, "已作出的追责 Measures recorded", columns)
-    for m in measures:
-        who = m.get("person") or m.get("institution") or ""
-        row: list[Cell] = [m["id"], measure_label(m["kind"]),
-                           link(who, f"/person/{who}") if m.get("person") else who,
-                           link(m.get("decided_by") or "", f"/institution/{m['decided_by']}") if m.get("decided_by")
-                           else "", _d(m.get("decided_on")), _d(m.get("deadline")), _d(m.get("rectified_on")),
-                           RECTIFICATION.get(m.get("rectification", ""), m.get("rectification", ""))]
+    for rec in measures:
+        m = rec.measure
+        who = m.person or m.institution or ""
+        row: list[Cell] = [m.id, measure_label(m.kind), link(who, f"/person/{who}") if m.person else who,
+                           link(m.decided_by, f"/institution/{m.decided_by}") if m.decided_by else "",
+                           _d(m.decided_on), _d(m.deadline), _d(m.rectified_on),
+                           RECTIFICATION.get(rec.rectification, rec.rectification)]
         if with_failure:
-            row.insert(1, link(m["failure"], f"/failure/{m['failure']}"))
+            row.insert(1, link(m.failure, f"/failure/{m.failure}"))
         t.rows.append(row)
     return t
 
@@ -212,7 +212,7 @@ def to_change(kind: str, person: str | None, measure: str | None, on: str | None
     if kind in ("dissent", "absent"):
         if not person:
             raise EngineError("choose the person whose stance changes")
-        return Change("stance", "OPPOSED_OVERRULED" if kind == "dissent" else "ABSENT", person=person)
+        return Change("stance", Stance.OPPOSED_OVERRULED if kind == "dissent" else Stance.ABSENT, person=person)
     if kind == "diligence":
         if not person:
             raise EngineError("choose the person who showed due diligence")

@@ -121,7 +121,7 @@ def _check_evaluation(ev: Evaluation, exp: dict[str, Any]) -> None:
     for pat in exp.get("recommendations_absent", []):
         assert not any(_matches(r, pat) for r in ev.recommendations), f"a recommendation matches {pat}:\n{recs}"
     for m in exp.get("measures", []):
-        got = {r["id"]: r.get("rectification") for r in ev.recorded_measures}
+        got = {r.measure.id: r.rectification for r in ev.recorded_measures}
         assert got.get(m["id"]) == m["rectification"], f"measure statuses {got}"
 
 
@@ -209,7 +209,7 @@ def test_rule_case(path: Path, engine_for) -> None:  # type: ignore[no-untyped-d
             assert not any(_matches(f, pat) for f in result.findings), f"a finding matches {pat}"
         for pat in exp.get("recommendations", []):
             assert any(_matches(r, pat) for r in result.recommendations), f"no recommendation matches {pat}"
-        got = {m["id"]: m["rectification"] for m in result.measures}
+        got = {m.measure.id: m.rectification for m in result.measures}
         for m in exp.get("measures", []):
             assert got.get(m["id"]) == m["rectification"], got
         assert len(result.tenures) == exp.get("tenures", len(result.tenures))
