@@ -10,7 +10,7 @@ from datetime import date
 from zeren.graph.records import Division, Institution, InstitutionKind, Person, PetitionMatter, Post, PostRole, Subject
 from zeren.graph.records import ResponsibilityKind as R
 from zeren.graph.records import Territory as TerritoryRecord
-from zeren.law import Applicable, Provision
+from zeren.law import REGISTRY, Applicable, Provision
 
 from .facts import CaseHolding, MatterFacts, Seat, Step, covers, nearest, of_kind
 from .findings import Chain, Finding, Gap, Ref, cited
@@ -367,9 +367,11 @@ def _holdings(ctx: StandingContext) -> list[CaseHolding]:
 
 
 def _unattributed(h: CaseHolding, rules: Applicable) -> Gap:
+    stating = "; ".join(f"{rs.provisions['CASE_HOLDING'].label()} applies only in territory {rs.jurisdiction} from "
+                        f"{rs.in_force.isoformat()}" for rs in REGISTRY.values() if "CASE_HOLDING" in rs.provisions)
     return Gap(f"case-holding by {h.person.name}",
                "recorded, but the applicable rules (" + ", ".join(rules.ids) +
-               ") state no case-holding responsibility; Chongqing art. 7 (二) applies only in Chongqing from 2017-05-23")
+               ") state no case-holding responsibility; " + stating)
 
 
 def unattributed_case_holding(ctx: StandingContext) -> list[Gap]:
