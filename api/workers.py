@@ -82,17 +82,32 @@ def reserve_address(host: str, port: int) -> socket.socket:
     return s
 
 
-def listening_pids(pids: list[int], port: int) -> set[int]:
-    """Those of ``pids`` that have a TCP socket listening on ``port``."""
-    out = set()
+def sockets_on_port(pids: list[int], port: int, status: str) -> dict[int, int]:
+    """How many TCP sockets of local port ``port`` in ``status`` (a psutil
+    ``CONN_*``) each of ``pids`` holds; processes holding none, or gone, are
+    left out."""
+    out: dict[int, int] = {}
     for pid in pids:
         try:
             conns = psutil.Process(pid).net_connections(kind="tcp")
         except psutil.Error:
             continue
-        if any(c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port for c in conns):
-            out.add(pid)
+        n = sum(1 for c in conns if c.status == status and c.laddr and c.laddr.port == port)
+        if n:
+            out[pid] = n
     return out
+
+
+def listening_pids(pids: list[int], port: int) -> set[int]:
+    """Those of ``pids`` that have a TCP socket listening on ``port``."""
+    return set(sockets_on_port(pids, port, psutil.CONN_LISTEN))
+
+
+def connections_by_process(pids: list[int], port: int) -> list[int]:
+    """How many established connections to ``port`` each process holds (the
+    server side), most first: how the kernel spread the clients over the
+    workers."""
+    return sorted(sockets_on_port(pids, port, psutil.CONN_ESTABLISHED).values(), reverse=True)
 
 
 def granian_log_config(log_level: str) -> dict[str, Any]:

@@ -6,7 +6,9 @@ import threading
 import time
 from typing import Any
 
-from .processes import connections_by_process, cpu_seconds
+from zeren.api.workers import connections_by_process
+
+from .processes import cpu_seconds
 from .service import HttpClient, trace_body
 
 

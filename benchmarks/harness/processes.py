@@ -65,19 +65,3 @@ class PeakSampler:
     def stop(self) -> None:
         self._done.set()
         self._t.join()
-
-
-def connections_by_process(pids: list[int], port: int) -> list[int]:
-    """How many established TCP connections to ``port`` each process holds
-    (the server side: the local port is ``port``), the processes holding none
-    or gone left out, most first."""
-    counts = []
-    for pid in pids:
-        try:
-            conns = psutil.Process(pid).net_connections(kind="tcp")
-        except psutil.Error:
-            continue
-        n = sum(1 for c in conns if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port == port)
-        if n:
-            counts.append(n)
-    return sorted(counts, reverse=True)

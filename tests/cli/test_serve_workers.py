@@ -5,7 +5,6 @@ replaced, a worker that cannot start stopping the service, and a clean stop."""
 from __future__ import annotations
 
 import http.client
-import importlib.util
 import json
 import os
 import re
@@ -23,15 +22,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from zeren.api.workers import listening_pids, reserve_address
+from zeren.api.workers import connections_by_process, listening_pids, reserve_address
 
-ROOT = Path(__file__).resolve().parents[2]
-# The benchmarks' count of each process's connections (benchmarks/harness/processes.py).
-_spec = importlib.util.spec_from_file_location("bench_processes", ROOT / "benchmarks" / "harness" / "processes.py")
-assert _spec is not None and _spec.loader is not None
-bench_processes = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench_processes)
-connections_by_process = bench_processes.connections_by_process
 
 
 def test_the_reserved_address_keeps_other_programs_off_and_takes_no_connection() -> None:
