@@ -270,6 +270,8 @@ class Duty(StrEnum):
     LEADER_COORDINATION = "LEADER_COORDINATION"  # 协调处理疑难复杂信访问题 leaders coordinate difficult and complex matters
     CASE_HOLDING = "CASE_HOLDING"  # 对重要信访事项实行包案处理 leaders hold important matters (包案)
     STAFF_INCIDENT_REPORT = "STAFF_INCIDENT_REPORT"  # 发生集体访时及时处理并报告 staff report collective visits
+    STAFF_HANDLING_REPORT = "STAFF_HANDLING_REPORT"  # 认真办理领导批办、交办的信访工作事项，按规定上报办理情况 staff report the handling of matters leaders instructed
+    STAFF_LEADER_REPORT = "STAFF_LEADER_REPORT"  # 向有关领导汇报重要信访事项和信访突出问题 staff report important matters and prominent problems to leaders
     RISK_ASSESSMENT = "RISK_ASSESSMENT"  # 重大决策社会稳定风险评估 social-stability risk assessment of major decisions
     CLASSIFICATION_LIST = "CLASSIFICATION_LIST"  # 本部门依法分类处理信访诉求清单 the department's list for classified handling of petitions
     ACCOUNTABILITY_CIRCULATED = "ACCOUNTABILITY_CIRCULATED"  # 责任追究情况向同级组织、人事部门通报 accountability results sent to the organisation and personnel departments

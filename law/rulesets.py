@@ -154,7 +154,9 @@ CHONGQING = RuleSet.declared(
         # evidence shown in the accountability of a failure naming a decision.
         "RISK_ASSESSMENT": _p(_CQ, 4, 1), "CLASSIFICATION_LIST": _p(_CQ, 5, 1),
         "LEADER_READING": _p(_CQ, 7, None, 1), "LEADER_RECEPTION": _p(_CQ, 7, None, 1),
-        "LEADER_VISIT_DOWN": _p(_CQ, 7, None, 1), "LEADER_COORDINATION": _p(_CQ, 7, None, 2), "STAFF_INCIDENT_REPORT": _p(_CQ, 8, None, 3),
+        "LEADER_VISIT_DOWN": _p(_CQ, 7, None, 1), "LEADER_COORDINATION": _p(_CQ, 7, None, 2),
+        "STAFF_HANDLING_REPORT": _p(_CQ, 8, None, 2), "STAFF_INCIDENT_REPORT": _p(_CQ, 8, None, 3),
+        "STAFF_LEADER_REPORT": _p(_CQ, 8, None, 4),
         "SPECIAL_SUPERVISION": _p(_CQ, 9), "SUPERVISION_CIRCULATED": _p(_CQ, 9), "MATTER_SUPERVISION": _p(_CQ, 9),
         "ASSESSMENT": _p(_CQ, 10, 1), "ASSESSMENT_USED": _p(_CQ, 10, 1), "CADRE_CONSULTATION": _p(_CQ, 10, 2),
         "ACCOUNTABILITY_CIRCULATED": _p(_CQ, 18),

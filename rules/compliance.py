@@ -223,6 +223,23 @@ class CollectiveMatter:
         return CollectiveMatter(row["matter"]["id"], row["received"], [StaffReport.of(r) for r in row["reports"]])
 
 
+@dataclass(frozen=True, slots=True)
+class InstructedMatter:
+    """A matter a leader instructed (批办) that the unit handled after the instruction, with its staff's
+    reports on the handling made after it."""
+
+    matter: str
+    title: str | None
+    instructed: date
+    leaders: list[str]
+    reports: list[StaffReport]
+
+    @staticmethod
+    def of(row: Props) -> InstructedMatter:
+        return InstructedMatter(row["matter"], row["title"], row["instructed"], sorted(row["leaders"]),
+                                [StaffReport.of(r) for r in row["reports"]])
+
+
 @dataclass
 class Records:
     """The records of the year the duties read: institution id -> records kept by or about it."""
@@ -237,6 +254,8 @@ class Records:
     inspections: dict[str, list[tuple[CadreInspection, list[Consultation]]]]
     circulations: dict[str, list[tuple[AccountabilityMeasure, list[Circulation]]]]
     collective: dict[str, list[CollectiveMatter]]
+    instructed: dict[str, list[InstructedMatter]]
+    leader_reports: dict[str, list[StaffReport]]
 
 
 @dataclass
@@ -279,6 +298,8 @@ RECORD_QUERIES: dict[str, Callable[[Props], Any]] = {
     "compliance_circulations": lambda r: (AccountabilityMeasure.of(r["measure"]),
                                           [Circulation.of(c) for c in r["circulations"]]),
     "compliance_collective": CollectiveMatter.of,
+    "compliance_instructed": InstructedMatter.of,
+    "compliance_leader_reports": lambda r: StaffReport.of(r["report"]),
 }
 # The leaders' letters read and receptions: by far the most rows, keyed by
 # (person, post) rather than by institution (a post has one institution).
@@ -766,6 +787,14 @@ def classification_list(ctx: DutyContext) -> DutyAnswer | None:
     return ctx.answer(D.CLASSIFICATION_LIST, bool(lists), facts, missing="no list recorded")
 
 
+def _first_report(reports: list[StaffReport], since: date) -> str:
+    """The first of the staff's reports, by whom and when, with the days since ``since`` ("" if none)."""
+    if not reports:
+        return ""
+    first = min(reports, key=lambda x: x.on)
+    return f"by {first.person} on {first.on.isoformat()} ({(first.on - since).days} days)"
+
+
 @duty(D.STAFF_INCIDENT_REPORT, *UNITS)
 def staff_incident_report(ctx: DutyContext) -> DutyAnswer:
     """Chongqing art. 8 (三): staff "发生集体访、信访负面舆情或者因信访问题引发的个人极端事件时，及时处理并报告".
@@ -776,15 +805,55 @@ def staff_incident_report(ctx: DutyContext) -> DutyAnswer:
     period = ctx.period(D.STAFF_INCIDENT_REPORT)
     items: list[tuple[bool, Fact, str]] = []
     for r in ctx.rows(ctx.records.collective):
-        if not _in(r.received, period):
-            continue
-        reports = sorted(r.reports, key=lambda x: x.on)
-        text = f"collective matter {r.matter} received {r.received.isoformat()}: " + (
-            f"reported by {reports[0].person} on {reports[0].on.isoformat()} "
-            f"({(reports[0].on - r.received).days} days)" if reports else "no report recorded")
-        items.append((bool(reports), Fact("PetitionMatter", r.matter, text, r.received), f"{r.matter} not reported"))
+        if _in(r.received, period):
+            first = _first_report(r.reports, r.received)
+            text = f"collective matter {r.matter} received {r.received.isoformat()}: " + (
+                f"reported {first}" if first else "no report recorded")
+            items.append((bool(first), Fact("PetitionMatter", r.matter, text, r.received),
+                          f"{r.matter} not reported"))
     return _items(ctx, D.STAFF_INCIDENT_REPORT, items, "no collective matter received in the year",
                   "not formalised: how soon is in time (及时) is left to people; the days are shown")
+
+
+@duty(D.STAFF_HANDLING_REPORT, *UNITS)
+def staff_handling_report(ctx: DutyContext) -> DutyAnswer:
+    """Chongqing art. 8 (二): staff "认真办理领导批办、交办的信访工作事项，按规定上报办理情况".
+
+    Each matter a leader instructed (批办) in the year that the unit handled
+    after the instruction has a report by the unit's staff on its handling,
+    made after the instruction, with the days from instruction to report.
+    Not formalised: when the handling is to be reported (按规定 refers to rules
+    the text does not give); the days are shown."""
+    period = ctx.period(D.STAFF_HANDLING_REPORT)
+    instructed = [r for r in ctx.rows(ctx.records.instructed) if _in(r.instructed, period)]
+    items = [(bool(first := _first_report(r.reports, r.instructed)),
+              Fact("PetitionMatter", r.matter, f"matter {r.matter} ({r.title or ''}) instructed by "
+                   f"{', '.join(r.leaders)} on {r.instructed.isoformat()}: "
+                   + (f"handling reported {first}" if first else "no handling report recorded"), r.instructed),
+              f"{r.matter} handled without a report") for r in instructed]
+    return _items(ctx, D.STAFF_HANDLING_REPORT, items, "no matter a leader instructed was handled in the year",
+                  "not formalised: when the handling is to be reported (按规定) is left to rules the text does not "
+                  "give; the days are shown")
+
+
+@duty(D.STAFF_LEADER_REPORT, *UNITS)
+def staff_leader_report(ctx: DutyContext) -> DutyAnswer:
+    """Chongqing art. 8 (四): staff "向有关领导汇报重要信访事项和信访突出问题，提出加强和改进信访工作的意见建议".
+
+    The reports of the unit's staff to leaders in the year, each with the
+    matter and the leader reported to.
+    Not formalised: which matters are important and which problems prominent;
+    no record is unknown, never unmet."""
+    period = ctx.period(D.STAFF_LEADER_REPORT)
+    reports = sorted((r for r in ctx.rows(ctx.records.leader_reports) if _in(r.on, period)),
+                     key=lambda r: (r.on, r.id))
+    facts = [Fact("StaffReport", r.id, f"{r.person} of {r.institution} reported "
+                  + (f"matter {r.matter}" if r.matter else "a prominent problem")
+                  + (f" to {r.to_person}" if r.to_person else "") + f" on {r.on.isoformat()}", r.on) for r in reports]
+    return ctx.answer(D.STAFF_LEADER_REPORT, bool(reports), facts, can_be_unmet=False,
+                      missing="no report to a leader recorded",
+                      not_formalised="not formalised: which matters are important (重要信访事项) and which problems "
+                                     "prominent (信访突出问题) is left to people")
 
 
 @duty(D.CADRE_CONSULTATION, U.REGION)

@@ -54,6 +54,9 @@ RISK_LEVELS = (("LOW", 0.7), ("MEDIUM", 0.25), ("HIGH", 0.05))
 STAFF_REPORTED = 0.8  # collective matters reported by the staff member who received them
 MATTER_SUPERVISED = 0.15  # collective matters supervised by the receiving petition department
 COORDINATED = 0.3  # collective matters coordinated by a leader of the territory
+LEADER_REPORTED = 0.6  # collective matters the receiving staff report to a leader of the territory (Chongqing 8 (四))
+INSTRUCTED = (0.03, 0.35)  # matters a leader of the territory instructs (批办) before handling: individual, collective
+HANDLING_REPORTED = 0.8  # instructed matters whose handling the handling staff report to the leader (Chongqing 8 (二))
 
 # Failure items by scope; the Chongqing-only items appear only where and when the Chongqing rules apply.
 ITEMS_NATIONAL = {
@@ -94,10 +97,13 @@ class MatterWriter:
         self.seed = seed
         self.extra = random.Random()  # chapters 2-3 records on matters: a draw of their own, so that the
         # matters, steps, decisions and measures are the same with or without them
+        self.reports = random.Random()  # leaders' instructions and staff reports on matters: another draw, so that
+        # the records above stay the same with or without these
 
     def write(self, unit: Unit, upper: Unit | None, count: int) -> None:
         rng = _rng(self.seed, unit.code, "matters")
         self.extra = _rng(self.seed, unit.code, "matter-duties")
+        self.reports = _rng(self.seed, unit.code, "matter-reports")
         pool = max(1, int(count * 0.6))
         for n in range(1, count + 1):
             self._matter(rng, unit, upper, f"M{unit.code}-{n:06d}", pool)
@@ -116,6 +122,7 @@ class MatterWriter:
         acted = self._write_steps(rng, mid, steps)
         if collective:
             self._collective(unit, mid, acted[0])
+        self._reports(unit, mid, acted, collective)
         title = f"关于{SUBJECT_ZH[subject]}问题的{'集体' if collective else ''}{CHANNEL_ZH[channel]}"
         accused_inst, accused_person = self._accused(rng, unit, competent, received)
         petitioner = self._petitioner(rng, unit, pool)
@@ -254,6 +261,32 @@ class MatterWriter:
             post = rng.choice(unit.leaders())
             self.sink.record("leader_activities", id=f"{mid}-LC", kind="COORDINATION", person=unit.holder(post, on),
                              post=post, on=iso(on), matter=mid, count=1, note="协调处理集体访事项")
+
+    def _reports(self, unit: Unit, mid: str, acted: list[Acted], collective: bool) -> None:
+        """Chongqing art. 8 (四) and (二): the receiving staff report most collective matters to a leader of the
+        territory; a leader instructs (批办) some matters between receipt and handling, and the handling staff
+        mostly report the handling back to that leader's post afterwards (drawn from ``self.reports``)."""
+        rng, received = self.reports, acted[0]
+        if collective and rng.random() < LEADER_REPORTED and received.person \
+                and (day := received.step.day + rng.randint(0, 5)) <= END:
+            self.sink.record("staff_reports", id=f"{mid}-LR", kind="LEADER_REPORT", person=received.person,
+                             institution=inst_id(received.step.unit.code, received.step.slot), matter=mid,
+                             to_person=unit.holder(rng.choice(unit.leaders()), day), on=iso(day))
+        handled = next((a for a in acted if a.step.kind == "HANDLE"), None)
+        if handled is None or rng.random() >= INSTRUCTED[collective]:
+            return
+        on = rng.randint(received.step.day, handled.step.day)
+        post = rng.choice(unit.leaders())
+        leader = unit.holder(post, on)
+        if not leader:
+            return
+        self.sink.record("leader_activities", id=f"{mid}-LI", kind="READ_AND_INSTRUCT", person=leader, post=post,
+                         on=iso(on), matter=mid, count=1, note="批示办理")
+        if rng.random() < HANDLING_REPORTED and handled.person \
+                and (day := handled.step.day + rng.randint(1, 20)) <= END:
+            self.sink.record("staff_reports", id=f"{mid}-HR", kind="HANDLING_REPORT", person=handled.person,
+                             institution=inst_id(handled.step.unit.code, handled.step.slot), matter=mid,
+                             to_person=unit.holder(post, day), on=iso(day))  # the post's holder by then
 
     def _participants(self, rng: random.Random, did: str, unit: Unit, slot: int,
                       day: int) -> list[tuple[str, str, str]]:

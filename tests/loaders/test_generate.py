@@ -402,8 +402,17 @@ def test_the_records_of_chapters_2_3_leave_gaps_of_each_kind(rows: Rows) -> None
     circulated = {r["measure"] for r in rows["circulations"]}
     assert 0 < len(circulated) < len(rows["measures"])
     collective = {r["id"] for r in rows["matters"] if r["form"] == "COLLECTIVE"}
-    reported = {r["matter"] for r in rows["staff_reports"]}
-    assert reported < collective, "most collective matters are reported, not all"
+    reports = defaultdict(set)
+    for r in rows["staff_reports"]:
+        reports[r["kind"]].add(r["matter"])
+    assert reports["INCIDENT_REPORT"] < collective, "most collective matters are reported, not all"
+    assert reports["LEADER_REPORT"] < collective, "some collective matters are reported to a leader, not all"
+    instructed = {r["matter"]: r["on"] for r in rows["leader_activities"]
+                  if r["kind"] == "READ_AND_INSTRUCT" and r["matter"]}
+    assert reports["HANDLING_REPORT"] < set(instructed), "most instructed matters are reported back, not all"
+    handled = {r["matter"]: r["on"] for r in rows["steps"] if r["kind"] == "HANDLE"}
+    assert all(instructed[m] <= handled[m] for m in instructed), "a leader instructs a matter before its handling"
+    assert all(r["on"] > handled[r["matter"]] for r in rows["staff_reports"] if r["kind"] == "HANDLING_REPORT")
 
 
 def test_classification_lists_are_kept_by_most_chongqing_working_departments_from_some_date(rows: Rows) -> None:
@@ -426,9 +435,14 @@ def test_records_of_chapters_2_3_name_people_in_their_posts_at_the_time(rows: Ro
         posts[person].append(post)
     for r in rows["cadre_inspections"]:
         assert any(_holds(held, r["person"], p, r["started_on"]) for p in posts[r["person"]]), r["id"]
-    receiver = {(r["matter"], r["institution"]): r["staff"] for r in rows["steps"] if r["kind"] == "RECEIVE"}
+    # incident reports and reports to leaders by the receiving staff, reports of handling by the handling staff
+    actor = {(r["matter"], r["institution"], r["kind"]): r["staff"] for r in rows["steps"]
+             if r["kind"] in ("RECEIVE", "HANDLE")}
     for r in rows["staff_reports"]:
-        assert receiver[(r["matter"], r["institution"])] == r["person"], r["id"]
+        step = "HANDLE" if r["kind"] == "HANDLING_REPORT" else "RECEIVE"
+        assert actor[(r["matter"], r["institution"], step)] == r["person"], r["id"]
+        if r["to_person"] and r["kind"] != "INCIDENT_REPORT":  # the leader reported to holds a leader's post
+            assert any(_holds(held, r["to_person"], p, r["on"]) for p in posts[r["to_person"]]), r["id"]
     organ = {r["id"]: r["decided_by"] for r in rows["measures"]}
     org_kind = {r["id"]: (r["kind"], r["territory"]) for r in rows["institutions"]}
     for r in rows["circulations"]:  # to the organisation work of the deciding organ's own level
@@ -554,9 +568,11 @@ def test_compliance_on_a_generated_country_finds_duties_met_unmet_and_unknown(co
     for duty in ("SPECIAL_SUPERVISION", "SUPERVISION_CIRCULATED", "ASSESSMENT", "ASSESSMENT_USED", "LEADER_READING",
                  "LEADER_RECEPTION", "STAFF_INCIDENT_REPORT", "CLASSIFICATION_LIST"):
         assert statuses[duty] == {MET, UNMET, UNKNOWN}, (duty, statuses[duty])
-    for duty in ("CADRE_CONSULTATION", "ACCOUNTABILITY_CIRCULATED", "RISK_ASSESSMENT"):  # few items a year
+    for duty in ("CADRE_CONSULTATION", "ACCOUNTABILITY_CIRCULATED", "RISK_ASSESSMENT",  # few items a year
+                 "STAFF_HANDLING_REPORT"):
         assert {MET, UNKNOWN} <= statuses[duty], (duty, statuses[duty])
-    for duty in ("MATTER_SUPERVISION", "LEADER_COORDINATION", "CASE_HOLDING"):  # left to people: never unmet
+    for duty in ("MATTER_SUPERVISION", "LEADER_COORDINATION", "CASE_HOLDING",  # left to people: never unmet
+                 "STAFF_LEADER_REPORT"):
         assert statuses[duty] == {MET, UNKNOWN}, (duty, statuses[duty])
     assert statuses["PROVINCIAL_ASSESSMENT"], "the nation answers for its assessment of the provinces"
 

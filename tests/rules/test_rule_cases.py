@@ -291,7 +291,8 @@ def test_every_deciding_article_is_exercised_by_some_case() -> None:
                 "INSTITUTION_MEASURES", "FAILURE", "PROPOSAL", "PERSONNEL_USE",
                 # chapters 2-3 (zeren.rules.compliance)
                 "RISK_ASSESSMENT", "CLASSIFICATION_LIST", "LEADER_READING", "LEADER_RECEPTION", "LEADER_VISIT_DOWN",
-                "LEADER_COORDINATION", "STAFF_INCIDENT_REPORT", "SPECIAL_SUPERVISION", "SUPERVISION_CIRCULATED",
+                "LEADER_COORDINATION", "STAFF_INCIDENT_REPORT", "STAFF_HANDLING_REPORT", "STAFF_LEADER_REPORT",
+                "SPECIAL_SUPERVISION", "SUPERVISION_CIRCULATED",
                 "MATTER_SUPERVISION", "ASSESSMENT", "ASSESSMENT_USED", "CADRE_CONSULTATION", "PROVINCIAL_ASSESSMENT",
                 "ACCOUNTABILITY_CIRCULATED"}
     texts = "".join(p.read_text(encoding="utf-8") for p in CASES)
