@@ -184,6 +184,52 @@ def test_loading_twice_leaves_the_same_graph(store: GraphStore, settings: Settin
     assert store.read("MATCH (r:LoadRecord) RETURN count(r) AS n") == [{"n": 2}]
 
 
+def test_a_reload_of_the_last_loads_files_is_skipped_without_a_write(store: GraphStore, settings: Settings,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    first = load_path(MINI, store, settings=settings)
+    before = snapshot(store)
+    log = WriteLog(store)
+    monkeypatch.setattr(store, "write", log)
+    again = load_path(MINI, store, settings=settings, skip_unchanged=True)
+    assert again.unchanged and again.load_id == first.load_id and not again.kinds
+    assert log.sent == [] and snapshot(store) == before
+    monkeypatch.undo()
+    forced = load_path(MINI, store, settings=settings)  # not asked to skip: validated and written again
+    assert not forced.unchanged and forced.load_id != first.load_id
+    assert all(k.created == 0 and k.updated == k.rows for k in forced.kinds)
+
+
+def test_a_reload_is_not_skipped_when_a_file_changed_or_another_load_came_after(
+        store: GraphStore, settings: Settings, tmp_path: Path) -> None:
+    load_path(MINI, store, settings=settings)
+    changed = copy_mini(tmp_path)
+    edit(changed, "matters.csv", 'Residents say the ""renovation"" stalled, again', "Renovation resumed")
+    summary = load_path(changed, store, settings=settings, skip_unchanged=True)  # one file differs
+    assert not summary.unchanged and summary["PetitionMatter"].rows
+    assert node(store, "PetitionMatter", "M-1")["summary"] == "Renovation resumed"
+    # The last load read the changed folder: MINI's files are not what it read.
+    back = load_path(MINI, store, settings=settings, skip_unchanged=True)
+    assert not back.unchanged
+    assert node(store, "PetitionMatter", "M-1")["summary"] != "Renovation resumed"
+    assert load_path(MINI, store, settings=settings, skip_unchanged=True).unchanged
+
+
+def test_a_reload_after_a_load_that_stopped_half_way_is_not_skipped(store: GraphStore, settings: Settings) -> None:
+    load_path(MINI, store, settings=settings)
+    calls = 0
+
+    def stop_after_two_batches(kind_name: str, done: int, total: int) -> None:
+        nonlocal calls
+        calls += bool(done)
+        if calls > 2:
+            raise KeyboardInterrupt("killed half-way")
+
+    with pytest.raises(KeyboardInterrupt):
+        load_path(MINI, store, settings=settings, progress=stop_after_two_batches)
+    summary = load_path(MINI, store, settings=settings, skip_unchanged=True)
+    assert not summary.unchanged and summary.kinds
+
+
 def test_a_changed_reference_on_reload_moves_the_relationship(store: GraphStore, settings: Settings,
                                                               tmp_path: Path) -> None:
     load_path(MINI, store, settings=settings)
@@ -523,6 +569,20 @@ def test_cli_load_prints_a_summary_and_exits_zero(settings: Settings, capsys: py
     assert "matters" in out and "created" in out and "rows/s" in out
     with open_store(settings) as s:
         assert node(s, "Person", "PER-1")["name"] == "张一"
+        s.clear()
+
+
+def test_cli_load_of_unchanged_files_says_so_and_force_loads_them_again(
+        settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_load(MINI, settings) == 0
+    capsys.readouterr()
+    assert cli_load(MINI, settings) == 0
+    out = capsys.readouterr().out
+    assert "Unchanged since load" in out and "nothing was validated or written" in out and "rows/s" not in out
+    assert cli_load(MINI, settings, force=True) == 0
+    assert "rows/s" in capsys.readouterr().out
+    with open_store(settings) as s:
+        assert s.read("MATCH (r:LoadRecord) RETURN count(r) AS n") == [{"n": 2}]
         s.clear()
 
 
