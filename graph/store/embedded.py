@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from falkordb import FalkorDB
+from redis.exceptions import BusyLoadingError
 
 from zeren.config import Settings
 
@@ -112,14 +113,23 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _answers(info: ServerInfo) -> bool:
+def _ping(info: ServerInfo) -> str:
+    """"ok" when the server answers, "loading" while it answers that it is still
+    loading its data (its RDB base and append-only file), "no" otherwise."""
     try:
         c = info.client()
-        ok = bool(c.connection.ping())
-        c.connection.close()
-        return ok
+        try:
+            return "ok" if c.connection.ping() else "no"
+        finally:
+            c.connection.close()
+    except BusyLoadingError:
+        return "loading"
     except Exception:
-        return False
+        return "no"
+
+
+def _answers(info: ServerInfo) -> bool:
+    return _ping(info) == "ok"
 
 
 def terminate(proc: subprocess.Popen[bytes], grace_s: float = 30) -> None:
@@ -218,19 +228,25 @@ class EmbeddedServer:
                                 stderr=subprocess.PIPE, start_new_session=True)
         self._proc = proc
         info = ServerInfo(proc.pid, sock, password)
+        # ``wait_s`` bounds the wait for an answer; a server that answers that it
+        # is loading its data (minutes for a large graph on a busy machine) is
+        # waited for as long as it keeps loading.
         deadline = time.monotonic() + wait_s
-        while time.monotonic() < deadline:
+        while True:
             if proc.poll() is not None:
                 err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
                 log = self.root / "server.log"
                 tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
                 raise StoreError(f"the embedded FalkorDB exited at start (code {proc.returncode}): {err or tail}")
-            if os.path.exists(sock) and _answers(info):
+            state = _ping(info) if os.path.exists(sock) else "no"
+            if state == "ok":
                 break
-            time.sleep(0.02)
-        else:
-            terminate(proc)
-            raise StoreError(f"the embedded FalkorDB did not answer within {wait_s:.0f} s")
+            if state == "loading":
+                deadline = time.monotonic() + wait_s
+            elif time.monotonic() >= deadline:
+                terminate(proc)
+                raise StoreError(f"the embedded FalkorDB did not answer within {wait_s:.0f} s")
+            time.sleep(0.02 if state == "no" else 0.5)
         write_private(self.state_file, json.dumps({"pid": proc.pid, "socket": sock, "password": password}))
         return info
 

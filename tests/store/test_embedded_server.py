@@ -20,6 +20,7 @@ from redis.exceptions import ResponseError
 
 from zeren.config import Settings
 from zeren.graph.store import GraphStore, QueryTimeout, StoreError, open_store
+from zeren.graph.store import embedded
 from zeren.graph.store.embedded import EmbeddedServer, Guards, ServerInfo
 from zeren.graph.store.falkor import FalkorStore
 
@@ -163,6 +164,35 @@ def test_data_survive_a_stop_and_a_restart(own_dir: Path) -> None:
         assert any((own_dir / "falkordb" / "appendonlydir").iterdir())
     finally:
         second.close()
+
+
+def test_a_server_loading_its_data_is_waited_for_past_the_start_timeout(own_dir: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large graph takes minutes to load at start: a server that answers that it is loading is waited for."""
+    real = embedded._ping
+    until = time.monotonic() + 1.5
+
+    def loading_for_a_while(info: ServerInfo) -> str:
+        return "loading" if time.monotonic() < until else real(info)
+
+    monkeypatch.setattr(embedded, "_ping", loading_for_a_while)
+    server = EmbeddedServer(own_dir, Guards.of(settings_for(own_dir)))
+    try:
+        info = server.start(wait_s=0.5)
+        assert time.monotonic() >= until and real(info) == "ok"
+    finally:
+        server.stop()
+
+
+def test_a_server_that_never_answers_is_stopped_after_the_start_timeout(own_dir: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(embedded, "_ping", lambda info: "no")
+    server = EmbeddedServer(own_dir, Guards.of(settings_for(own_dir)))
+    started = time.monotonic()
+    with pytest.raises(StoreError, match="did not answer within 1 s"):
+        server.start(wait_s=1)
+    assert time.monotonic() - started < 30
+    assert server._proc is not None and server._proc.poll() is not None  # stopped, not left running
 
 
 @needs_proc
