@@ -40,7 +40,7 @@ import traceback
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,7 @@ from zeren.graph.schema import setup_schema
 from zeren.config import Settings
 from zeren.graph.store.base import GraphStore
 
-from .load import file_checksums
+from .load import _now, file_checksums, source_name
 from .readers import Kind
 from .validate import Dataset, InputChanged, ValidationFailed, validate_source
 from .writer import ProtectorMissing, _stored_names, ident, prepare_row
@@ -236,10 +236,6 @@ def write_import_files(dataset: Dataset, folder: Path, settings: Settings, recor
     return out
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 # --------------------------------------------------------------------------- the importer
 
 def java_command() -> str:
@@ -337,7 +333,7 @@ def bulk_load(path: Path | str, neo4j_home: Path | str, *, settings: Settings, d
     t0 = time.perf_counter()
     folder = home / "import" / f"zeren-{uuid.uuid4().hex[:8]}"
     folder.mkdir(parents=True)
-    record = {"id": uuid.uuid4().hex, "source": source.resolve().name or str(source), "started_at": _now(),
+    record = {"id": uuid.uuid4().hex, "source": source_name(source), "started_at": _now(),
               "files": file_checksums(source) or None}
     ctx = multiprocessing.get_context("fork")
     parent_end, child_end = ctx.Pipe(duplex=False)
