@@ -155,14 +155,16 @@ def load_path(path: Path | str, store: GraphStore, *, settings: Settings, max_er
     finished load are neither validated nor written (``summary.unchanged``)."""
     source = Path(path)
     t0 = time.perf_counter()
-    files = file_checksums(source)
-    if skip_unchanged and (last := unchanged_since(store, source, files)):
-        return LoadSummary(last["id"], last["source"], seconds=time.perf_counter() - t0, unchanged=True)
+    files: list[str] | None = None
+    if skip_unchanged and source.exists():  # (a source that is not there is the validator's to report)
+        files = file_checksums(source)
+        if last := unchanged_since(store, source, files):
+            return LoadSummary(last["id"], last["source"], seconds=time.perf_counter() - t0, unchanged=True)
     dataset = validate_source(source, store, max_errors=max_errors, lookup_chunk=settings.batch_size)
     validated = time.perf_counter() - t0
     protector = _protector(dataset, settings)
     setup_schema(store)
-    record = _Record(store, source, files)
+    record = _Record(store, source, file_checksums(source) if files is None else files)
     record.start()
     summary = LoadSummary(record.row["id"], record.row["source"], validation_seconds=validated)
     done: dict[str, int] = {}
