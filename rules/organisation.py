@@ -22,7 +22,8 @@ from datetime import date
 from typing import Any
 
 from zeren import queries
-from zeren.graph.records import Division, Holds, Institution, InstitutionKind, Person, PetitionMatter, Post, Territory
+from zeren.graph.records import (Division, Holds, Institution, InstitutionKind, Person, PetitionMatter, Post, Subject,
+                                 Territory)
 from zeren.graph.store.base import GraphStore
 
 from .facts import TERRITORY_ORGANS, Props, Reads, Seat, VerticalPath, by_id, path_order, seat_order, vertical_path
@@ -58,6 +59,8 @@ class Snapshot:
     vertical: dict[str, list[VerticalPath]] = field(default_factory=dict)  # institution -> paths up ([]: none)
     teams: dict[str, tuple[TeamPost, ...]] = field(default_factory=dict)  # institution -> its team's posts
     chains: dict[str, list[str]] = field(default_factory=dict)  # territory -> itself and its ancestors
+    # (territory, subject) -> the institutions of the territory a matter of the subject may reach
+    candidates: dict[tuple[str, Subject], tuple[Institution, ...]] = field(default_factory=dict)
 
     def size(self) -> dict[str, int]:
         """How much is held: territories, institutions, paths, posts, tenures, divisions, chains."""
@@ -67,6 +70,18 @@ class Snapshot:
                 "vertical_paths": sum(len(v) for v in self.vertical.values()), "teams": len(self.teams),
                 "posts": len(posts), "tenures": sum(len(p.held) for p in posts),
                 "divisions": sum(len(p.divisions) for p in posts), "chains": len(self.chains)}
+
+
+def candidates(snap: Snapshot, territory: str, subject: Subject) -> tuple[Institution, ...]:
+    """The institutions of a territory that ``institutions_in`` gives for a
+    matter of ``subject``: its organs, and the working departments whose remit
+    covers the subject (kept per territory and subject once chosen)."""
+    key = (territory, subject)
+    found = snap.candidates.get(key)
+    if found is None:
+        found = snap.candidates[key] = tuple(i for i in snap.institutions[territory] if i.kind in ORGANS or (
+            i.kind == InstitutionKind.WORKING_DEPARTMENT and subject in (i.remit or ())))
+    return found
 
 
 def generation(rows: list[Props]) -> tuple[Any, ...]:
@@ -153,10 +168,7 @@ class OrganisationReads(Reads):
             inst_rows = queries.run(self.store, "territory_institutions", {"territories": missing}) if missing else []
         if missing:
             org.fill_institutions(snap, inst_rows, missing)
-        subject = matter.subject
-        institutions = {t: [i for i in snap.institutions[t] if i.kind in ORGANS or (
-            i.kind == InstitutionKind.WORKING_DEPARTMENT and subject in (i.remit or ()))] for t in ids}
-        return institutions, step_rows, holder_rows
+        return {t: list(candidates(snap, t, matter.subject)) for t in ids}, step_rows, holder_rows
 
     def vertical(self, institution_ids: list[str]) -> dict[str, list[VerticalPath]]:
         snap = self.snap
