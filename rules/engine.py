@@ -126,6 +126,15 @@ class Engine:
             ev.subject += f", failure {failure_id}"
         return ev
 
+    def matter_and_trace(self, matter_id: str, as_of: str | date | None = None
+                         ) -> tuple[dict[str, Any], Evaluation]:
+        """The matter's stored properties and its standing responsibility on
+        ``as_of`` (``trace`` without a failure): one read of the matter for
+        both, as the API answers a matter with its responsibility."""
+        facts, on = fetch_matter(self.store, matter_id, parse_as_of(as_of, self.today), None,
+                                 self.organisation.reads() if self.organisation else None)
+        return facts.row, self._standing(facts, on)
+
     def _standing(self, facts: MatterFacts, on: date) -> Evaluation:
         # Every rule set in force for some institution the matter reaches, and
         # for each territory of those institutions the sets that bind it.

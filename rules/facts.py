@@ -138,6 +138,7 @@ class MatterFacts:
     # territory of an institution the rules may reach: the rule sets that bind
     # an institution are those of its own territory (Chongqing art. 2).
     territory_chains: dict[str, list[str]] = field(default_factory=dict)
+    row: Props = field(default_factory=dict)  # the matter's stored properties
 
     def territories(self) -> set[str]:
         """The codes of every territory on the chains held."""
@@ -197,6 +198,25 @@ def covers(subject: Subject) -> Callable[[Institution], bool]:
     return lambda i: i.kind == InstitutionKind.WORKING_DEPARTMENT and subject in (i.remit or ())
 
 
+@dataclass
+class Opening:
+    """What a trace reads first: the matter (its stored properties and its
+    record), its chain of territories (its own first), the candidate
+    institutions of each, and the rows of its handling steps and case-holdings."""
+
+    row: Props
+    matter: PetitionMatter
+    chain: list[Territory]
+    institutions: dict[str, list[Institution]]
+    step_rows: list[Props]
+    holder_rows: list[Props]
+
+
+def given(matter_id: str, matter_rows: list[Props] | None) -> list[Props] | None:
+    """The rows of the ``matter`` query a caller gave, when they are this matter's."""
+    return matter_rows if matter_rows and matter_rows[0]["matter"]["id"] == matter_id else None
+
+
 class Reads:
     """Where ``fetch_matter`` reads the organisation (territories, institutions,
     teams, vertical lines): the store, one named query each. The matter's own
@@ -207,24 +227,29 @@ class Reads:
     def __init__(self, store: GraphStore) -> None:
         self.store = store
 
-    def first(self, matter: PetitionMatter, chain: list[Territory]
-              ) -> tuple[dict[str, list[Institution]], list[Props], list[Props]]:
-        """The candidate institutions of each territory of the chain, and the
-        rows of ``matter_steps`` and ``case_holders``: one round trip on an
-        engine that pipelines (FalkorDB)."""
+    def first(self, matter_id: str, matter_rows: list[Props] | None) -> Opening:
+        """The matter, its chain of territories, the candidate institutions of
+        each, and the rows of ``matter_steps`` and ``case_holders``: the rows of
+        the ``matter`` query (unless given), then one round trip on an engine
+        that pipelines (FalkorDB) for the rest."""
+        rows = given(matter_id, matter_rows) or queries.run(self.store, "matter", {"matter": matter_id})
+        if not rows:
+            raise NotFound("petition matter", matter_id)
+        matter = PetitionMatter.of(rows[0]["matter"])
+        chain = [Territory.of(r["territory"]) for r in rows]
         ids = [t.id for t in chain]
         inst_rows, step_rows, holder_rows = queries.run_many(self.store, [
             ("institutions_in", {"territories": ids, "kinds": [str(k) for k in TERRITORY_ORGANS],
                                  "subject": str(matter.subject)}),
-            ("matter_steps", {"matter": matter.id}),
-            ("case_holders", {"matter": matter.id}),
+            ("matter_steps", {"matter": matter_id}),
+            ("case_holders", {"matter": matter_id}),
         ])
         institutions: dict[str, list[Institution]] = {t: [] for t in ids}
         for r in inst_rows:
             institutions[r["territory"]].append(Institution.of(r["institution"]))
         for found in institutions.values():
             found.sort(key=by_id)
-        return institutions, step_rows, holder_rows
+        return Opening(rows[0]["matter"], matter, chain, institutions, step_rows, holder_rows)
 
     def vertical(self, institution_ids: list[str]) -> dict[str, list[VerticalPath]]:
         """The paths up the vertical lines of each institution (those with none are left out)."""
@@ -269,16 +294,11 @@ def fetch_matter(store: GraphStore, matter_id: str, as_of: date | None,
     ``matter_rows``: the rows of the ``matter`` query for this matter, when the
     caller has already read them (the API reads the matter before its trace).
     ``reads``: where the organisation is read (default: the store)."""
-    rows = matter_rows if matter_rows and matter_rows[0]["matter"]["id"] == matter_id else \
-        queries.run(store, "matter", {"matter": matter_id})
-    if not rows:
-        raise NotFound("petition matter", matter_id)
     reads = reads or Reads(store)
-    matter = PetitionMatter.of(rows[0]["matter"])
+    first = reads.first(matter_id, matter_rows)
+    matter, chain = first.matter, first.chain
     as_of = as_of or matter.received_on
-    chain = [Territory.of(r["territory"]) for r in rows]
-    institutions, step_rows, holder_rows = reads.first(matter, chain)
-    facts = MatterFacts(matter, chain, institutions)
+    facts = MatterFacts(matter, chain, first.institutions, row=first.row)
     ids = [t.id for t in chain]
     facts.territory_chains = {t: ids[i:] for i, t in enumerate(ids)}
     # Only the teams the rules reach are read: the nearest party committee and
@@ -292,8 +312,8 @@ def fetch_matter(store: GraphStore, matter_id: str, as_of: date | None,
     for paths in facts.vertical.values():
         for p in paths:
             team_ids.update(n.id for n in p.nodes)
-    facts.steps = [Step.of(r) for r in step_rows]
-    facts.case_holders = [CaseHolding.of(r) for r in holder_rows]
+    facts.steps = [Step.of(r) for r in first.step_rows]
+    facts.case_holders = [CaseHolding.of(r) for r in first.holder_rows]
     # Institutions off the matter's chain of territories (a department up a
     # vertical line, a unit elsewhere that took a step, a case-holder's unit):
     # their territories' chains are read with the teams, in the same round trip.

@@ -26,7 +26,8 @@ from zeren.graph.records import (Division, Holds, Institution, InstitutionKind, 
                                  Territory)
 from zeren.graph.store.base import GraphStore
 
-from .facts import TERRITORY_ORGANS, Props, Reads, Seat, VerticalPath, by_id, path_order, seat_order, vertical_path
+from .facts import (TERRITORY_ORGANS, NotFound, Opening, Props, Reads, Seat, VerticalPath, by_id, given, path_order,
+                    seat_order, vertical_path)
 
 ORGANS = frozenset(TERRITORY_ORGANS)
 
@@ -59,6 +60,7 @@ class Snapshot:
     vertical: dict[str, list[VerticalPath]] = field(default_factory=dict)  # institution -> paths up ([]: none)
     teams: dict[str, tuple[TeamPost, ...]] = field(default_factory=dict)  # institution -> its team's posts
     chains: dict[str, list[str]] = field(default_factory=dict)  # territory -> itself and its ancestors
+    territories: dict[str, tuple[Territory, ...]] = field(default_factory=dict)  # the same, as records
     # (territory, subject) -> the institutions of the territory a matter of the subject may reach
     candidates: dict[tuple[str, Subject], tuple[Institution, ...]] = field(default_factory=dict)
 
@@ -152,23 +154,43 @@ class OrganisationReads(Reads):
         self.organisation = organisation
         self.snap = organisation.snapshot
 
-    def first(self, matter: PetitionMatter, chain: list[Territory]
-              ) -> tuple[dict[str, list[Institution]], list[Props], list[Props]]:
-        org, ids, before = self.organisation, [t.id for t in chain], self.snap
-        # Read with the matter's rows: the loads finished (is what is held still
-        # the store's?) and the territories not held yet (most often none).
-        missing = [t for t in ids if t not in self.snap.institutions]
-        gen_rows, step_rows, holder_rows, *more = queries.run_many(self.store, [
-            ("load_generation", None), ("matter_steps", {"matter": matter.id}), ("case_holders", {"matter": matter.id}),
-            *([("territory_institutions", {"territories": missing})] if missing else [])])
-        inst_rows = more[0] if more else []
+    def first(self, matter_id: str, matter_rows: list[Props] | None) -> Opening:
+        """As ``Reads.first``, in one round trip when the organisation is held:
+        the matter (unless its rows are given), its steps and case-holdings, and
+        the loads finished (is what is held still the store's?); the chain of
+        territories and their institutions from memory, or read once."""
+        org = self.organisation
+        rows = given(matter_id, matter_rows)
+        requests: list[tuple[str, Props | None]] = [
+            ("load_generation", None), ("matter_steps", {"matter": matter_id}), ("case_holders", {"matter": matter_id})]
+        if rows is None:
+            requests.append(("matter_territory", {"matter": matter_id}))
+        gen_rows, step_rows, holder_rows, *more = queries.run_many(self.store, requests)
         snap = self.snap = org.observe(gen_rows)
-        if snap is not before:  # a load has finished since: nothing is held
-            missing = [t for t in ids if t not in snap.institutions]
-            inst_rows = queries.run(self.store, "territory_institutions", {"territories": missing}) if missing else []
+        if rows is not None:
+            row, chain = rows[0]["matter"], [Territory.of(r["territory"]) for r in rows]
+        else:
+            found = more[0]
+            chain = list(self.chain(snap, found[0]["territory"])) if found else []
+            if not chain:  # no such matter (`matter` gives no rows either)
+                raise NotFound("petition matter", matter_id)
+            row = found[0]["matter"]
+        matter = PetitionMatter.of(row)
+        ids = [t.id for t in chain]
+        missing = [t for t in ids if t not in snap.institutions]
         if missing:
-            org.fill_institutions(snap, inst_rows, missing)
-        return {t: list(candidates(snap, t, matter.subject)) for t in ids}, step_rows, holder_rows
+            org.fill_institutions(snap, queries.run(self.store, "territory_institutions", {"territories": missing}),
+                                  missing)
+        institutions = {t: list(candidates(snap, t, matter.subject)) for t in ids}
+        return Opening(row, matter, chain, institutions, step_rows, holder_rows)
+
+    def chain(self, snap: Snapshot, territory: str) -> tuple[Territory, ...]:
+        """A territory and its ancestors, nearest first (``territory_chain``), held once read."""
+        found = snap.territories.get(territory)
+        if found is None:
+            found = snap.territories[territory] = tuple(
+                Territory.of(r["territory"]) for r in queries.run(self.store, "territory_chain", {"territory": territory}))
+        return found
 
     def vertical(self, institution_ids: list[str]) -> dict[str, list[VerticalPath]]:
         snap = self.snap

@@ -21,6 +21,7 @@ from zeren.api.security import AuditUnavailable
 from zeren.graph.confidential import encrypted_name, pseudonym_name
 from zeren.graph.records import Failure, HandlingStep, PetitionMatter
 from zeren.rules.engine import EngineError
+from zeren.rules.facts import NotFound
 
 from .common import (Channel, Evaluation, FailureItem, FailureScope, Gravity, Label, MatterForm, StepKind, Subject,
                      Territory, label)
@@ -197,6 +198,7 @@ def decode_cursor(cursor: str) -> tuple[str, str]:
 
 
 NOT_ASKED = object()
+Rows = list[dict[str, Any]]
 
 
 def asked_as_of(info: Info[Context, None]) -> Any:
@@ -215,26 +217,32 @@ def asked_as_of(info: Info[Context, None]) -> Any:
     return NOT_ASKED
 
 
-def matter_and_trace(ctx: Context, matter_id: str, as_of: Any) -> tuple[list[dict[str, Any]], Any]:
-    """The rows of the ``matter`` query and, when it is found and ``as_of`` is
-    asked, its trace on that date (or the error the trace gives)."""
+def matter_and_trace(ctx: Context, matter_id: str, as_of: Any) -> tuple[dict[str, Any] | None, Rows | None, Any]:
+    """The matter's stored properties (None: no such matter) and, when ``as_of``
+    is asked, its trace on that date, from one read of the matter; when none
+    is asked or the trace fails, the matter read on its own (its rows of the
+    ``matter`` query) and the error."""
+    if as_of is not NOT_ASKED:
+        try:
+            row, ev = ctx.engine.matter_and_trace(matter_id, as_of)
+            return row, None, (as_of, Evaluation.of(ev))
+        except NotFound as e:
+            if (e.kind, e.key) == ("petition matter", matter_id):
+                return None, None, None
+            error: Exception | None = e
+        except Exception as e:  # given by the responsibility field, as when it traces itself
+            error = e
     rows = queries.run(ctx.store, "matter", {"matter": matter_id})
-    if not rows or as_of is NOT_ASKED:
-        return rows, None
-    try:
-        answer: Evaluation | Exception = Evaluation.of(ctx.engine.trace(matter_id, as_of, matter_rows=rows))
-    except Exception as e:  # given by the responsibility field, as when it traces itself
-        answer = e
-    return rows, (as_of, answer)
+    if not rows:
+        return None, None, None
+    return rows[0]["matter"], rows, None if as_of is NOT_ASKED else (as_of, error)
 
 
 async def matter(info: Info[Context, None], id: strawberry.ID) -> Matter:
-    rows, traced = await run_in_threadpool(matter_and_trace, info.context, str(id), asked_as_of(info))
-    if not rows:
-        from zeren.rules.facts import NotFound
-
+    row, rows, traced = await run_in_threadpool(matter_and_trace, info.context, str(id), asked_as_of(info))
+    if row is None:
         raise NotFound("petition matter", str(id))
-    found = Matter.of(rows[0]["matter"], rows)
+    found = Matter.of(row, rows)
     found.traced = traced
     return found
 

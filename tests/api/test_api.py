@@ -491,6 +491,7 @@ def test_internal_errors_are_masked(client: httpx.Client, live: Live, monkeypatc
         raise RuntimeError("secret detail /var/lib/whatever")
 
     monkeypatch.setattr(live.services.engine, "trace", boom)
+    monkeypatch.setattr(live.services.engine, "matter_and_trace", boom)
     body = gql(client, live, "investigator", '{ matter(id: "M-LAND") { responsibility { asOf } } }')
     assert "secret detail" not in str(body) and "internal error" in body["errors"][0]["message"]
 

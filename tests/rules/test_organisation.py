@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from worlds import TODAY, WORLD, world_for, write_world
+from zeren import queries
 from zeren.config import Settings
 from zeren.graph.store import GraphStore
 from zeren.loaders.load import load_path
@@ -43,6 +44,11 @@ def _same_traces(store: GraphStore, matters: list[tuple[str, date]]) -> int:
             expected = plain.trace(key, as_of=on).as_dict()
             assert held.trace(key, as_of=on).as_dict() == expected, (key, on)
             assert held.trace(key, as_of=on).as_dict() == expected, (key, on, "from what is held")
+            rows = queries.run(store, "matter", {"matter": key})
+            assert held.trace(key, as_of=on, matter_rows=rows).as_dict() == expected, (key, on, "the matter given")
+            for engine in (plain, held):
+                row, ev = engine.matter_and_trace(key, on)
+                assert (row, ev.as_dict()) == (rows[0]["matter"], expected), (key, on, "with the matter")
             compared += len(expected["findings"])
     return compared
 
