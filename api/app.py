@@ -34,7 +34,8 @@ def open_services(settings: Settings) -> Services:
     store = open_store(settings)
     db = settings.data_dir / "zeren.db"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = Engine(store, organisation=Organisation(store) if settings.organisation_cache else None)
+    held = Organisation(store, settings.organisation_cache_max_posts) if settings.organisation_cache else None
+    engine = Engine(store, organisation=held)
     return Services(settings=settings, store=store, engine=engine, tokens=TokenStore(db),
                     audit=AuditLog(db, audit_key(settings)),
                     protector=Protector.from_settings(settings), adhoc=open_adhoc_store(settings, store))

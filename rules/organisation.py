@@ -10,7 +10,8 @@ in the store), and it is dropped when a load finishes: every trace reads, in
 the round trip that reads the matter's steps, how many loads have finished and
 the key of the latest (``load_generation``, a few rows); a change empties it.
 A load that is still running shows once it has finished. Each process (each
-service worker) holds its own.
+service worker) holds its own, up to a number of posts (the setting
+``organisation_cache_max_posts``): past it, the next trace starts afresh.
 
 The lists it gives are in the order ``Reads`` gives them from the store (by
 key), so a trace answers the same with it or without it."""
@@ -63,6 +64,7 @@ class Snapshot:
     territories: dict[str, tuple[Territory, ...]] = field(default_factory=dict)  # the same, as records
     # (territory, subject) -> the institutions of the territory a matter of the subject may reach
     candidates: dict[tuple[str, Subject], tuple[Institution, ...]] = field(default_factory=dict)
+    posts: int = 0  # posts held in teams
 
     def size(self) -> dict[str, int]:
         """How much is held: territories, institutions, paths, posts, tenures, divisions, chains."""
@@ -94,8 +96,11 @@ def generation(rows: list[Props]) -> tuple[Any, ...]:
 class Organisation:
     """The organisation of one store, held for the traces of one process."""
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, max_posts: int | None = None) -> None:
+        """``max_posts``: when more posts than this are held, the next trace
+        starts from an empty snapshot (what traces reach is read again)."""
         self.store = store
+        self.max_posts = max_posts
         self.snapshot = Snapshot(None)
 
     def reads(self) -> OrganisationReads:
@@ -107,7 +112,7 @@ class Organisation:
         keeps the snapshot it started with (another thread may replace it)."""
         snap = self.snapshot
         gen = generation(rows)
-        if snap.generation != gen:
+        if snap.generation != gen or (self.max_posts is not None and snap.posts > self.max_posts):
             snap = self.snapshot = Snapshot(gen)
         return snap
 
@@ -137,6 +142,7 @@ class Organisation:
                                                     tuple(sorted(map(Division.of, r["divisions"]), key=by_id))))
         for i, posts in teams.items():
             snap.teams[i] = tuple(posts)
+            snap.posts += len(posts)
         chains: dict[str, list[str]] = {t: [] for t in territories}
         for r in chain_rows:
             chains[r["territory"]].append(r["ancestor"])

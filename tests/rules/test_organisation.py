@@ -120,3 +120,17 @@ def test_the_organisation_held_is_emptied_when_a_load_finishes(store: GraphStore
     fresh = Organisation(store)
     Engine(store, today=TODAY, organisation=fresh).trace("M-TAX")
     assert organisation.snapshot.size() == fresh.snapshot.size() != filled.size(), "only M-TAX's, read again"
+
+
+def test_past_its_limit_of_posts_the_organisation_held_starts_afresh_and_answers_the_same(
+        store: GraphStore, settings: Settings) -> None:
+    load_path(write_world(world_for({}), Path(tempfile.mkdtemp(prefix="zeren-org-"))), store, settings=settings)
+    plain = Engine(store, today=TODAY)
+    organisation = Organisation(store, max_posts=3)
+    held = Engine(store, today=TODAY, organisation=organisation)
+    held.trace("M-LAND")
+    filled = organisation.snapshot
+    assert filled.posts > 3
+    assert held.trace("M-TAX").as_dict() == plain.trace("M-TAX").as_dict()
+    assert organisation.snapshot is not filled
+    assert organisation.snapshot.generation == filled.generation
