@@ -27,13 +27,16 @@ from zeren.graph.confidential import Protector
 from zeren.config import Settings, get_settings
 from zeren.graph.store import open_adhoc_store, open_store
 from zeren.rules.engine import Engine
+from zeren.rules.organisation import Organisation
 
 
 def open_services(settings: Settings) -> Services:
     store = open_store(settings)
     db = settings.data_dir / "zeren.db"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return Services(settings=settings, store=store, engine=Engine(store), tokens=TokenStore(db),
+    held = Organisation(store, settings.organisation_cache_max_posts) if settings.organisation_cache else None
+    engine = Engine(store, organisation=held)
+    return Services(settings=settings, store=store, engine=engine, tokens=TokenStore(db),
                     audit=AuditLog(db, audit_key(settings)),
                     protector=Protector.from_settings(settings), adhoc=open_adhoc_store(settings, store))
 

@@ -53,6 +53,13 @@ class Settings(BaseSettings):
                                                    "cypher_store_max_mb (the main store is never touched)")
     cypher_store_max_mb: int = Field(1024, ge=16, description="memory the ad hoc replica may hold above the main "
                                                              "store's resident memory before it is killed")
+    organisation_cache: bool = Field(True, description="hold the organisation a trace reads (institutions, teams, "
+                                                       "vertical lines, chains of territories) in each worker's "
+                                                       "memory, emptied when a load finishes")
+    organisation_cache_max_posts: int = Field(500_000, ge=1, description="posts the organisation held in memory "
+                                                                         "may hold (about 2 KB each with their "
+                                                                         "tenures and divisions) before it is "
+                                                                         "emptied and read again as traces reach it")
     max_body_bytes: int = Field(1024 * 1024, ge=1024, description="bytes of a request body at most (413 above)")
     graphql_max_depth: int = Field(12, ge=2)
     graphql_max_aliases: int = Field(30, ge=1)

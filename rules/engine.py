@@ -27,6 +27,7 @@ from .facts import (
     territory_chain,
 )
 from .findings import Evaluation, Finding, Gap, JudgedOn, Recommendation, RecordedMeasure
+from .organisation import Organisation
 
 __all__ = ["Engine", "EngineError", "NotFound", "Change", "parse_as_of"]
 
@@ -91,10 +92,13 @@ class Counterfactual:
 
 class Engine:
     def __init__(self, store: GraphStore, registry: Mapping[str, RuleSet] | None = None,
-                 today: date | None = None) -> None:
+                 today: date | None = None, organisation: Organisation | None = None) -> None:
+        """``organisation``: the organisation held in memory for the traces
+        (zeren.rules.organisation); None reads it from the store every time."""
         self.store = store
         self.registry = registry if registry is not None else REGISTRY
         self.today = today
+        self.organisation = organisation
 
     # ------------------------------------------------------------------ matters
     def trace(self, matter_id: str, as_of: str | date | None = None, failure_id: str | None = None,
@@ -108,7 +112,8 @@ class Engine:
             concerns = failure_matter(self.store, failure_id)
             if concerns and concerns.id != matter_id:
                 raise EngineError(f"failure {failure_id} concerns matter {concerns.id}, not {matter_id}")
-        facts, on = fetch_matter(self.store, matter_id, on, matter_rows)
+        facts, on = fetch_matter(self.store, matter_id, on, matter_rows,
+                                 self.organisation.reads() if self.organisation else None)
         ev = self._standing(facts, on)
         if failure_id:
             acc = self.account(failure_id, as_of)
@@ -120,6 +125,15 @@ class Engine:
             ev.judged_on.extend(acc.judged_on)
             ev.subject += f", failure {failure_id}"
         return ev
+
+    def matter_and_trace(self, matter_id: str, as_of: str | date | None = None
+                         ) -> tuple[dict[str, Any], Evaluation]:
+        """The matter's stored properties and its standing responsibility on
+        ``as_of`` (``trace`` without a failure): one read of the matter for
+        both, as the API answers a matter with its responsibility."""
+        facts, on = fetch_matter(self.store, matter_id, parse_as_of(as_of, self.today), None,
+                                 self.organisation.reads() if self.organisation else None)
+        return facts.row, self._standing(facts, on)
 
     def _standing(self, facts: MatterFacts, on: date) -> Evaluation:
         # Every rule set in force for some institution the matter reaches, and

@@ -138,6 +138,7 @@ class MatterFacts:
     # territory of an institution the rules may reach: the rule sets that bind
     # an institution are those of its own territory (Chongqing art. 2).
     territory_chains: dict[str, list[str]] = field(default_factory=dict)
+    row: Props = field(default_factory=dict)  # the matter's stored properties
 
     def territories(self) -> set[str]:
         """The codes of every territory on the chains held."""
@@ -197,48 +198,122 @@ def covers(subject: Subject) -> Callable[[Institution], bool]:
     return lambda i: i.kind == InstitutionKind.WORKING_DEPARTMENT and subject in (i.remit or ())
 
 
+@dataclass
+class Opening:
+    """What a trace reads first: the matter (its stored properties and its
+    record), its chain of territories (its own first), the candidate
+    institutions of each, and the rows of its handling steps and case-holdings."""
+
+    row: Props
+    matter: PetitionMatter
+    chain: list[Territory]
+    institutions: dict[str, list[Institution]]
+    step_rows: list[Props]
+    holder_rows: list[Props]
+
+
+def given(matter_id: str, matter_rows: list[Props] | None) -> list[Props] | None:
+    """The rows of the ``matter`` query a caller gave, when they are this matter's."""
+    return matter_rows if matter_rows and matter_rows[0]["matter"]["id"] == matter_id else None
+
+
+class Reads:
+    """Where ``fetch_matter`` reads the organisation (territories, institutions,
+    teams, vertical lines): the store, one named query each. The matter's own
+    rows (steps, case-holdings) always come from the store; a subclass
+    (zeren.rules.organisation) holds the organisation in memory instead. Both
+    give every list in the same order, so the answers are the same."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+
+    def first(self, matter_id: str, matter_rows: list[Props] | None) -> Opening:
+        """The matter, its chain of territories, the candidate institutions of
+        each, and the rows of ``matter_steps`` and ``case_holders``: the rows of
+        the ``matter`` query (unless given), then one round trip on an engine
+        that pipelines (FalkorDB) for the rest."""
+        rows = given(matter_id, matter_rows) or queries.run(self.store, "matter", {"matter": matter_id})
+        if not rows:
+            raise NotFound("petition matter", matter_id)
+        matter = PetitionMatter.of(rows[0]["matter"])
+        chain = [Territory.of(r["territory"]) for r in rows]
+        ids = [t.id for t in chain]
+        inst_rows, step_rows, holder_rows = queries.run_many(self.store, [
+            ("institutions_in", {"territories": ids, "kinds": [str(k) for k in TERRITORY_ORGANS],
+                                 "subject": str(matter.subject)}),
+            ("matter_steps", {"matter": matter_id}),
+            ("case_holders", {"matter": matter_id}),
+        ])
+        institutions: dict[str, list[Institution]] = {t: [] for t in ids}
+        for r in inst_rows:
+            institutions[r["territory"]].append(Institution.of(r["institution"]))
+        for found in institutions.values():
+            found.sort(key=by_id)
+        return Opening(rows[0]["matter"], matter, chain, institutions, step_rows, holder_rows)
+
+    def vertical(self, institution_ids: list[str]) -> dict[str, list[VerticalPath]]:
+        """The paths up the vertical lines of each institution (those with none are left out)."""
+        out: dict[str, list[VerticalPath]] = {}
+        if institution_ids:
+            for r in queries.run(self.store, "vertical_line_up", {"institutions": institution_ids}):
+                out.setdefault(r["institution"], []).append(vertical_path(r))
+        for paths in out.values():
+            paths.sort(key=path_order)
+        return out
+
+    def teams_and_chains(self, institution_ids: list[str], territories: list[str], as_of: date
+                         ) -> tuple[dict[str, list[Seat]], dict[str, list[str]]]:
+        """The teams of the institutions on ``as_of``, and the chain of each
+        territory (itself, then its ancestors): one round trip."""
+        team_rows, chain_rows = queries.run_many(self.store, [
+            teams_query(institution_ids, as_of), ("territory_chains", {"territories": territories})])
+        chains: dict[str, list[str]] = {}
+        for r in chain_rows:
+            chains.setdefault(r["territory"], []).append(r["ancestor"])
+        return teams_from_rows(institution_ids, team_rows), chains
+
+
+def by_id(x: Institution | Division) -> str:
+    return x.id
+
+
+def path_order(p: VerticalPath) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Paths up a vertical line in one order whatever the store's: by their institutions, then their lines."""
+    return tuple(n.id for n in p.nodes), tuple(x.id for x in p.links)
+
+
+def seat_order(s: Seat) -> tuple[int, str, str]:
+    """Seats by rank, post and tenure (two holders of a post on one date: the tenure's key decides)."""
+    return s.post.rank or 99, s.post.id, s.tenure.id if s.tenure else ""
+
+
 def fetch_matter(store: GraphStore, matter_id: str, as_of: date | None,
-                 matter_rows: list[Props] | None = None) -> tuple[MatterFacts, date]:
+                 matter_rows: list[Props] | None = None, reads: Reads | None = None) -> tuple[MatterFacts, date]:
     """The facts for a matter on ``as_of`` (default: the date it was received), and that date.
 
     ``matter_rows``: the rows of the ``matter`` query for this matter, when the
-    caller has already read them (the API reads the matter before its trace)."""
-    rows = matter_rows if matter_rows and matter_rows[0]["matter"]["id"] == matter_id else \
-        queries.run(store, "matter", {"matter": matter_id})
-    if not rows:
-        raise NotFound("petition matter", matter_id)
-    matter = PetitionMatter.of(rows[0]["matter"])
+    caller has already read them (the API reads the matter before its trace).
+    ``reads``: where the organisation is read (default: the store)."""
+    reads = reads or Reads(store)
+    first = reads.first(matter_id, matter_rows)
+    matter, chain = first.matter, first.chain
     as_of = as_of or matter.received_on
-    chain = [Territory.of(r["territory"]) for r in rows]
-    # Three queries that need only the matter go together: one round trip on
-    # an engine that pipelines (FalkorDB), instead of three.
-    inst_rows, step_rows, holder_rows = queries.run_many(store, [
-        ("institutions_in", {"territories": [t.id for t in chain], "kinds": [str(k) for k in TERRITORY_ORGANS],
-                             "subject": str(matter.subject)}),
-        ("matter_steps", {"matter": matter_id}),
-        ("case_holders", {"matter": matter_id}),
-    ])
-    institutions: dict[str, list[Institution]] = {t.id: [] for t in chain}
-    for r in inst_rows:
-        institutions[r["territory"]].append(Institution.of(r["institution"]))
-    facts = MatterFacts(matter, chain, institutions)
+    facts = MatterFacts(matter, chain, first.institutions, row=first.row)
     ids = [t.id for t in chain]
     facts.territory_chains = {t: ids[i:] for i, t in enumerate(ids)}
     # Only the teams the rules reach are read: the nearest party committee and
     # government, the competent departments and the departments above them in
     # a vertical line (not every organ on the chain of territories).
     dept_ids = [d.id for d in nearest(facts, covers(matter.subject))[1]]
-    if dept_ids:
-        for r in queries.run(store, "vertical_line_up", {"institutions": dept_ids}):
-            facts.vertical.setdefault(r["institution"], []).append(vertical_path(r))
+    facts.vertical = reads.vertical(dept_ids)
     team_ids = set(dept_ids)
     for kind in (InstitutionKind.PARTY_COMMITTEE, InstitutionKind.GOVERNMENT):
         team_ids.update(i.id for i in nearest(facts, of_kind(kind))[1])
     for paths in facts.vertical.values():
         for p in paths:
             team_ids.update(n.id for n in p.nodes)
-    facts.steps = [Step.of(r) for r in step_rows]
-    facts.case_holders = [CaseHolding.of(r) for r in holder_rows]
+    facts.steps = [Step.of(r) for r in first.step_rows]
+    facts.case_holders = [CaseHolding.of(r) for r in first.holder_rows]
     # Institutions off the matter's chain of territories (a department up a
     # vertical line, a unit elsewhere that took a step, a case-holder's unit):
     # their territories' chains are read with the teams, in the same round trip.
@@ -246,13 +321,9 @@ def fetch_matter(store: GraphStore, matter_id: str, as_of: date | None,
     reached += [s.institution for s in facts.steps]
     reached += [h.institution for h in facts.case_holders if h.institution]
     elsewhere = sorted({i.territory for i in reached} - set(facts.territory_chains))
-    team_rows, chain_rows = queries.run_many(store, [
-        teams_query(sorted(team_ids), as_of),
-        ("territory_chains", {"territories": elsewhere}),
-    ])
-    facts.teams = teams_from_rows(sorted(team_ids), team_rows)
-    for r in chain_rows:
-        facts.territory_chains.setdefault(r["territory"], []).append(r["ancestor"])
+    facts.teams, chains = reads.teams_and_chains(sorted(team_ids), elsewhere, as_of)
+    for t, up in chains.items():
+        facts.territory_chains.setdefault(t, up)
     return facts, as_of
 
 
@@ -276,9 +347,9 @@ def teams_from_rows(institution_ids: list[str], rows: list[Props]) -> dict[str, 
     teams: dict[str, list[Seat]] = {i: [] for i in institution_ids}
     for r in rows:
         teams[r["institution"]].append(Seat(Post.of(r["post"]), Person.maybe(r["person"]), Holds.maybe(r["tenure"]),
-                                            [Division.of(d) for d in r["divisions"] or []]))
+                                            sorted((Division.of(d) for d in r["divisions"] or []), key=by_id)))
     for seats in teams.values():
-        seats.sort(key=lambda s: (s.post.rank or 99, s.post.id))
+        seats.sort(key=seat_order)
     return teams
 
 

@@ -12,13 +12,16 @@ from typing import Any
 import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
+from zeren import queries
 from zeren.api.context import Context, run_query
 from zeren.api.roles import may
 from zeren.api.security import AuditUnavailable
 from zeren.graph.confidential import encrypted_name, pseudonym_name
 from zeren.graph.records import Failure, HandlingStep, PetitionMatter
 from zeren.rules.engine import EngineError
+from zeren.rules.facts import NotFound
 
 from .common import (Channel, Evaluation, FailureItem, FailureScope, Gravity, Label, MatterForm, StepKind, Subject,
                      Territory, label)
@@ -85,6 +88,10 @@ class Matter:
     # The rows of the `matter` query (the matter and its chain of territories),
     # when the resolver read them: a trace then starts from them.
     rows: strawberry.Private[list[dict[str, Any]] | None] = None
+    # (asOf, the answer or the error) of the responsibility the query asks,
+    # when the resolver of `matter` traced it with the matter (one call off the
+    # event loop instead of two).
+    traced: strawberry.Private[tuple[dt.date | None, Evaluation | Exception] | None] = None
 
     @strawberry.field(description="The territory the matter arises in.")
     async def territory(self, info: Info[Context, None]) -> Territory | None:
@@ -101,6 +108,11 @@ class Matter:
     @strawberry.field(description="Standing responsibility on asOf (default: the date received): who bore which "
                                   "responsibility, through which chain, on which provision.")
     async def responsibility(self, info: Info[Context, None], as_of: dt.date | None = None) -> Evaluation:
+        if self.traced is not None and self.traced[0] == as_of:
+            answer = self.traced[1]
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
         ev = await run_in_threadpool(info.context.engine.trace, str(self.id), as_of,
                                      matter_rows=self.rows)
         return Evaluation.of(ev)
@@ -185,13 +197,54 @@ def decode_cursor(cursor: str) -> tuple[str, str]:
         raise EngineError(f"cursor {cursor[:40]!r} is not one this service issued") from None
 
 
-async def matter(info: Info[Context, None], id: strawberry.ID) -> Matter:
-    rows = await run_query(info.context.store, "matter", {"matter": str(id)})
-    if not rows:
-        from zeren.rules.facts import NotFound
+NOT_ASKED = object()
+Rows = list[dict[str, Any]]
 
+
+def asked_as_of(info: Info[Context, None]) -> Any:
+    """The asOf of the matter's ``responsibility`` the query asks (None: the
+    default date), or NOT_ASKED when it asks none, or asks it under a directive
+    or with an asOf that is no date (the field itself then answers as usual)."""
+    for f in info.selected_fields[0].selections:
+        if isinstance(f, SelectedField) and f.name == "responsibility" and not f.directives:
+            value = f.arguments.get("asOf")
+            if value is None or isinstance(value, dt.date):
+                return value
+            try:
+                return dt.date.fromisoformat(value)
+            except (TypeError, ValueError):
+                return NOT_ASKED
+    return NOT_ASKED
+
+
+def matter_and_trace(ctx: Context, matter_id: str, as_of: Any) -> tuple[dict[str, Any] | None, Rows | None, Any]:
+    """The matter's stored properties (None: no such matter) and, when ``as_of``
+    is asked, its trace on that date, from one read of the matter; when none
+    is asked or the trace fails, the matter read on its own (its rows of the
+    ``matter`` query) and the error."""
+    if as_of is not NOT_ASKED:
+        try:
+            row, ev = ctx.engine.matter_and_trace(matter_id, as_of)
+            return row, None, (as_of, Evaluation.of(ev))
+        except NotFound as e:
+            if (e.kind, e.key) == ("petition matter", matter_id):
+                return None, None, None
+            error: Exception | None = e
+        except Exception as e:  # given by the responsibility field, as when it traces itself
+            error = e
+    rows = queries.run(ctx.store, "matter", {"matter": matter_id})
+    if not rows:
+        return None, None, None
+    return rows[0]["matter"], rows, None if as_of is NOT_ASKED else (as_of, error)
+
+
+async def matter(info: Info[Context, None], id: strawberry.ID) -> Matter:
+    row, rows, traced = await run_in_threadpool(matter_and_trace, info.context, str(id), asked_as_of(info))
+    if row is None:
         raise NotFound("petition matter", str(id))
-    return Matter.of(rows[0]["matter"], rows)
+    found = Matter.of(row, rows)
+    found.traced = traced
+    return found
 
 
 async def matters(info: Info[Context, None], filter: MatterFilter | None = None, first: int = 20,

@@ -447,6 +447,40 @@ def test_depth_alias_and_size_limits_refuse_abusive_queries(client: httpx.Client
     assert client.get("/health").json()["status"] == "ok"
 
 
+ANSWER = "{ asOf ruleSets findings { kind person { id } post { id } basis { label } } gaps { what reason } }"
+
+
+@pytest.mark.parametrize("as_of", [None, "2020-01-01", "2019-06-01"])
+def test_a_matter_asked_with_its_responsibility_answers_as_the_field_asked_through_a_fragment(
+        client: httpx.Client, live: Live, as_of: str | None) -> None:
+    """The resolver of ``matter`` traces the responsibility the query asks
+    directly (one call off the event loop); asked through a fragment, the
+    field traces itself: both answer the same, on the default date, on a date
+    given by a variable and on a date written in the query."""
+    arg = f'(asOf: "{as_of}")' if as_of else ""
+    direct = gql(client, live, "investigator", f'{{ matter(id: "M-LAND") {{ id responsibility{arg} {ANSWER} }} }}')
+    by_variable = gql(client, live, "investigator",
+                      f"query($d: Date) {{ matter(id: \"M-LAND\") {{ id responsibility(asOf: $d) {ANSWER} }} }}",
+                      {"d": as_of})
+    fragment = gql(client, live, "investigator", f'{{ matter(id: "M-LAND") {{ id ...R }} }} '
+                                                 f"fragment R on Matter {{ responsibility{arg} {ANSWER} }}")
+    assert "errors" not in fragment and fragment["data"]["matter"]["responsibility"]["findings"]
+    assert direct == by_variable == fragment
+
+
+def test_a_refused_responsibility_asked_with_its_matter_gives_the_error_of_the_field_asked_on_its_own(
+        client: httpx.Client, live: Live) -> None:
+    direct = gql(client, live, "investigator",
+                 '{ matter(id: "M-LAND") { id responsibility(asOf: "2999-01-01") { asOf } } }')
+    fragment = gql(client, live, "investigator", '{ matter(id: "M-LAND") { id ...R } } '
+                                                 'fragment R on Matter { responsibility(asOf: "2999-01-01") { asOf } }')
+    assert "is in the future" in direct["errors"][0]["message"]
+    assert direct["errors"][0]["path"] == ["matter", "responsibility"]
+    assert direct.get("data") == fragment.get("data")
+    assert [(e["message"], e["path"]) for e in direct["errors"]] == \
+        [(e["message"], e["path"]) for e in fragment["errors"]]
+
+
 def test_future_as_of_is_refused_in_words(client: httpx.Client, live: Live) -> None:
     body = gql(client, live, "investigator", '{ matter(id: "M-LAND") { responsibility(asOf: "2999-01-01") { asOf } } }')
     assert "is in the future" in body["errors"][0]["message"]
@@ -457,6 +491,7 @@ def test_internal_errors_are_masked(client: httpx.Client, live: Live, monkeypatc
         raise RuntimeError("secret detail /var/lib/whatever")
 
     monkeypatch.setattr(live.services.engine, "trace", boom)
+    monkeypatch.setattr(live.services.engine, "matter_and_trace", boom)
     body = gql(client, live, "investigator", '{ matter(id: "M-LAND") { responsibility { asOf } } }')
     assert "secret detail" not in str(body) and "internal error" in body["errors"][0]["message"]
 

@@ -42,6 +42,7 @@ from zeren.graph.store import GraphStore
 from zeren.loaders.load import load_path
 from zeren.rules.engine import Change, Engine, EngineError, NotFound
 from zeren.rules.findings import Evaluation, Finding, Recommendation
+from zeren.rules.organisation import Organisation
 
 
 def _world_key(case: dict[str, Any]) -> str:
@@ -255,6 +256,34 @@ def _check_compliance(report: Any, exp: dict[str, Any]) -> None:
         assert any(text in f"{g.what}: {g.reason}" for g in report.gaps), f"no gap mentions {text!r}:\n{gaps}"
     if "rule_sets" in exp:
         assert report.rule_sets == exp["rule_sets"], report.rule_sets
+
+
+TRACES = [p for p in CASES if "trace" in json.loads(p.read_text(encoding="utf-8"))["ask"]]
+
+
+def _answer(engine: Engine, matter: str, ask: dict[str, Any]) -> Any:
+    """A trace's whole answer, or the error it gives."""
+    try:
+        return engine.trace(matter, as_of=ask.get("as_of"), failure_id=ask.get("failure")).as_dict()
+    except (NotFound, EngineError) as e:
+        return type(e).__name__, str(e)
+
+
+@pytest.mark.parametrize("path", TRACES, ids=[p.stem for p in TRACES])
+def test_rule_case_world_is_traced_the_same_with_the_organisation_held(path: Path, engine_for) -> None:  # type: ignore[no-untyped-def]
+    """The case's trace, and every matter of its world on the case's date,
+    answered by an engine holding the organisation in memory (as it fills,
+    then from what it holds) exactly as by one reading it from the store."""
+    case = json.loads(path.read_text(encoding="utf-8"))
+    engine: Engine = engine_for(case, path.stem)
+    held = Engine(engine.store, today=TODAY, organisation=Organisation(engine.store))
+    ask = case["ask"]
+    matters = [ask["trace"]] + sorted({m["id"] for m in world_for(case)["matters"]} - {ask["trace"]})
+    for i, matter in enumerate(matters):
+        question = ask if i == 0 else {"as_of": ask.get("as_of")}
+        expected = _answer(engine, matter, question)
+        assert _answer(held, matter, question) == expected, matter
+        assert _answer(held, matter, question) == expected, (matter, "from what is held")
 
 
 def _ask(engine: Engine, ask: dict[str, Any]) -> Any:
