@@ -283,12 +283,13 @@ def tally(store: GraphStore, facts: ComplianceFacts, spans: list[dict[str, str]]
         held={(r["institution"], DUTY[duty]) for r in ledgers for duty in r["duties"] or ()})
 
 
-def statuses(store: GraphStore, territory: str, year: int, registry: dict[str, RuleSet]) -> Report:
-    """Every duty of every unit of ``territory`` and below in ``year``, with
+def statuses(store: GraphStore, territory: str, year: int, registry: dict[str, RuleSet], *,
+             below: bool = True) -> Report:
+    """Every duty of every unit of ``territory`` and below (unless ``below`` is false) in ``year``, with
     its status and provision and without its facts: a ``Report`` whose units'
     duties are ``DutyStatus``, the same units, statuses and gaps as
     ``compliance.evaluate`` gives for the same store."""
-    tree = compliance.tree(store, territory)
+    tree = compliance.tree(store, territory, below=below)
     systems = {r["institution"]: r["lower"] for r in queries.run(store, "compliance_systems", {
         "territories": tree.within, "from": f"{year:04d}-01-01", "to": f"{year:04d}-12-31"})}
     facts = ComplianceFacts(tree.root, year, tree.territories, tree.parents, tree.chains, tree.institutions,

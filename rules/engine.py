@@ -264,12 +264,13 @@ class Engine:
         report = compliance.evaluate(compliance.fetch(self.store, territory, y, below=below), dict(self.registry))
         return self._year_gap(report, y)
 
-    def compliance_statuses(self, territory: str, year: int | str) -> compliance.Report:
+    def compliance_statuses(self, territory: str, year: int | str, *, below: bool = True) -> compliance.Report:
         """As ``compliance`` without the facts, notes and what is not formalised:
         each duty's status, provision, period and rule sets, counted in the store
         (zeren.rules.compliance_status), for a province's many units at once."""
         y = self._compliance_year(year)
-        return self._year_gap(compliance_status.statuses(self.store, territory, y, dict(self.registry)), y)
+        report = compliance_status.statuses(self.store, territory, y, dict(self.registry), below=below)
+        return self._year_gap(report, y)
 
     def _compliance_year(self, year: int | str) -> int:
         try:
