@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, TypeVar
 
@@ -286,23 +286,10 @@ RECORD_QUERIES: dict[str, Callable[[Props], Any]] = {
 ACTIVITY_QUERY = "compliance_activities"
 
 
-@dataclass
-class Tree:
-    """A territory, its chain above it, and the territories below it (with
-    ``below``; else only those directly below, without their institutions),
-    each with its parent and its institutions: the units of an answer."""
-
-    root: Territory
-    territories: dict[str, Territory]
-    parents: dict[str, str | None]
-    chains: dict[str, list[str]]  # territory -> itself and its ancestors, nearest first
-    institutions: dict[str, Organ]
-    by_territory: dict[str, list[Organ]]
-    within: list[str]  # the territories whose units are answered, sorted
-
-
-def tree(store: GraphStore, territory: str, *, below: bool = True) -> Tree:
-    """One round trip: the root's chain and the territories of the answer."""
+def skeleton(store: GraphStore, territory: str, year: int, *, below: bool = True) -> ComplianceFacts:
+    """The facts without their records (one round trip): the root's chain, and
+    the territories below it (with ``below``; else only those directly below,
+    without their institutions), each with its parent and its institutions."""
     chain_rows, unit_rows = queries.run_many(store, [
         ("territory_chain", {"territory": territory}),
         ("compliance_units" if below else "compliance_territory", {"territory": territory})])
@@ -325,18 +312,20 @@ def tree(store: GraphStore, territory: str, *, below: bool = True) -> Tree:
 
     for tid in territories:
         chain_of(tid)
-    return Tree(root, territories, parents, chains, institutions, by_territory,
-                sorted(territories) if below else [territory])
+    return ComplianceFacts(root, year, territories, parents, chains, institutions, by_territory, {},
+                           Records(**{k: {} for k in Records.__dataclass_fields__}), {},
+                           within=sorted(territories) if below else [territory])
 
 
 def fetch(store: GraphStore, territory: str, year: int, *, below: bool = True,
-          within: list[str] | None = None, known: Tree | None = None) -> ComplianceFacts:
+          within: list[str] | None = None, known: ComplianceFacts | None = None) -> ComplianceFacts:
     """Everything the duties need for ``territory`` and below in ``year`` (with
     ``below`` false: for the territory's own units only; with ``within``: for
     those territories' units only): three round trips (the root's chain and
-    the units; the records), two when the ``known`` tree is given."""
-    t = known or tree(store, territory, below=below)
-    tids = within if within is not None else t.within
+    the units; the records), two when its ``known`` skeleton is given."""
+    base = known or skeleton(store, territory, year, below=below)
+    tids = within if within is not None else base.within
+    assert tids is not None
     span = {"territories": tids, "from": f"{year:04d}-01-01", "to": f"{year:04d}-12-31"}
     answers = queries.run_many(store, [
         ("compliance_systems", span), ("compliance_ledgers", {"territories": tids, "year": year}),
@@ -354,8 +343,8 @@ def fetch(store: GraphStore, territory: str, year: int, *, below: bool = True,
         for r in rows:
             per[r["institution"]].append(read(r))
         records[name.removeprefix("compliance_")] = per
-    return ComplianceFacts(t.root, year, t.territories, t.parents, t.chains, t.institutions, t.by_territory,
-                           systems, Records(**records), ledgers, activities, within=tids)
+    return replace(base, systems=systems, records=Records(**records), ledgers=ledgers, activities=activities,
+                   within=tids)
 
 
 def units_of(facts: ComplianceFacts) -> tuple[list[Unit], list[Gap]]:

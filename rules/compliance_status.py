@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -32,7 +32,7 @@ from zeren.graph.store.base import GraphStore
 from zeren.law import NoRuleSet, Provision, RuleSet
 
 from . import compliance
-from .compliance import MET, UNKNOWN, UNMET, ComplianceFacts, Duty, DutyContext, Organ, Records, Report
+from .compliance import MET, UNKNOWN, UNMET, ComplianceFacts, Duty, DutyContext, Organ, Report
 
 Key = tuple[str, str]  # (first day of the period, ISO; institution id)
 
@@ -245,6 +245,9 @@ def _accountability_circulated(s: StatusContext) -> ComplianceStatus:
 # --------------------------------------------------------------------------- the answer
 
 DUTY = {d.value: d for d in D}
+# The counting queries over each territory's periods (``$spans``; ``$from``, ``$to``: the year), in their order.
+SPAN_QUERIES = ("compliance_status_leaders", "compliance_status_supervisions", "compliance_status_assessments",
+                "compliance_status_items")
 LEADER_COLUMNS = ("leaders", "reading", "reception", "reception_or_visit")
 YEAR_ITEMS = ("HOLDING", "LIST")  # counted over the whole year whatever the period
 
@@ -255,9 +258,7 @@ def tally(store: GraphStore, facts: ComplianceFacts, spans: list[dict[str, str]]
     tids = facts.within if facts.within is not None else sorted(facts.territories)
     both = {"spans": spans, "from": f"{year:04d}-01-01", "to": f"{year:04d}-12-31"}
     leaders, sups, assess, items, ledgers = queries.run_many(store, [
-        ("compliance_status_leaders", {"spans": spans}), ("compliance_status_supervisions", {"spans": spans}),
-        ("compliance_status_assessments", {"spans": spans}), ("compliance_status_items", both),
-        ("compliance_status_ledgers", {"territories": tids, "year": year})])
+        *[(name, both) for name in SPAN_QUERIES], ("compliance_status_ledgers", {"territories": tids, "year": year})])
     supervisions: dict[Key, list[tuple[str, str, int, int, int]]] = defaultdict(list)
     for r in sups:
         supervisions[(r["from"], r["institution"])].append(
@@ -289,16 +290,15 @@ def statuses(store: GraphStore, territory: str, year: int, registry: dict[str, R
     its status and provision and without its facts: a ``Report`` whose units'
     duties are ``DutyStatus``, the same units, statuses and gaps as
     ``compliance.evaluate`` gives for the same store."""
-    tree = compliance.tree(store, territory, below=below)
+    base = compliance.skeleton(store, territory, year, below=below)
+    assert base.within is not None
     systems = {r["institution"]: r["lower"] for r in queries.run(store, "compliance_systems", {
-        "territories": tree.within, "from": f"{year:04d}-01-01", "to": f"{year:04d}-12-31"})}
-    facts = ComplianceFacts(tree.root, year, tree.territories, tree.parents, tree.chains, tree.institutions,
-                            tree.by_territory, systems, Records(**{k: {} for k in Records.__dataclass_fields__}),
-                            {}, within=tree.within)
+        "territories": base.within, "from": f"{year:04d}-01-01", "to": f"{year:04d}-12-31"})}
+    facts = replace(base, systems=systems)
     # Each territory's periods of its duties decide the spans the store counts over.
     per_territory: dict[str, compliance.RulesOfTerritory] = {}
     spans: dict[tuple[str, str], dict[str, str]] = {}
-    for tid in tree.within:
+    for tid in facts.within:
         app, periods = compliance.rules_of(facts, registry, tid, per_territory)
         if isinstance(app, NoRuleSet):
             continue
@@ -335,14 +335,15 @@ def statuses(store: GraphStore, territory: str, year: int, registry: dict[str, R
 
     report = compliance.evaluate(facts, registry, judge, per_territory)
     if pending:
-        _answer_in_full(store, report, tree, year, registry, sorted(pending))
+        _answer_in_full(store, report, facts, registry, sorted(pending))
     return report
 
 
-def _answer_in_full(store: GraphStore, report: Report, tree: compliance.Tree, year: int,
-                    registry: dict[str, RuleSet], tids: list[str]) -> None:
+def _answer_in_full(store: GraphStore, report: Report, facts: ComplianceFacts, registry: dict[str, RuleSet],
+                    tids: list[str]) -> None:
     """The duties left to their full rules, answered on the records of their territories alone."""
-    full = compliance.evaluate(compliance.fetch(store, tree.root.id, year, within=tids, known=tree), registry)
+    full = compliance.evaluate(compliance.fetch(store, facts.root.id, facts.year, within=tids, known=facts),
+                               registry)
     answers = {(u.scope, u.id, d.duty): d for u in full.units for d in u.duties}
     for unit in report.units:
         kept: list[Any] = []
