@@ -73,7 +73,12 @@ class ComplianceUnit:
     met: int = strawberry.field(description="how many of its duties (of the status asked, if any) are met")
     unmet: int
     unknown: int
-    duties: list[DutyAnswer]
+    answers: strawberry.Private[list[records.DutyAnswer | DutyStatus]]
+
+    @strawberry.field(description="each duty of the unit in the year (of the status asked, if any)")
+    def duties(self) -> list[DutyAnswer]:
+        # built only when asked: a province's units have tens of thousands of duties
+        return [DutyAnswer.of(d) for d in self.answers]
 
 
 @strawberry.type(description="Compliance with chapters 2-3 for a territory and a year.")
@@ -123,8 +128,7 @@ async def compliance(info: Info[Context, None], territory: strawberry.ID, year: 
             units.append(ComplianceUnit(scope=UnitScope[u.scope], id=strawberry.ID(u.id), name=u.name,  # type: ignore[misc]
                                         territory=Territory.of(u.territory), kind=u.kind if u.scope != Scope.REGION
                                         else "", note=u.note, rule_sets=u.rule_sets, met=mine[records.MET],
-                                        unmet=mine[records.UNMET], unknown=mine[records.UNKNOWN],
-                                        duties=[DutyAnswer.of(d) for d in kept]))
+                                        unmet=mine[records.UNMET], unknown=mine[records.UNKNOWN], answers=kept))
     return ComplianceReport(territory=Territory.of(r.territory), year=r.year, rule_sets=r.rule_sets,
                             met=counts[records.MET], unmet=counts[records.UNMET], unknown=counts[records.UNKNOWN],
                             units=units, gaps=[Gap.of(g) for g in r.gaps])
