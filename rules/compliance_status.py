@@ -76,6 +76,7 @@ class StatusContext:
     def __init__(self, ctx: DutyContext, tallies: Tallies, starts: dict[str, str]) -> None:
         self.ctx, self.t, self.starts = ctx, tallies, starts
         self.unit = ctx.unit
+        self.team = ctx.team_organs()  # the organs whose leaders are the unit's (read by five duties)
 
     def keys(self, duty: D, organs: Iterable[Organ] | None = None) -> list[Key]:
         start = self.starts[duty]
@@ -182,7 +183,7 @@ def _provincial_assessment(s: StatusContext) -> object:
 
 
 def _per_leader(s: StatusContext, duty: D, shown: str) -> ComplianceStatus:
-    team = s.ctx.team_organs()
+    team = s.team
     leaders = s.leaders("leaders", duty, team)
     if not leaders:
         return UNKNOWN
@@ -202,19 +203,19 @@ def _leader_reception(s: StatusContext) -> ComplianceStatus:
 
 @status_rule(D.LEADER_COORDINATION)
 def _leader_coordination(s: StatusContext) -> ComplianceStatus:
-    shown = s.total("COORDINATION", D.LEADER_COORDINATION, s.ctx.team_organs())[0] > 0
+    shown = s.total("COORDINATION", D.LEADER_COORDINATION, s.team)[0] > 0
     return s.status(D.LEADER_COORDINATION, shown, can_be_unmet=False)
 
 
 @status_rule(D.CASE_HOLDING)
 def _case_holding(s: StatusContext) -> ComplianceStatus:
-    shown = s.in_year("HOLDING", s.ctx.team_organs())
+    shown = s.in_year("HOLDING", s.team)
     return s.status(D.CASE_HOLDING, shown, can_be_unmet=False)
 
 
 @status_rule(D.RISK_ASSESSMENT)
 def _risk_assessment(s: StatusContext) -> ComplianceStatus:
-    team = s.ctx.team_organs()
+    team = s.team
     return s.items(D.RISK_ASSESSMENT, *s.total("DECISION", D.RISK_ASSESSMENT, team), team)
 
 
