@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, TypeVar
 
@@ -272,6 +272,7 @@ class ComplianceFacts:
     ledgers: dict[str, list[Ledger]]  # institution id -> its ledgers of the year
     # (person, post) -> the leader's letters read, receptions and visits down, by date
     activities: dict[tuple[str, str], list[Activity]] = field(default_factory=dict)
+    within: list[str] | None = None  # the territories whose units are answered (default: all)
     # (institution id, duty) -> its ledgers of the year held complete for the duty
     held: dict[tuple[str, D], list[Ledger]] = field(init=False)
 
@@ -306,11 +307,13 @@ RECORD_QUERIES: dict[str, Callable[[Props], Any]] = {
 ACTIVITY_QUERY = "compliance_activities"
 
 
-def fetch(store: GraphStore, territory: str, year: int) -> ComplianceFacts:
-    """Everything the duties need for ``territory`` and below in ``year``:
-    three round trips (the root's chain and the units; the records)."""
-    chain_rows, unit_rows = queries.run_many(store, [("territory_chain", {"territory": territory}),
-                                                     ("compliance_units", {"territory": territory})])
+def skeleton(store: GraphStore, territory: str, year: int, *, below: bool = True) -> ComplianceFacts:
+    """The facts without their records (one round trip): the root's chain, and
+    the territories below it (with ``below``; else only those directly below,
+    without their institutions), each with its parent and its institutions."""
+    chain_rows, unit_rows = queries.run_many(store, [
+        ("territory_chain", {"territory": territory}),
+        ("compliance_units" if below else "compliance_territory", {"territory": territory})])
     if not chain_rows:
         raise NotFound("territory", territory)
     root = Territory.of(chain_rows[0]["territory"])
@@ -330,7 +333,20 @@ def fetch(store: GraphStore, territory: str, year: int) -> ComplianceFacts:
 
     for tid in territories:
         chain_of(tid)
-    tids = sorted(territories)
+    return ComplianceFacts(root, year, territories, parents, chains, institutions, by_territory, {},
+                           Records(**{k: {} for k in Records.__dataclass_fields__}), {},
+                           within=sorted(territories) if below else [territory])
+
+
+def fetch(store: GraphStore, territory: str, year: int, *, below: bool = True,
+          within: list[str] | None = None, known: ComplianceFacts | None = None) -> ComplianceFacts:
+    """Everything the duties need for ``territory`` and below in ``year`` (with
+    ``below`` false: for the territory's own units only; with ``within``: for
+    those territories' units only): three round trips (the root's chain and
+    the units; the records), two when its ``known`` skeleton is given."""
+    base = known or skeleton(store, territory, year, below=below)
+    tids = within if within is not None else base.within
+    assert tids is not None
     span = {"territories": tids, "from": f"{year:04d}-01-01", "to": f"{year:04d}-12-31"}
     answers = queries.run_many(store, [
         ("compliance_systems", span), ("compliance_ledgers", {"territories": tids, "year": year}),
@@ -348,8 +364,8 @@ def fetch(store: GraphStore, territory: str, year: int) -> ComplianceFacts:
         for r in rows:
             per[r["institution"]].append(read(r))
         records[name.removeprefix("compliance_")] = per
-    return ComplianceFacts(root, year, territories, parents, chains, institutions, by_territory, systems,
-                           Records(**records), ledgers, activities)
+    return replace(base, systems=systems, records=Records(**records), ledgers=ledgers, activities=activities,
+                   within=tids)
 
 
 def units_of(facts: ComplianceFacts) -> tuple[list[Unit], list[Gap]]:
@@ -357,7 +373,7 @@ def units_of(facts: ComplianceFacts) -> tuple[list[Unit], list[Gap]]:
     the territories' codes: each region, then its departments and systems."""
     units: list[Unit] = []
     gaps: list[Gap] = []
-    for tid in sorted(facts.territories):
+    for tid in facts.within if facts.within is not None else sorted(facts.territories):
         t = facts.territories[tid]
         insts = facts.by_territory.get(tid, [])
         organs = [i for i in insts if i.kind in REGION_ORGANS]
@@ -401,11 +417,7 @@ class DutyContext:
 
     def period(self, key: str) -> tuple[date, date]:
         """The part of the year in which a rule set stating ``key`` was in force."""
-        got = self.periods.get(key)
-        if got is None:
-            start = min(s.in_force for s in self.app.sets if key in s.provisions)
-            got = self.periods[key] = max(start, date(self.year, 1, 1)), date(self.year, 12, 31)
-        return got
+        return period_of(self.app, self.year, key, self.periods)
 
     def rows(self, per: Mapping[str, list[T]], organs: Iterable[Organ] | None = None) -> list[T]:
         """The records of one kind kept by or about ``organs`` (default: the unit's)."""
@@ -447,6 +459,15 @@ class DutyContext:
                             if x)
         return DutyAnswer(duty, status, self.app.cite(duty), (start, end), facts,
                           "; ".join(x for x in (note, why) if x), not_formalised, tuple(self.app.ids))
+
+
+def period_of(app: Applicable, year: int, key: str, periods: dict[str, tuple[date, date]]) -> tuple[date, date]:
+    """The part of ``year`` in which a rule set of ``app`` stating ``key`` was in force (kept in ``periods``)."""
+    got = periods.get(key)
+    if got is None:
+        start = min(s.in_force for s in app.sets if key in s.provisions)
+        got = periods[key] = max(start, date(year, 1, 1)), date(year, 12, 31)
+    return got
 
 
 def _in(d: date | None, period: tuple[date, date]) -> bool:
@@ -910,29 +931,43 @@ def accountability_circulated(ctx: DutyContext) -> DutyAnswer:
 
 # --------------------------------------------------------------------------- evaluation
 
-def evaluate(facts: ComplianceFacts, registry: dict[str, RuleSet]) -> Report:
-    """Every duty of every unit, under the rule sets binding the unit in the year."""
+# A territory's rule sets in force at the end of the year, and the periods of
+# its duties (worked out on first use), shared by the units of the territory.
+RulesOfTerritory = tuple[Applicable | NoRuleSet, dict[str, tuple[date, date]]]
+
+
+def rules_of(facts: ComplianceFacts, registry: dict[str, RuleSet], tid: str,
+             per_territory: dict[str, RulesOfTerritory]) -> RulesOfTerritory:
+    if tid not in per_territory:
+        per_territory[tid] = applicable(facts.chains[tid], date(facts.year, 12, 31), registry), {}
+    return per_territory[tid]
+
+
+def evaluate(facts: ComplianceFacts, registry: dict[str, RuleSet],
+             judge: Callable[[Duty, DutyContext], Any] | None = None,
+             per_territory: dict[str, RulesOfTerritory] | None = None) -> Report:
+    """Every duty of every unit, under the rule sets binding the unit in the
+    year: each duty's rule (or ``judge`` of the duty and the unit's context)."""
     report = Report(facts.root, facts.year)
     units, report.gaps = units_of(facts)
-    year_end = date(facts.year, 12, 31)
     seen: list[str] = []
     refused: set[str] = set()
-    # The units of a territory share its rule sets and the periods of its duties.
-    per_territory: dict[str, tuple[Applicable | NoRuleSet, dict[str, tuple[date, date]]]] = {}
+    per_territory = {} if per_territory is None else per_territory
+    stated: dict[str, list[Duty]] = {}  # territory -> the duties its rule sets state
     for unit in units:
         tid = unit.territory.id
-        if tid not in per_territory:
-            per_territory[tid] = applicable(facts.chains[tid], year_end, registry), {}
-        app, periods = per_territory[tid]
+        app, periods = rules_of(facts, registry, tid, per_territory)
         if isinstance(app, NoRuleSet):
             refused.add(app.reason)
             continue
         unit.rule_sets = app.ids
         seen.extend(i for i in app.ids if i not in seen)
         ctx = DutyContext(facts, unit, app, registry, periods)
-        for d in DUTIES:
-            if unit.scope in d.scopes and app.has(d.key):
-                answer = d.fn(ctx)
+        if tid not in stated:
+            stated[tid] = [d for d in DUTIES if app.has(d.key)]
+        for d in stated[tid]:
+            if unit.scope in d.scopes:
+                answer = d.fn(ctx) if judge is None else judge(d, ctx)
                 if answer is not None:
                     unit.duties.append(answer)
         report.units.append(unit)

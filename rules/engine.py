@@ -12,7 +12,7 @@ from zeren.graph.records import Institution, MeasureKind, Stance, Territory
 from zeren.graph.store.base import GraphStore
 from zeren.law import REGISTRY, Applicable, NoRuleSet, Provision, RuleSet, applicable
 
-from . import accountability, compliance, measures, standing
+from . import accountability, compliance, compliance_status, measures, standing
 from .answers import AssessmentInPost, CadreDuties, CadreRecord, HonoursEntry, InspectionHeard
 from .facts import (
     FailureFacts,
@@ -269,10 +269,24 @@ class Engine:
         return sorted(out.values(), key=lambda e: (e.role, e.id))
 
     # ------------------------------------------------------------------ chapters 2-3
-    def compliance(self, territory: str, year: int | str) -> compliance.Report:
-        """For every region, department and system of ``territory`` (and below),
-        each duty of chapters 2-3 that applies to it in ``year``: met, unmet or
-        unknown, with the facts and the provision (zeren.rules.compliance)."""
+    def compliance(self, territory: str, year: int | str, *, below: bool = True) -> compliance.Report:
+        """For every region, department and system of ``territory`` (and below,
+        unless ``below`` is false), each duty of chapters 2-3 that applies to it
+        in ``year``: met, unmet or unknown, with the facts and the provision
+        (zeren.rules.compliance)."""
+        y = self._compliance_year(year)
+        report = compliance.evaluate(compliance.fetch(self.store, territory, y, below=below), dict(self.registry))
+        return self._year_gap(report, y)
+
+    def compliance_statuses(self, territory: str, year: int | str, *, below: bool = True) -> compliance.Report:
+        """As ``compliance`` without the facts, notes and what is not formalised:
+        each duty's status, provision, period and rule sets, counted in the store
+        (zeren.rules.compliance_status), for a province's many units at once."""
+        y = self._compliance_year(year)
+        report = compliance_status.statuses(self.store, territory, y, dict(self.registry), below=below)
+        return self._year_gap(report, y)
+
+    def _compliance_year(self, year: int | str) -> int:
         try:
             y = int(year)
         except (TypeError, ValueError):
@@ -280,8 +294,10 @@ class Engine:
         today = self.today or date.today()
         if not 1949 <= y <= today.year:
             raise EngineError(f"year {y} is not between 1949 and this year ({today.year})")
-        report = compliance.evaluate(compliance.fetch(self.store, territory, y), dict(self.registry))
-        if y == today.year:
+        return y
+
+    def _year_gap(self, report: compliance.Report, y: int) -> compliance.Report:
+        if y == (self.today or date.today()).year:
             report.gaps.insert(0, Gap("the year", f"{y} is not over: a duty shown unmet may still be done this year"))
         return report
 

@@ -272,6 +272,41 @@ def test_compliance_shows_a_regions_duties_met_unmet_and_unknown_with_provision_
     assert report["met"] and report["unmet"] and report["unknown"] and report["year"] == 2019
 
 
+COMPLIANCE_STATUSES = """query($t: ID!, $y: Int!, $below: Boolean) {
+  compliance(territory: $t, year: $y, below: $below) { met unmet unknown
+    units { scope id met unmet unknown duties { duty status periodFrom basis { document article } } } } }"""
+
+
+def test_compliance_without_facts_gives_each_unit_the_statuses_and_counts_of_the_full_answer(
+        client: httpx.Client, live: Live) -> None:
+    full = gql(client, live, "investigator", COMPLIANCE, {"t": "500000", "y": 2019})["data"]["compliance"]
+    body = gql(client, live, "investigator", COMPLIANCE_STATUSES, {"t": "500000", "y": 2019})
+    assert "errors" not in body, body
+    counted = body["data"]["compliance"]
+    assert [(u["scope"], u["id"], [(d["duty"], d["status"], d["periodFrom"], d["basis"]["document"],
+                                     d["basis"]["article"]) for d in u["duties"]]) for u in counted["units"]] == \
+           [(u["scope"], u["id"], [(d["duty"], d["status"], d["periodFrom"], d["basis"]["document"],
+                                     d["basis"]["article"]) for d in u["duties"]]) for u in full["units"]]
+    assert (counted["met"], counted["unmet"], counted["unknown"]) == (full["met"], full["unmet"], full["unknown"])
+    for u in counted["units"]:
+        assert (u["met"], u["unmet"], u["unknown"]) == tuple(
+            sum(d["status"] == s for d in u["duties"]) for s in ("MET", "UNMET", "UNKNOWN"))
+    assert sum(u["unmet"] for u in counted["units"]) == counted["unmet"] > 0
+
+
+def test_compliance_below_false_answers_only_the_territorys_own_units_with_their_facts(
+        client: httpx.Client, live: Live) -> None:
+    query = COMPLIANCE.replace("$y: Int!)", "$y: Int!, $below: Boolean)").replace(
+        "year: $y)", "year: $y, below: $below)")
+    whole = gql(client, live, "investigator", query, {"t": "500000", "y": 2019})["data"]["compliance"]
+    own = gql(client, live, "investigator", query, {"t": "500103", "y": 2019, "below": False})
+    assert "errors" not in own, own
+    units = own["data"]["compliance"]["units"]
+    assert units and units == [u for u in whole["units"] if u["id"] in {x["id"] for x in units}]
+    assert any(u["scope"] == "REGION" and u["id"] == "500103" for u in units)
+    assert {u["id"] for u in units} < {u["id"] for u in whole["units"]}
+
+
 @pytest.mark.parametrize("role", sorted(r for r, caps in PERMISSIONS.items() if "compliance" not in caps))
 def test_compliance_is_refused_to_a_role_the_roles_table_does_not_allow(client: httpx.Client, live: Live,
                                                                         role: str) -> None:
