@@ -10,7 +10,7 @@ import os
 import shutil
 import stat
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -605,3 +605,97 @@ def test_an_input_changed_during_the_load_stops_it_with_the_file_and_line(store:
     with pytest.raises(InputChanged, match="persons.csv line 2"):
         load_path(folder, store, settings=settings, progress=change_persons_once_writing_starts)
     assert store.read("MATCH (p:Person) RETURN count(p) AS n") == [{"n": 0}]
+
+
+def _rewrite_percentage(store: GraphStore) -> int:
+    from zeren.graph.store.falkor import FalkorStore
+
+    assert isinstance(store, FalkorStore)
+    return int(store._db.connection.config_get("auto-aof-rewrite-percentage")["auto-aof-rewrite-percentage"])
+
+
+def test_the_embedded_store_rewrites_its_append_only_file_automatically_again_after_a_load(
+        embedded_store: GraphStore, settings: Settings) -> None:
+    seen: list[int] = []
+    load_path(MINI, embedded_store, settings=settings,
+              progress=lambda *_: seen.append(_rewrite_percentage(embedded_store)))
+    assert seen and set(seen) == {0}, "automatic rewrites stay off while the load writes"
+    assert _rewrite_percentage(embedded_store) == 100
+
+
+def test_automatic_rewrites_of_the_append_only_file_are_on_again_after_a_load_that_stopped(
+        embedded_store: GraphStore, settings: Settings) -> None:
+    def stop(kind_name: str, done: int, total: int) -> None:
+        if done:
+            raise KeyboardInterrupt("stopped half-way")
+
+    with pytest.raises(KeyboardInterrupt):
+        load_path(MINI, embedded_store, settings=settings, progress=stop)
+    assert _rewrite_percentage(embedded_store) == 100
+
+
+def test_batches_are_read_ahead_in_order_and_an_error_is_raised_where_its_item_was() -> None:
+    def items() -> Iterator[int]:
+        yield from range(5)
+        raise ValueError("the sixth item")
+
+    got: list[int] = []
+    with pytest.raises(ValueError, match="the sixth item"):
+        for x in writer_module.ReadAhead(items(), depth=2):
+            got.append(x)
+    assert got == [0, 1, 2, 3, 4]
+
+
+def test_leaving_the_read_ahead_early_stops_its_thread_without_reading_the_rest() -> None:
+    produced: list[int] = []
+
+    def items() -> Iterator[int]:
+        for i in range(1000):
+            produced.append(i)
+            yield i
+
+    ahead = writer_module.ReadAhead(items(), depth=1)
+    for x in ahead:
+        if x == 2:
+            break
+    ahead.close()
+    assert not ahead._thread.is_alive()
+    assert len(produced) <= 5
+
+
+def test_a_kind_absent_from_the_graph_is_written_without_looking_up_its_ids(
+        store: GraphStore, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    looked_up: list[str] = []
+    real = writer_module.stored_nodes
+
+    def counted(store_: GraphStore, k: NodeKind, ids: Any) -> dict[str, dict[str, Any]]:
+        looked_up.append(k.name)
+        return real(store_, k, ids)
+
+    monkeypatch.setattr(writer_module, "stored_nodes", counted)
+    load_path(MINI, store, settings=settings.model_copy(update={"batch_size": 2}))
+    assert looked_up == ["LoadRecord"]  # only the load's record, written at the start, when it is completed
+    load_path(MINI, store, settings=settings)
+    assert "PetitionMatter" in looked_up  # a reload looks every batch up
+
+
+def test_a_node_another_writer_creates_in_a_kind_that_was_absent_is_merged_not_doubled(
+        store: GraphStore, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    any_store = store
+    real_read = any_store.read
+
+    def another_writer_after_the_check(query: str, params: Any = None, **kw: Any) -> Any:
+        rows = real_read(query, params, **kw)
+        if query == writer_module.any_node_query("PetitionMatter"):
+            assert rows == []
+            any_store.write("CREATE (:PetitionMatter {id: 'M-1', title: 'written by another'})")
+        return rows
+
+    monkeypatch.setattr(any_store, "read", another_writer_after_the_check)
+    load_path(MINI, any_store, settings=settings)
+    monkeypatch.undo()
+    with other_graph(settings, "clean") if any_store.dialect == "falkordb" else nullcontext(None) as clean:
+        assert any_store.read("MATCH (m:PetitionMatter) RETURN count(m) AS n") == [{"n": 3}]
+        if clean is not None:
+            load_path(MINI, clean, settings=settings)
+            assert snapshot(any_store, mask_ciphertext=True) == snapshot(clean, mask_ciphertext=True)
