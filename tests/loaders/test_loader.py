@@ -8,7 +8,10 @@ import csv
 import json
 import os
 import shutil
+import signal
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import date
@@ -699,3 +702,43 @@ def test_a_node_another_writer_creates_in_a_kind_that_was_absent_is_merged_not_d
         if clean is not None:
             load_path(MINI, clean, settings=settings)
             assert snapshot(any_store, mask_ciphertext=True) == snapshot(clean, mask_ciphertext=True)
+
+
+# A load in a process of its own that kills itself (SIGKILL: no clean-up of
+# any kind runs) once five batches are written.
+KILLED_HALF_WAY = """
+import os, signal, sys
+from pathlib import Path
+from zeren.config import Settings
+from zeren.graph.store import open_store
+from zeren.loaders.load import load_path
+
+settings = Settings(graph="embedded", data_dir=sys.argv[1], graph_name=sys.argv[2], batch_size=2)
+batches = 0
+
+def kill_after_five_batches(kind_name, done, total):
+    global batches
+    if done:
+        batches += 1
+        if batches > 5:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+load_path(Path(sys.argv[3]), open_store(settings), settings=settings, progress=kill_after_five_batches)
+"""
+
+
+def test_a_load_killed_half_way_converges_when_run_again_and_rewrites_are_on_again(
+        embedded_store: GraphStore, settings: Settings) -> None:
+    # The same data folder: the same server and the same secret key.
+    proc = subprocess.run([sys.executable, "-c", KILLED_HALF_WAY, str(settings.data_dir), settings.graph_name,
+                           str(MINI)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert _rewrite_percentage(embedded_store) == 0  # left off by the killed load
+    partial = snapshot(embedded_store)
+    assert partial["nodes"], "the killed load wrote some batches"
+    load_path(MINI, embedded_store, settings=settings.model_copy(update={"batch_size": 2}))
+    assert _rewrite_percentage(embedded_store) == 100
+    with other_graph(settings, "clean") as clean:
+        load_path(MINI, clean, settings=settings)
+        assert partial != snapshot(clean, mask_ciphertext=True)
+        assert snapshot(embedded_store, mask_ciphertext=True) == snapshot(clean, mask_ciphertext=True)
