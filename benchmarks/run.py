@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     shown = " ".join(a for i, a in enumerate(given) if a not in paths and not (i and given[i - 1] in paths))
     result: dict[str, Any] = {"started": started.isoformat(timespec="seconds"), "machine": machine(),
                               "args": vars(args) | {"data_root": None, "work_dir": None, "results": None,
-                                                    "doc": None, "plot": None,
+                                                    "doc": None, "plot": None, "notes": None,
                                                     "baseline_python": bool(args.baseline_python)},
                               "command": f"python benchmarks/run.py {shown}".strip(), "targets": TARGETS,
                               "scales": []}
