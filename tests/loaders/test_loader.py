@@ -491,8 +491,9 @@ def test_writer_cypher_names_come_from_the_model_only() -> None:
     names |= {f.name for k in loadable_kinds() for f in input_fields(k)}
     names |= {f.rel for k in NODES.values() for f in k.refs if f.rel}
     for k in loadable_kinds():
-        for q in queries_for(k):  # the rows, or the ids looked up, as parameters
-            assert ("$rows" in q and "UNWIND" in q) or ("$ids" in q and "RETURN" in q), q
+        for q in queries_for(k):  # the rows, or the ids looked up, as parameters; or no value at all
+            assert (("$rows" in q and "UNWIND" in q) or ("$ids" in q and "RETURN" in q)
+                    or ("$" not in q and "'" not in q and '"' not in q and "RETURN" in q)), q
     with pytest.raises(ValueError):
         ident("Person) DETACH DELETE (n")
     assert all(ident(n) == n for n in names)
