@@ -81,6 +81,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--load-repeats", type=int, nargs="+", default=[1], metavar="N",
                    help="P1: run the raw and the loader pair N times and take each side's median; one N per "
                         "scale in ascending order of scale (the last one holds for the scales after it)")
+    p.add_argument("--baseline-python", metavar="PYTHON",
+                   help="P1: also run `zeren load` of the installation of this interpreter (the code before a "
+                        "change) in every pair, in rotating order")
+    p.add_argument("--bulk-anchor", action="store_true",
+                   help="P1 on FalkorDB: also run falkordb-bulk-loader on the same CSVs converted to its format, "
+                        "timed with the conversion, in every pair (benchmarks/harness/p1_bulk.py)")
+    p.add_argument("--load-only", action="store_true", help="P1 only: stop each scale after the loads")
+    p.add_argument("--skip-raw", action="store_true", help="P1: leave out the raw baseline (with --load-only)")
     p.add_argument("--results", default=str(HERE / "results"))
     p.add_argument("--doc", default=str(ROOT / "docs" / "benchmarks.md"))
     p.add_argument("--plot", default=str(ROOT / "docs" / "benchmarks-latency.png"))
@@ -104,11 +112,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         return result
     started = datetime.now(UTC)
     given = list(argv if argv is not None else sys.argv[1:])
-    paths = {"--data-root", "--work-dir", "--results", "--doc", "--plot"}  # machine-specific: not shown
+    paths = {"--data-root", "--work-dir", "--results", "--doc", "--plot", "--baseline-python"}  # machine-specific: not shown
     shown = " ".join(a for i, a in enumerate(given) if a not in paths and not (i and given[i - 1] in paths))
     result: dict[str, Any] = {"started": started.isoformat(timespec="seconds"), "machine": machine(),
                               "args": vars(args) | {"data_root": None, "work_dir": None, "results": None,
-                                                    "doc": None, "plot": None},
+                                                    "doc": None, "plot": None, "notes": None,
+                                                    "baseline_python": bool(args.baseline_python)},
                               "command": f"python benchmarks/run.py {shown}".strip(), "targets": TARGETS,
                               "scales": []}
     if any(n < 1 for n in args.load_repeats):

@@ -164,25 +164,26 @@ def load_path(path: Path | str, store: GraphStore, *, settings: Settings, max_er
     validated = time.perf_counter() - t0
     protector = _protector(dataset, settings)
     setup_schema(store)
-    record = _Record(store, source, file_checksums(source) if files is None else files)
-    record.start()
-    summary = LoadSummary(record.row["id"], record.row["source"], validation_seconds=validated)
-    done: dict[str, int] = {}
+    with store.bulk_writes():
+        record = _Record(store, source, file_checksums(source) if files is None else files)
+        record.start()
+        summary = LoadSummary(record.row["id"], record.row["source"], validation_seconds=validated)
+        done: dict[str, int] = {}
 
-    def on_batch(name: str, n: int) -> None:
-        done[name] = done.get(name, 0) + n
-        if progress:
-            progress(name, done[name], dataset.count(name))
+        def on_batch(name: str, n: int) -> None:
+            done[name] = done.get(name, 0) + n
+            if progress:
+                progress(name, done[name], dataset.count(name))
 
-    writer = GraphWriter(store, batch_size=settings.batch_size, protector=protector, on_batch=on_batch)
-    for k, rows in dataset.rows():
-        if progress:
-            progress(k.name, 0, dataset.count(k.name))
-        w = writer.write(k, rows)
-        summary.kinds.append(KindSummary(k.name, k.file, w.rows, w.created, w.seconds))
-    search.refresh(store, batch_size=settings.batch_size)  # the derived search text of what changed
-    summary.seconds = time.perf_counter() - t0
-    record.finish(summary)
+        writer = GraphWriter(store, batch_size=settings.batch_size, protector=protector, on_batch=on_batch)
+        for k, rows in dataset.rows():
+            if progress:
+                progress(k.name, 0, dataset.count(k.name))
+            w = writer.write(k, rows)
+            summary.kinds.append(KindSummary(k.name, k.file, w.rows, w.created, w.seconds))
+        search.refresh(store, batch_size=settings.batch_size)  # the derived search text of what changed
+        summary.seconds = time.perf_counter() - t0
+        record.finish(summary)
     return summary
 
 

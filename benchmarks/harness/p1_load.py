@@ -111,11 +111,13 @@ def raw_load(backend: Backend, folder: Path, graph: str, protector: Protector, b
     return {"rows": rows_total, "seconds": seconds, "rows_per_s": rows_total / seconds, "per_kind_s": per_kind}
 
 
-def zeren_load(backend: Backend, folder: Path, graph: str) -> dict[str, Any]:
-    """``zeren load DIR`` end to end in a subprocess; wall time and peak RSS."""
+def zeren_load(backend: Backend, folder: Path, graph: str, python: str | None = None) -> dict[str, Any]:
+    """``zeren load DIR`` end to end in a subprocess; wall time and peak RSS.
+    ``python``: the interpreter of another installation of zeren (the code
+    before a change, measured beside the current one)."""
     backend.fresh(graph)
     env = {**os.environ, **backend.env(graph)}
-    cmd = [sys.executable, "-m", "zeren.cli", "load", str(folder)]
+    cmd = [python or sys.executable, "-m", "zeren.cli", "load", str(folder)]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     peak = PeakSampler(proc.pid)

@@ -7,22 +7,35 @@ import os
 import shutil
 import statistics
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from zeren.graph.confidential import Protector
 
-from .common import LOAD_GRAPH, RAW_GRAPH, beside, log
+from . import p1_bulk
+from .common import ANCHOR_GRAPH, LOAD_GRAPH, RAW_GRAPH, beside, log
 from .data import count_rows, ensure_data, sample_matters
 from .p1_load import _since, median_run, raw_load, zeren_load
 from .p2_trace import latency, raw_trace, slowest, time_interleaved
 from .p4_throughput import throughput
 from .p6_peer import run_peer
-from .processes import peak_rss, rss
+from .processes import cpu_seconds, peak_rss, rss
 from .service import HttpClient, Server, check_trace, issue_token, start_server, trace_body
 from .stores import Backend, FalkorBackend, Neo4jBackend, graph_counts
 
 neo4j_bulk = beside("neo4j_bulk")
+
+
+def _measured(backend: Backend, pid: int | None, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """One P1 load with what it cost the store: its forks and CPU seconds, and
+    the machine's load average (1 minute) when it started."""
+    forks, cpu = backend.forks(), cpu_seconds(pid) if pid else None
+    load_average = os.getloadavg()[0]
+    out = run()
+    after = cpu_seconds(pid) if pid else None
+    return out | {"store_forks": _since(forks, backend.forks()), "load_average": load_average,
+                  "store_cpu_s": after - cpu if after is not None and cpu is not None else None}
 
 
 def run_scale(scale: float, args: argparse.Namespace, repeats: int = 1) -> dict[str, Any]:
@@ -50,43 +63,95 @@ def run_scale(scale: float, args: argparse.Namespace, repeats: int = 1) -> dict[
             pid = backend.store_pid()
             raws: list[dict[str, Any]] = []
             loads: list[dict[str, Any]] = []
-            for i in range(repeats):
-                tag = f" (pair {i + 1} of {repeats})" if repeats > 1 else ""
-                if i:
-                    backend.drop(LOAD_GRAPH)  # the previous pair's
+            # Beside them, each pair: the same loader from another installation
+            # (--baseline-python: the code before a change) and FalkorDB's own
+            # bulk loader (--bulk-anchor); the order rotates from pair to pair.
+            anchors: dict[str, list[dict[str, Any]]] = {}
+            counts_other: dict[str, dict[str, int]] = {}
+
+            def raw_step(tag: str) -> None:
+                nonlocal counts_raw
                 log(f"SF {scale:g}: raw baseline load ({rows:,} rows){tag}")
-                forks = backend.forks()
-                raw = raw_load(backend, folder, RAW_GRAPH, protector)
-                raw["store_forks"] = _since(forks, backend.forks())
+                raw = _measured(backend, pid, lambda: raw_load(backend, folder, RAW_GRAPH, protector))
                 raws.append(raw)
                 log(f"  raw {raw['rows_per_s']:,.0f} rows/s in {raw['seconds']:.1f} s")
                 counts_raw = graph_counts(backend, RAW_GRAPH)
                 backend.drop(RAW_GRAPH)
-                if i == 0:  # the first pair's only: later ones follow a loader's graph
+                if "store_peak_rss_raw" not in res:  # the first pair's only: later ones follow a loader's graph
                     res["store_peak_rss_raw"] = peak_rss(pid) if pid else None
+
+            def load_step(tag: str) -> None:
                 log(f"SF {scale:g}: zeren load ({rows:,} rows){tag}")
-                forks = backend.forks()
-                loaded = zeren_load(backend, folder, LOAD_GRAPH)
+                backend.drop(LOAD_GRAPH)  # a previous pair's
+                loaded = _measured(backend, pid, lambda: zeren_load(backend, folder, LOAD_GRAPH))
                 loads.append({"seconds": loaded["seconds"], "rows_per_s": rows / loaded["seconds"],
                               "loader_peak_rss": loaded["peak_rss"], "summary": loaded["output_tail"],
-                              "store_forks": _since(forks, backend.forks())})
+                              "store_forks": loaded["store_forks"], "store_cpu_s": loaded["store_cpu_s"],
+                              "load_average": loaded["load_average"]})
                 log(f"  {rows / loaded['seconds']:,.0f} rows/s in {loaded['seconds']:.1f} s")
-            res["raw_load"], res["load"] = median_run(raws), median_run(loads)
+
+            def baseline_step(tag: str) -> None:
+                log(f"SF {scale:g}: zeren load of the baseline installation ({rows:,} rows){tag}")
+                done = _measured(backend, pid, lambda: zeren_load(backend, folder, ANCHOR_GRAPH, baseline_python))
+                anchors.setdefault("baseline_load", []).append(
+                    {"seconds": done["seconds"], "rows_per_s": rows / done["seconds"], "store_forks": done["store_forks"],
+                     "store_cpu_s": done["store_cpu_s"], "load_average": done["load_average"]})
+                log(f"  baseline {rows / done['seconds']:,.0f} rows/s in {done['seconds']:.1f} s")
+                counts_other["baseline_load"] = graph_counts(backend, ANCHOR_GRAPH)
+                backend.drop(ANCHOR_GRAPH)
+
+            def bulk_step(tag: str) -> None:
+                log(f"SF {scale:g}: falkordb-bulk-loader with its CSV conversion ({rows:,} rows){tag}")
+                assert isinstance(backend, FalkorBackend)
+                done = _measured(backend, pid, lambda: p1_bulk.bulk_load(backend, folder, ANCHOR_GRAPH, protector, work))
+                anchors.setdefault("bulk_load", []).append(done)
+                log(f"  bulk loader {done['rows_per_s']:,.0f} rows/s in {done['seconds']:.1f} s "
+                    f"({done['conversion_s']:.1f} s conversion), schema after it {done['schema_s']:.1f} s")
+                counts_other["bulk_load"] = graph_counts(backend, ANCHOR_GRAPH)
+                backend.drop(ANCHOR_GRAPH)
+
+            steps = [load_step] if getattr(args, "skip_raw", False) else [raw_step, load_step]
+            baseline_python = getattr(args, "baseline_python", None)
+            if baseline_python:
+                steps.append(baseline_step)
+            if getattr(args, "bulk_anchor", False):
+                if not isinstance(backend, FalkorBackend):
+                    raise SystemExit("--bulk-anchor: the falkordb-bulk-loader anchor runs on the embedded FalkorDB only")
+                steps.append(bulk_step)
+            counts_raw: dict[str, int] = {}
+            for i in range(repeats):
+                tag = f" (pair {i + 1} of {repeats})" if repeats > 1 else ""
+                for step in steps[i % len(steps):] + steps[:i % len(steps)]:
+                    step(tag)
+            for name, runs in anchors.items():
+                res[name] = median_run(runs)
+                res[f"{name}_runs"] = runs
+            res["load"] = median_run(loads)
             res["load"]["loader_peak_rss"] = max(x["loader_peak_rss"] or 0 for x in loads) or None
             res["load_repeats"] = repeats
-            if repeats > 1:
-                res["load_runs"] = [{"raw_rows_per_s": r["rows_per_s"], "load_rows_per_s": x["rows_per_s"],
-                                     "raw_store_forks": r["store_forks"], "load_store_forks": x["store_forks"]}
-                                    for r, x in zip(raws, loads)]
-            res["load_ratio"] = res["load"]["rows_per_s"] / res["raw_load"]["rows_per_s"]
-            log(f"  ratio {res['load_ratio']:.2f}")
+            res["load_runs_all"] = [{k: v for k, v in x.items() if k != "summary"} for x in loads]
+            for name in anchors:
+                res[f"load_vs_{name}"] = res["load"]["rows_per_s"] / res[name]["rows_per_s"]
+                log(f"  loader ÷ {name}: {res[f'load_vs_{name}']:.2f}")
             counts_load = graph_counts(backend, LOAD_GRAPH)
-            res["same_graph_counts"] = counts_raw == counts_load
+            res["anchor_graph_counts_same"] = {name: c == counts_load for name, c in counts_other.items()}
             res["graph_counts"] = counts_load
-            if counts_raw != counts_load:
-                res["graph_counts_raw"] = counts_raw
+            if raws:  # --skip-raw: the loads beside the loader only
+                res["raw_load"] = median_run(raws)
+                if repeats > 1:
+                    res["load_runs"] = [{"raw_rows_per_s": r["rows_per_s"], "load_rows_per_s": x["rows_per_s"],
+                                         "raw_store_forks": r["store_forks"], "load_store_forks": x["store_forks"]}
+                                        for r, x in zip(raws, loads)]
+                res["load_ratio"] = res["load"]["rows_per_s"] / res["raw_load"]["rows_per_s"]
+                log(f"  ratio {res['load_ratio']:.2f}")
+                res["same_graph_counts"] = counts_raw == counts_load
+                if counts_raw != counts_load:
+                    res["graph_counts_raw"] = counts_raw
             res["store_rss_after_load"] = rss(pid) if pid else None
             res["store_memory"] = backend.memory(LOAD_GRAPH)
+            if getattr(args, "load_only", False):
+                backend.drop(LOAD_GRAPH)
+                return res
 
         # P2: the same sample of matters, each traced by raw Cypher and by
         # GraphQL over HTTP one right after the other (alternating which goes

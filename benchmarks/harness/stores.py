@@ -76,6 +76,7 @@ class FalkorBackend(Backend):
         self._store = open_store(self.settings(LOAD_GRAPH))  # starts the server and owns it
         info = json.loads((data_dir / "falkordb" / "server.json").read_text())
         self._pid = int(info["pid"])
+        self._socket, self._password = info["socket"], info["password"]
         from falkordb import FalkorDB
 
         self._db = FalkorDB(unix_socket_path=info["socket"], password=info["password"])
@@ -90,6 +91,10 @@ class FalkorBackend(Backend):
 
     def fresh(self, graph: str) -> None:
         self.drop(graph)
+
+    def url(self) -> str:
+        """The server's URL with its password (for a child process's environment, never its command line)."""
+        return f"unix://{self._socket}?password={self._password}"
 
     def drop(self, graph: str) -> None:
         try:

@@ -34,7 +34,7 @@ def open_store(settings: Settings | None = None) -> GraphStore:
         server = EmbeddedServer(s.data_dir, Guards.of(s))
         info = server.start()
         return FalkorStore(info.client(), s.graph_name, timeout_ms=s.query_timeout_ms, on_close=server.stop,
-                           description=f"embedded FalkorDB in {server.root}")
+                           description=f"embedded FalkorDB in {server.root}", embedded=True)
     if s.backend == "falkordb":
         from .falkor import FalkorStore
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
+from contextlib import contextmanager
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
@@ -125,6 +126,13 @@ class GraphStore(ABC):
             if on_batch:
                 on_batch(len(chunk))
         return total
+
+    @contextmanager
+    def bulk_writes(self) -> Iterator[None]:
+        """Many writes follow (a load): a store may put off its own upkeep
+        that they would set off again and again until they end. Nothing
+        changes here; the embedded FalkorDB overrides it."""
+        yield
 
     # -- schema ------------------------------------------------------------------
     @abstractmethod

@@ -33,6 +33,10 @@ from zeren.config import Settings
 from .base import StoreError
 
 _SOCKET_MAX = 100  # sun_path is 108 bytes on Linux
+# The append-only file is rewritten (a fork writing the whole graph) when it
+# has grown by this percentage since the last rewrite; a load sets it to 0
+# while it writes (``FalkorStore.bulk_writes``).
+AOF_REWRITE_PERCENTAGE = 100
 
 
 @dataclass
@@ -211,6 +215,7 @@ class EmbeddedServer:
                 f"dir {self.root}",
                 "appendonly yes",
                 "appendfsync everysec",
+                f"auto-aof-rewrite-percentage {AOF_REWRITE_PERCENTAGE}",
                 'save ""',
                 # A command that arrives while the main thread is held (as while
                 # FalkorDB prepares a fork for the append-only file's rewrite

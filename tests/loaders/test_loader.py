@@ -8,9 +8,12 @@ import csv
 import json
 import os
 import shutil
+import signal
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -534,8 +537,9 @@ def test_writer_cypher_names_come_from_the_model_only() -> None:
     names |= {f.name for k in loadable_kinds() for f in input_fields(k)}
     names |= {f.rel for k in NODES.values() for f in k.refs if f.rel}
     for k in loadable_kinds():
-        for q in queries_for(k):  # the rows, or the ids looked up, as parameters
-            assert ("$rows" in q and "UNWIND" in q) or ("$ids" in q and "RETURN" in q), q
+        for q in queries_for(k):  # the rows, or the ids looked up, as parameters; or no value at all
+            assert (("$rows" in q and "UNWIND" in q) or ("$ids" in q and "RETURN" in q)
+                    or ("$" not in q and "'" not in q and '"' not in q and "RETURN" in q)), q
     with pytest.raises(ValueError):
         ident("Person) DETACH DELETE (n")
     assert all(ident(n) == n for n in names)
@@ -665,3 +669,137 @@ def test_an_input_changed_during_the_load_stops_it_with_the_file_and_line(store:
     with pytest.raises(InputChanged, match="persons.csv line 2"):
         load_path(folder, store, settings=settings, progress=change_persons_once_writing_starts)
     assert store.read("MATCH (p:Person) RETURN count(p) AS n") == [{"n": 0}]
+
+
+def _rewrite_percentage(store: GraphStore) -> int:
+    from zeren.graph.store.falkor import FalkorStore
+
+    assert isinstance(store, FalkorStore)
+    return int(store._db.connection.config_get("auto-aof-rewrite-percentage")["auto-aof-rewrite-percentage"])
+
+
+def test_the_embedded_store_rewrites_its_append_only_file_automatically_again_after_a_load(
+        embedded_store: GraphStore, settings: Settings) -> None:
+    seen: list[int] = []
+    load_path(MINI, embedded_store, settings=settings,
+              progress=lambda *_: seen.append(_rewrite_percentage(embedded_store)))
+    assert seen and set(seen) == {0}, "automatic rewrites stay off while the load writes"
+    assert _rewrite_percentage(embedded_store) == 100
+
+
+def test_automatic_rewrites_of_the_append_only_file_are_on_again_after_a_load_that_stopped(
+        embedded_store: GraphStore, settings: Settings) -> None:
+    def stop(kind_name: str, done: int, total: int) -> None:
+        if done:
+            raise KeyboardInterrupt("stopped half-way")
+
+    with pytest.raises(KeyboardInterrupt):
+        load_path(MINI, embedded_store, settings=settings, progress=stop)
+    assert _rewrite_percentage(embedded_store) == 100
+
+
+def test_batches_are_read_ahead_in_order_and_an_error_is_raised_where_its_item_was() -> None:
+    def items() -> Iterator[int]:
+        yield from range(5)
+        raise ValueError("the sixth item")
+
+    got: list[int] = []
+    with pytest.raises(ValueError, match="the sixth item"):
+        for x in writer_module.ReadAhead(items(), depth=2):
+            got.append(x)
+    assert got == [0, 1, 2, 3, 4]
+
+
+def test_leaving_the_read_ahead_early_stops_its_thread_without_reading_the_rest() -> None:
+    produced: list[int] = []
+
+    def items() -> Iterator[int]:
+        for i in range(1000):
+            produced.append(i)
+            yield i
+
+    ahead = writer_module.ReadAhead(items(), depth=1)
+    for x in ahead:
+        if x == 2:
+            break
+    ahead.close()
+    assert not ahead._thread.is_alive()
+    assert len(produced) <= 5
+
+
+def test_a_kind_absent_from_the_graph_is_written_without_looking_up_its_ids(
+        store: GraphStore, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    looked_up: list[str] = []
+    real = writer_module.stored_nodes
+
+    def counted(store_: GraphStore, k: NodeKind, ids: Any) -> dict[str, dict[str, Any]]:
+        looked_up.append(k.name)
+        return real(store_, k, ids)
+
+    monkeypatch.setattr(writer_module, "stored_nodes", counted)
+    load_path(MINI, store, settings=settings.model_copy(update={"batch_size": 2}))
+    assert looked_up == ["LoadRecord"]  # only the load's record, written at the start, when it is completed
+    load_path(MINI, store, settings=settings)
+    assert "PetitionMatter" in looked_up  # a reload looks every batch up
+
+
+def test_a_node_another_writer_creates_in_a_kind_that_was_absent_is_merged_not_doubled(
+        store: GraphStore, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    any_store = store
+    real_read = any_store.read
+
+    def another_writer_after_the_check(query: str, params: Any = None, **kw: Any) -> Any:
+        rows = real_read(query, params, **kw)
+        if query == writer_module.any_node_query("PetitionMatter"):
+            assert rows == []
+            any_store.write("CREATE (:PetitionMatter {id: 'M-1', title: 'written by another'})")
+        return rows
+
+    monkeypatch.setattr(any_store, "read", another_writer_after_the_check)
+    load_path(MINI, any_store, settings=settings)
+    monkeypatch.undo()
+    with other_graph(settings, "clean") if any_store.dialect == "falkordb" else nullcontext(None) as clean:
+        assert any_store.read("MATCH (m:PetitionMatter) RETURN count(m) AS n") == [{"n": 3}]
+        if clean is not None:
+            load_path(MINI, clean, settings=settings)
+            assert snapshot(any_store, mask_ciphertext=True) == snapshot(clean, mask_ciphertext=True)
+
+
+# A load in a process of its own that kills itself (SIGKILL: no clean-up of
+# any kind runs) once five batches are written.
+KILLED_HALF_WAY = """
+import os, signal, sys
+from pathlib import Path
+from zeren.config import Settings
+from zeren.graph.store import open_store
+from zeren.loaders.load import load_path
+
+settings = Settings(graph="embedded", data_dir=sys.argv[1], graph_name=sys.argv[2], batch_size=2)
+batches = 0
+
+def kill_after_five_batches(kind_name, done, total):
+    global batches
+    if done:
+        batches += 1
+        if batches > 5:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+load_path(Path(sys.argv[3]), open_store(settings), settings=settings, progress=kill_after_five_batches)
+"""
+
+
+def test_a_load_killed_half_way_converges_when_run_again_and_rewrites_are_on_again(
+        embedded_store: GraphStore, settings: Settings) -> None:
+    # The same data folder: the same server and the same secret key.
+    proc = subprocess.run([sys.executable, "-c", KILLED_HALF_WAY, str(settings.data_dir), settings.graph_name,
+                           str(MINI)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert _rewrite_percentage(embedded_store) == 0  # left off by the killed load
+    partial = snapshot(embedded_store)
+    assert partial["nodes"], "the killed load wrote some batches"
+    load_path(MINI, embedded_store, settings=settings.model_copy(update={"batch_size": 2}))
+    assert _rewrite_percentage(embedded_store) == 100
+    with other_graph(settings, "clean") as clean:
+        load_path(MINI, clean, settings=settings)
+        assert partial != snapshot(clean, mask_ciphertext=True)
+        assert snapshot(embedded_store, mask_ciphertext=True) == snapshot(clean, mask_ciphertext=True)

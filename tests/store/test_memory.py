@@ -23,7 +23,7 @@ from zeren.api.context import Context
 from zeren.api.gql.schema import build_schema
 from zeren.config import Settings
 from zeren.graph.store.base import StoreError
-from zeren.graph.store.falkor import _params
+from zeren.graph.store.falkor import param_text
 from zeren.loaders.load import load_path
 
 
@@ -69,8 +69,8 @@ def test_executing_a_query_frees_its_context_without_the_garbage_collector(
 
 
 def test_store_parameters_are_converted_without_leaving_reference_cycles(collector_off: None) -> None:
-    converted = _params({"on": date(2019, 8, 1), "ids": ["a", date(2020, 1, 2)], "m": {"d": [date(2021, 3, 4)]}})
-    assert converted == {"on": "2019-08-01", "ids": ["a", "2020-01-02"], "m": {"d": ["2021-03-04"]}}
+    converted = param_text({"on": date(2019, 8, 1), "ids": ["a", date(2020, 1, 2)], "m": {"d": [date(2021, 3, 4)]}})
+    assert converted == '{`on`:"2019-08-01",`ids`:["a","2020-01-02"],`m`:{`d`:["2021-03-04"]}}'
     assert gc.collect() == 0, "converting parameters left objects only the garbage collector frees"
 
 
