@@ -138,6 +138,14 @@ def unchanged_since(store: GraphStore, source: Path, files: list[str]) -> dict[s
     return last if same and last["finished_at"] else None
 
 
+def load_settings(settings: Settings) -> Settings:
+    """The settings a load opens the store with: each of its queries (a batch
+    of rows, a look-up of ids) may take up to the server's ceiling
+    (``max_timeout_ms``), where the default for people's queries (10 s) stopped
+    a load half-way on a busy machine."""
+    return settings.model_copy(update={"query_timeout_ms": settings.max_timeout_ms})
+
+
 def _protector(dataset: Dataset, settings: Settings) -> Protector | None:
     """A protector only when the input carries confidential values (the key
     file is not created for inputs without them)."""
@@ -235,7 +243,7 @@ def cli_load(path: Path | str, settings: Settings, max_errors: int = 50, force: 
 
     console = Console()
     try:
-        with open_store(settings) as store:
+        with open_store(load_settings(settings)) as store:
             console.print(f"Validating {Path(path).name} …")
             summary = _load_with_progress(Path(path), store, settings, max_errors, skip_unchanged=not force)
     except ValidationFailed as e:
@@ -271,7 +279,7 @@ def cli_sample(settings: Settings) -> int:
 
     console = Console()
     try:
-        with open_store(settings) as store:
+        with open_store(load_settings(settings)) as store:
             setup_schema(store)
             regulations = load_regulations(store)
             console.print("Regulations: " + ", ".join(f"{k} {v:,}" for k, v in regulations.items()))

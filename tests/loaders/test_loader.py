@@ -590,6 +590,26 @@ def test_cli_load_of_unchanged_files_says_so_and_force_loads_them_again(
         s.clear()
 
 
+def test_a_load_gives_its_queries_the_servers_ceiling_for_a_timeout(settings: Settings,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import zeren.graph.store as stores
+
+    opened: list[Settings] = []
+    real = stores.open_store
+
+    def recording(s: Settings | None = None) -> GraphStore:
+        assert s is not None
+        opened.append(s)
+        return real(s)
+
+    monkeypatch.setattr(stores, "open_store", recording)
+    assert cli_load(MINI, settings) == 0 and cli_sample(settings) == 0
+    assert [s.query_timeout_ms for s in opened] == [settings.max_timeout_ms] * 2
+    assert settings.query_timeout_ms < settings.max_timeout_ms
+    with real(settings) as s:
+        s.clear()
+
+
 def test_cli_load_of_invalid_input_prints_the_report_and_exits_two(settings: Settings, tmp_path: Path,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     folder = copy_mini(tmp_path)
