@@ -305,37 +305,18 @@ def _plan(k: Kind) -> tuple[tuple[str, int, Field, frozenset[str]], ...]:
                  for f in input_fields(k))
 
 
-def _fast(code: int, f: Field, v: Any, typed: bool, codes: frozenset[str]) -> Any:
-    """The converted value of a common cell, or ``_NOT_FAST`` for the general path."""
-    if type(v) is str:
-        if code == _PLAIN or code == _TEXT:
-            s = v.strip() if code == _PLAIN else v
-            if 0 < len(s) <= f.max_length and v.isprintable() and (code == _PLAIN or not v.isspace()):
-                return s
-        elif code == _ENUM:
-            if v in codes:
-                return v
-        elif code == _DATE_CELL:
-            if len(v) == 10 and _DATE.fullmatch(v):
-                try:
-                    return date.fromisoformat(v)
-                except ValueError:
-                    return _NOT_FAST
-        elif not typed:
-            if code == _INT_CELL:
-                if len(v) < 19 and v.isascii() and v.isdigit():
-                    return int(v)
-            elif code == _BOOL_CELL and (v == "true" or v == "false"):
-                return v == "true"
-    elif typed:
-        if code == _INT_CELL and type(v) is int and -MAX_INT <= v < MAX_INT:
-            return v
-        if code == _BOOL_CELL and type(v) is bool:
-            return v
-    return _NOT_FAST
-
-
 _NOT_FAST = object()
+
+
+def _slow(raw: RawRow, f: Field, v: Any, log: ErrorLog) -> Any:
+    """The general conversion of a cell; ``_NOT_FAST`` (reported) when it does not fit."""
+    try:
+        if raw.typed:
+            check_json_type(f, v)
+        return convert(f, v)
+    except Invalid as e:
+        log.add(Problem(raw.location, str(e), field=f.name, value=show(v, confidential=f.confidential)))
+        return _NOT_FAST
 
 
 def convert_row(raw: RawRow, log: ErrorLog) -> tuple[Row, bool]:
@@ -349,18 +330,42 @@ def convert_row(raw: RawRow, log: ErrorLog) -> tuple[Row, bool]:
         v = get(name)
         if v is None or v == "":
             c = None
-        elif code and (c := _fast(code, f, v, typed, codes)) is not _NOT_FAST:
-            out[name] = c
-            continue
         else:
-            try:
-                if typed:
-                    check_json_type(f, v)
-                c = convert(f, v)
-            except Invalid as e:
-                log.add(Problem(raw.location, str(e), field=name, value=show(v, confidential=f.confidential)))
-                ok = False
-                continue
+            # The commonest cells inline (the same result as convert(), which the
+            # others go through; profiled: conversion is most of validation).
+            c = _NOT_FAST
+            if type(v) is str:
+                if code == _PLAIN:
+                    if 0 < len(s := v.strip()) <= f.max_length and v.isprintable():
+                        c = s
+                elif code == _ENUM:
+                    if v in codes:
+                        c = v
+                elif code == _DATE_CELL:
+                    if len(v) == 10 and _DATE.fullmatch(v):
+                        try:
+                            c = date.fromisoformat(v)
+                        except ValueError:
+                            pass
+                elif code == _TEXT:
+                    if len(v) <= f.max_length and v.isprintable() and not v.isspace():
+                        c = v
+                elif not typed:
+                    if code == _INT_CELL:
+                        if len(v) < 19 and v.isascii() and v.isdigit():
+                            c = int(v)
+                    elif code == _BOOL_CELL and (v == "true" or v == "false"):
+                        c = v == "true"
+            elif typed:
+                if code == _INT_CELL and type(v) is int and -MAX_INT <= v < MAX_INT:
+                    c = v
+                elif code == _BOOL_CELL and type(v) is bool:
+                    c = v
+            if c is _NOT_FAST:
+                c = _slow(raw, f, v, log)
+                if c is _NOT_FAST:
+                    ok = False
+                    continue
         if c is None:
             if f.required:
                 log.add(Problem(raw.location, "required value missing", field=name))
@@ -533,6 +538,14 @@ class _Part:
     stopped: bool = False  # the reading of the file ended in this stretch
 
 
+# What the checks across rows need of a valid row of these kinds (besides the parents of Territory and Institution).
+_EXTRA: dict[str, Callable[[Row], tuple[Any, ...]]] = {
+    "Post": lambda row: (row["id"], row["role"], row.get("team")),
+    "VERTICAL_LINE": lambda row: (row["id"], row["lower"], row["upper"]),
+    "HOLDS": lambda row: (row["id"], row["person"], row["post"], row["valid_from"], row.get("valid_to")),
+}
+
+
 class _PartBuilder:
     """Converts the rows of one kind one by one into a :class:`_Part`."""
 
@@ -549,13 +562,19 @@ class _PartBuilder:
         self.read = 0
         self.keyless = 0
         self.keyless_secret = False
+        self.secret_names = tuple(f.name for f in self.confidential)
+        self.ref_lists = tuple((name, keys.append, lines.append) for name, (keys, lines) in self.refs.items())
+        self.extra_of = _EXTRA.get(k.name) if not self.own else self._parents
+
+    def _parents(self, row: Row) -> tuple[Any, ...]:
+        return tuple((f.name, row["id"], row.get(f.name)) for f in self.own)
 
     def add(self, raw: RawRow) -> None:
         self.read += 1
         row, ok = convert_row(raw, self.log)
         line = raw.location.line or 0
         key = row.get("id")
-        secret = ok and any(row.get(f.name) is not None for f in self.confidential)
+        secret = ok and any(row.get(name) is not None for name in self.secret_names)
         if key is not None:
             self.keys.append(key)
             self.lines.append(line)
@@ -566,20 +585,13 @@ class _PartBuilder:
             self.keyless_secret |= secret
         if not ok:
             return
-        for name, (keys, lines) in self.refs.items():
+        for name, add_key, add_line in self.ref_lists:
             v = row.get(name)
             if v is not None:
-                keys.append(v)
-                lines.append(line)
-        name = self.kind.name
-        if self.own:
-            self.extra.append((line, tuple((f.name, row["id"], row.get(f.name)) for f in self.own)))
-        elif name == "Post":
-            self.extra.append((line, (row["id"], row["role"], row.get("team"))))
-        elif name == "VERTICAL_LINE":
-            self.extra.append((line, (row["id"], row["lower"], row["upper"])))
-        elif name == "HOLDS":
-            self.extra.append((line, (row["id"], row["person"], row["post"], row["valid_from"], row.get("valid_to"))))
+                add_key(v)
+                add_line(line)
+        if self.extra_of is not None:
+            self.extra.append((line, self.extra_of(row)))
 
     def part(self, stopped: bool = False) -> _Part:
         return _Part(self.kind.name, self.source, self.sheet, self.log.problems, self.log.total,
