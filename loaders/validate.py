@@ -18,7 +18,12 @@ All errors are collected into one report (the first ``max_errors`` kept, all
 counted); :class:`ValidationFailed` carries it.
 
 Validation keeps ids and what those checks need, not the rows: a valid
-:class:`Dataset` reads the source again, row by row, for writing.
+:class:`Dataset` reads the source again, row by row, for writing. The ids of
+each kind are held compactly (their UTF-8 bytes in a numpy array ordered by a
+64-bit hash, with their lines); duplicates and references are found by the
+hash and confirmed on the ids themselves. A folder's CSV files are converted
+in stretches on one worker process per core; the errors, their order and the
+counts are those of reading every file whole, row by row.
 """
 
 from __future__ import annotations
@@ -26,12 +31,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
-from itertools import groupby
+from itertools import groupby, islice
 from pathlib import Path
 from typing import Any
 
@@ -1040,7 +1045,14 @@ def _run(tasks: list[tuple[str, str, CsvSpan | None, int]], processes: int) -> I
         return
     # forkserver: the workers do not inherit the caller's threads (a store's driver) or its open connections
     with multiprocessing.get_context("forkserver").Pool(min(processes, len(tasks))) as pool:
-        yield from pool.imap(_convert_stretch, tasks)
+        # at most two stretches per process ahead of the one taken: converted parts never pile up in memory
+        queue = iter(tasks)
+        ahead = deque(pool.apply_async(_convert_stretch, (t,)) for t in islice(queue, 3 * processes))
+        while ahead:
+            part = ahead.popleft().get()
+            if (task := next(queue, None)) is not None:
+                ahead.append(pool.apply_async(_convert_stretch, (task,)))
+            yield part
 
 
 def _folder_parts(folder: Path, log: ErrorLog, max_errors: int, processes: int | None,
