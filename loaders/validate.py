@@ -1027,7 +1027,10 @@ class Dataset:
 SPAN_BYTES = 32 << 20
 
 
-def _convert_stretch(task: tuple[str, str, CsvSpan | None, int]) -> _Part:
+Task = tuple[str, str, CsvSpan | None, int]  # kind, file, stretch (None: the whole JSON Lines file), max_errors
+
+
+def _convert_stretch(task: Task) -> _Part:
     """Convert one stretch of a CSV file (or a whole JSON Lines file); run by the worker processes."""
     name, file, span, max_errors = task
     k, path = kind(name), Path(file)
@@ -1038,39 +1041,44 @@ def _convert_stretch(task: tuple[str, str, CsvSpan | None, int]) -> _Part:
     return builder.part(stopped=span is not None and span.stopped)
 
 
-def _run(tasks: list[tuple[str, str, CsvSpan | None, int]], processes: int) -> Iterator[_Part]:
-    """The parts of the tasks in order, converted on ``processes`` processes."""
-    if processes <= 1 or len(tasks) <= 1:
-        yield from map(_convert_stretch, tasks)
+def _run(tasks: Iterable[Task], processes: int) -> Iterator[tuple[Task, _Part]]:
+    """The tasks with their parts in order, converted on ``processes`` processes."""
+    if processes <= 1:
+        yield from ((t, _convert_stretch(t)) for t in tasks)
         return
     # forkserver: the workers do not inherit the caller's threads (a store's driver) or its open connections
-    with multiprocessing.get_context("forkserver").Pool(min(processes, len(tasks))) as pool:
-        # at most two stretches per process ahead of the one taken: converted parts never pile up in memory
+    with multiprocessing.get_context("forkserver").Pool(processes) as pool:
+        # at most three stretches per process ahead of the one taken: converted parts never pile up in memory
         queue = iter(tasks)
-        ahead = deque(pool.apply_async(_convert_stretch, (t,)) for t in islice(queue, 3 * processes))
+        ahead = deque((t, pool.apply_async(_convert_stretch, (t,))) for t in islice(queue, 3 * processes))
         while ahead:
-            part = ahead.popleft().get()
-            if (task := next(queue, None)) is not None:
-                ahead.append(pool.apply_async(_convert_stretch, (task,)))
-            yield part
+            task, result = ahead.popleft()
+            part = result.get()
+            if (following := next(queue, None)) is not None:
+                ahead.append((following, pool.apply_async(_convert_stretch, (following,))))
+            yield task, part
 
 
 def _folder_parts(folder: Path, log: ErrorLog, max_errors: int, processes: int | None,
                   span_bytes: int) -> Iterator[_Part]:
     """The parts of a folder's files in load order: CSV files cut into
-    stretches converted in parallel. A stretch that ends the reading of its
-    file early (a malformed record, a byte that is not UTF-8; or a cut that
-    was not at the end of a record) is read again with the rest of the file
-    at once, so the file reads exactly as from its start."""
-    tasks: list[tuple[str, str, CsvSpan | None, int]] = []
-    for k, f in _folder_files(folder, log.add):
-        for span in (csv_spans(f, span_bytes) if f.suffix.lower() == ".csv" else [None]):
-            tasks.append((k.name, str(f), span, max_errors))
+    stretches converted in parallel (a file is cut while the stretches of the
+    files before are converted). A stretch that ends the reading of its file
+    early (a malformed record, a byte that is not UTF-8; or a cut that was not
+    at the end of a record) is read again with the rest of the file at once,
+    so the file reads exactly as from its start."""
+    files = _folder_files(folder, log.add)
+
+    def tasks() -> Iterator[Task]:
+        for k, f in files:
+            for span in (csv_spans(f, span_bytes) if f.suffix.lower() == ".csv" else [None]):
+                yield k.name, str(f), span, max_errors
+
     if processes is None:
-        size = sum(Path(f).stat().st_size for _, f, span, _ in tasks if span is None or span.start == 0)
+        size = sum(f.stat().st_size for _, f in files)
         processes = (os.cpu_count() or 1) if size > 2 * span_bytes else 1
     done: str | None = None  # the file whose rest was read at once
-    for (name, file, span, _), part in zip(tasks, _run(tasks, processes), strict=True):
+    for (name, file, span, _), part in _run(tasks(), processes):
         if file == done:
             continue
         if part.stopped and span is not None and span.end < (total := Path(file).stat().st_size):
