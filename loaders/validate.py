@@ -677,6 +677,8 @@ class _Collector:
         seen = _KindSeen(first.source, first.sheet)
         all_lines = np.concatenate([p.lines for p in parts])
         seen.ids = _Ids(np.concatenate([p.keys for p in parts]) if len(parts) > 1 else first.keys, all_lines)
+        for part in parts:
+            part.keys = seen.ids.keys[:0]  # held once, in seen.ids (the largest file: about 1 GiB at SF 1)
         if any(p.read for p in parts):
             self.kinds[k.name] = seen
         duplicates = seen.ids.duplicates()
