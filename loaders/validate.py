@@ -601,8 +601,10 @@ class _PartBuilder:
     def part(self, stopped: bool = False) -> _Part:
         return _Part(self.kind.name, self.source, self.sheet, self.log.problems, self.log.total,
                      self.log.broken_kinds, _keys(self.keys), np.array(self.lines, dtype=np.int64),
-                     np.frombuffer(bytes(self.valid), dtype=np.bool_), np.frombuffer(bytes(self.secret), dtype=np.bool_),
-                     {name: (_keys(keys), np.array(lines, dtype=np.int64)) for name, (keys, lines) in self.refs.items()},
+                     np.frombuffer(bytes(self.valid), dtype=np.bool_),
+                     np.frombuffer(bytes(self.secret), dtype=np.bool_),
+                     {name: (_keys(keys), np.array(lines, dtype=np.int64))
+                      for name, (keys, lines) in self.refs.items()},
                      self.extra, self.read, self.keyless, self.keyless_secret, stopped)
 
 
@@ -1119,7 +1121,8 @@ def validate_source(path: Path | str, store: GraphStore | None = None, *, max_er
     log = ErrorLog(max_errors)
     collector = _Collector(log)
     p = Path(path)
-    parts = _folder_parts(p, log, max_errors, processes, span_bytes) if p.is_dir() else _stream_parts(path, log, max_errors)
+    parts = (_folder_parts(p, log, max_errors, processes, span_bytes) if p.is_dir()
+             else _stream_parts(path, log, max_errors))
     for part in parts:
         collector.add(part)
     collector.end_file()
