@@ -16,6 +16,7 @@ sink and goes on with what can still be read.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -30,10 +31,10 @@ INPUT_SUFFIXES = (".csv", ".jsonl")
 WORKBOOK_SUFFIX = ".xlsx"
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     """Where a row (or a header, or a file) is: renders as ``matters.csv line 12``
-    or ``workbook.xlsx sheet matters row 12``."""
+    or ``workbook.xlsx sheet matters row 12``. (A named tuple: one is made for
+    every row read, without a frozen dataclass's ``__setattr__`` calls.)"""
 
     source: str
     line: int | None = None
@@ -205,13 +206,14 @@ class _Utf8Lines:
     record up to a bad byte ends in."""
 
     def __init__(self, f: Iterable[bytes], name: str, k: Kind, sink: ProblemSink,
-                 field_at: Callable[[str], str | None] = lambda _: None) -> None:
+                 field_at: Callable[[str], str | None] = lambda _: None, first_line: int = 1) -> None:
         self._f, self._name, self._kind, self._sink, self._field_at = f, name, k, sink, field_at
+        self._first = first_line
         self.failed = False
         self.record: list[str] = []
 
     def __iter__(self) -> Iterator[str]:
-        for number, raw in enumerate(self._f, start=1):
+        for number, raw in enumerate(self._f, start=self._first):
             try:
                 text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as e:
@@ -278,18 +280,98 @@ def _column(header: list[str] | None, index: int) -> str | None:
     return header[index] if index < len(header) else f"(column {index + 1}, after the last one)"
 
 
-def read_csv(path: Path, k: Kind, sink: ProblemSink) -> Iterator[RawRow]:
-    """Rows of a CSV file (UTF-8, with or without BOM; first line the header).
-    A record the CSV reader cannot parse ends the file with its problem."""
-    if _empty(path, k, sink):
-        return
+@dataclass
+class CsvSpan:
+    """A stretch of a CSV file read on its own (see :func:`csv_spans`): bytes
+    ``start`` to ``end``, the first of them on line ``first_line``; ``header``
+    the file's header (None for the stretch that starts the file and reads it).
+    ``stopped`` is set when a problem ended the reading of the file there."""
+
+    start: int
+    end: int
+    first_line: int
     header: list[str] | None = None
+    stopped: bool = False
+
+
+def _between(f: Any, start: int, end: int) -> Iterator[bytes]:
+    """The lines of a binary file from byte ``start`` to byte ``end`` (read at once: a stretch is small)."""
+    f.seek(start)
+    return iter(io.BytesIO(f.read(end - start)))
+
+
+def csv_spans(path: Path, size: int) -> list[CsvSpan]:
+    """Cut a CSV file into stretches of about ``size`` bytes that can be read
+    independently: each ends at a line break outside quotes (an even count of
+    ``"`` before it), so no record is cut. The first stretch starts the file
+    and reads the header; the others are given it. One stretch (the whole
+    file) when the header cannot be read here: its problems are then reported
+    by the ordinary reading."""
+    total = path.stat().st_size
+    whole = [CsvSpan(0, total, 1)]
+    if total <= size:
+        return whole
     with path.open("rb") as f:
-        lines = _Utf8Lines(f, path.name, k, sink,
-                           field_at=lambda before: _column(header, _cell_index(before, csv.field_size_limit())))
+        header, after = _first_record(f)
+        if header is None:
+            return whole
+        f.seek(0)
+        spans: list[CsvSpan] = []
+        start, start_line = 0, 1
+        base, line, odd = 0, 1, False  # at file offset base: the line number, whether a quote is open
+        while block := f.read(1 << 22):
+            pos = 0  # block[:pos] is counted into line and odd
+            while (nl := block.find(b"\n", max(pos, max(start + size, after) - base - 1))) >= 0:
+                odd ^= block.count(b'"', pos, nl + 1) % 2 == 1
+                line += block.count(b"\n", pos, nl + 1)
+                pos = nl + 1
+                if not odd:
+                    spans.append(CsvSpan(start, base + pos, start_line, None if start == 0 else header))
+                    start, start_line = base + pos, line
+            odd ^= block.count(b'"', pos) % 2 == 1
+            line += block.count(b"\n", pos)
+            base += len(block)
+        if start < total:
+            spans.append(CsvSpan(start, total, start_line, None if start == 0 else header))
+    return spans
+
+
+def _first_record(f: Any) -> tuple[list[str] | None, int]:
+    """The first non-blank CSV record of a file (its header) and the byte
+    offset after it; None when it cannot be read (bad bytes, malformed)."""
+    read = 0
+
+    def counted() -> Iterator[str]:
+        nonlocal read
+        for number, raw in enumerate(f, start=1):
+            read += len(raw)
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+
+    try:
+        for cells in csv.reader(counted(), strict=True):
+            if cells and any(c.strip() for c in cells):
+                return [c.strip() for c in cells], read
+    except (csv.Error, UnicodeDecodeError):
+        pass
+    return None, 0
+
+
+def read_csv(path: Path, k: Kind, sink: ProblemSink, span: CsvSpan | None = None) -> Iterator[RawRow]:
+    """Rows of a CSV file (UTF-8, with or without BOM; first line the header).
+    A record the CSV reader cannot parse ends the file with its problem. With
+    ``span``, only the rows of that stretch of the file (:func:`csv_spans`)."""
+    if (span is None or span.start == 0) and _empty(path, k, sink):
+        return
+    header: list[str] | None = span.header if span else None
+    first_line = span.first_line if span else 1
+    name = path.name
+    with path.open("rb") as f:
+        lines = _Utf8Lines(_between(f, span.start, span.end) if span else f, name, k, sink,
+                           field_at=lambda before: _column(header, _cell_index(before, csv.field_size_limit())),
+                           first_line=first_line)
         reader = csv.reader(iter(lines), strict=True)
         while True:
-            start = reader.line_num + 1
+            start = reader.line_num + first_line
             lines.record.clear()
             try:
                 cells = next(reader)
@@ -300,27 +382,33 @@ def read_csv(path: Path, k: Kind, sink: ProblemSink) -> Iterator[RawRow]:
                     limit = csv.field_size_limit()
                     reason = (f"a cell longer than the CSV reader's limit of {limit:,} characters (more than any "
                               "field may hold)" if "field limit" in str(e) else f"malformed CSV: {e}")
-                    sink(Problem(Location(path.name, start), reason + "; the rest of the file is not read",
+                    sink(Problem(Location(name, start), reason + "; the rest of the file is not read",
                                  field=_column(header, _cell_index("".join(lines.record), limit)), kind=k.name))
+                if span:
+                    span.stopped = True
                 return
-            if not cells or all(not c.strip() for c in cells):
+            if not cells or (not cells[0].strip() and all(not c.strip() for c in cells)):
                 continue  # blank line
             if header is None:
                 header = [c.strip() for c in cells]
-                if not check_header(header, k, Location(path.name, start), sink):
+                if not check_header(header, k, Location(name, start), sink):
+                    if span:
+                        span.stopped = True
                     return
                 continue
             if len(cells) != len(header):
                 short = len(cells) < len(header)
-                sink(Problem(Location(path.name, start),
+                sink(Problem(Location(name, start),
                              f"malformed CSV: {len(cells)} cells, the header has {len(header)}"
                              + (": no cell for this column" if short else
                                 ": a cell after this, the last column (a comma inside an unquoted value?)"),
                              field=header[len(cells)] if short else header[-1], kind=k.name))
                 continue
-            yield RawRow(k, Location(path.name, start), dict(zip(header, cells, strict=True)))
+            yield RawRow(k, Location(name, start), dict(zip(header, cells, strict=True)))
+        if lines.failed and span:
+            span.stopped = True
         if header is None and not lines.failed:
-            sink(Problem(Location(path.name), "empty file: no header row", kind=k.name))
+            sink(Problem(Location(name), "empty file: no header row", kind=k.name))
 
 
 # --------------------------------------------------------------------------- JSONL

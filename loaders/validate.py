@@ -18,25 +18,35 @@ All errors are collected into one report (the first ``max_errors`` kept, all
 counted); :class:`ValidationFailed` carries it.
 
 Validation keeps ids and what those checks need, not the rows: a valid
-:class:`Dataset` reads the source again, row by row, for writing.
+:class:`Dataset` reads the source again, row by row, for writing. The ids of
+each kind are held compactly (their UTF-8 bytes in a numpy array ordered by a
+64-bit hash, with their lines); duplicates and references are found by the
+hash and confirmed on the ids themselves. A folder's CSV files are converted
+in stretches on one worker process per core; the errors, their order and the
+counts are those of reading every file whole, row by row.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections import defaultdict, deque
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
-from itertools import groupby
+from itertools import groupby, islice
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from zeren.graph.model import ENUMS, NODES, Field, NodeKind, RelKind, kind, loadable_kinds
 from zeren.graph.store.base import GraphStore
 
-from .readers import Kind, Location, Problem, RawRow, input_fields, read_source, show
+from .readers import (CsvSpan, Kind, Location, Problem, RawRow, _folder_files, csv_spans, input_fields, read_csv,
+                      read_jsonl, read_source, show)
 
 Row = dict[str, Any]
 MAX_INT = 2**63
@@ -285,6 +295,35 @@ def check_json_type(f: Field, v: Any) -> None:
 
 # --------------------------------------------------------------------------- rows
 
+# How each field's commonest cells are converted without the general path
+# (the same result as convert(); profiled: conversion is most of validation).
+_SLOW, _PLAIN, _ENUM, _DATE_CELL, _INT_CELL, _BOOL_CELL, _TEXT = range(7)
+_FAST = {"string": _PLAIN, "ref": _PLAIN, "enum": _ENUM, "date": _DATE_CELL, "int": _INT_CELL, "bool": _BOOL_CELL,
+         "text": _TEXT}
+
+
+@cache
+def _plan(k: Kind) -> tuple[tuple[str, int, Field, frozenset[str]], ...]:
+    """Per input field of a kind: its name, fast-path code, the field and its codes (enums)."""
+    return tuple((f.name, _FAST.get(f.type, _SLOW), f,
+                  frozenset(ENUMS[f.enum].values) if f.type == "enum" and f.enum else frozenset())
+                 for f in input_fields(k))
+
+
+_NOT_FAST = object()
+
+
+def _slow(raw: RawRow, f: Field, v: Any, log: ErrorLog) -> Any:
+    """The general conversion of a cell; ``_NOT_FAST`` (reported) when it does not fit."""
+    try:
+        if raw.typed:
+            check_json_type(f, v)
+        return convert(f, v)
+    except Invalid as e:
+        log.add(Problem(raw.location, str(e), field=f.name, value=show(v, confidential=f.confidential)))
+        return _NOT_FAST
+
+
 def convert_row(raw: RawRow, log: ErrorLog) -> tuple[Row, bool]:
     """Convert every field of a raw row; report each bad value. Returns the
     converted values and whether the row is valid."""
@@ -292,32 +331,52 @@ def convert_row(raw: RawRow, log: ErrorLog) -> tuple[Row, bool]:
     ok = True
     get = raw.row.get
     typed = raw.typed
-    for f in input_fields(raw.kind):
-        v = get(f.name)
-        # Fast paths for the commonest cells, a blank and a short printable
-        # string: the same result as convert() without its calls (profiled: a
-        # third of a load).
+    for name, code, f, codes in _plan(raw.kind):
+        v = get(name)
         if v is None or v == "":
             c = None
-        elif (type(v) is str and f.type in _PLAIN_STRING and 0 < len(s := v.strip()) <= f.max_length
-              and v.isprintable()):
-            out[f.name] = s
-            continue
         else:
-            try:
-                if typed:
-                    check_json_type(f, v)
-                c = convert(f, v)
-            except Invalid as e:
-                log.add(Problem(raw.location, str(e), field=f.name, value=show(v, confidential=f.confidential)))
-                ok = False
-                continue
+            # The commonest cells inline (the same result as convert(), which the
+            # others go through; profiled: conversion is most of validation).
+            c = _NOT_FAST
+            if type(v) is str:
+                if code == _PLAIN:
+                    if 0 < len(s := v.strip()) <= f.max_length and v.isprintable():
+                        c = s
+                elif code == _ENUM:
+                    if v in codes:
+                        c = v
+                elif code == _DATE_CELL:
+                    if len(v) == 10 and _DATE.fullmatch(v):
+                        try:
+                            c = date.fromisoformat(v)
+                        except ValueError:
+                            pass
+                elif code == _TEXT:
+                    if len(v) <= f.max_length and v.isprintable() and not v.isspace():
+                        c = v
+                elif not typed:
+                    if code == _INT_CELL:
+                        if len(v) < 19 and v.isascii() and v.isdigit():
+                            c = int(v)
+                    elif code == _BOOL_CELL and (v == "true" or v == "false"):
+                        c = v == "true"
+            elif typed:
+                if code == _INT_CELL and type(v) is int and -MAX_INT <= v < MAX_INT:
+                    c = v
+                elif code == _BOOL_CELL and type(v) is bool:
+                    c = v
+            if c is _NOT_FAST:
+                c = _slow(raw, f, v, log)
+                if c is _NOT_FAST:
+                    ok = False
+                    continue
         if c is None:
             if f.required:
-                log.add(Problem(raw.location, "required value missing", field=f.name))
+                log.add(Problem(raw.location, "required value missing", field=name))
                 ok = False
             continue
-        out[f.name] = c
+        out[name] = c
     vf, vt = out.get("valid_from"), out.get("valid_to")
     if isinstance(vf, date) and isinstance(vt, date) and vt < vf:
         log.add(Problem(raw.location, f"valid_to is before valid_from ({vf.isoformat()})", field="valid_to",
@@ -326,14 +385,99 @@ def convert_row(raw: RawRow, log: ErrorLog) -> tuple[Row, bool]:
     return out, ok
 
 
+def id_hash(keys: np.ndarray) -> np.ndarray:
+    """64-bit FNV-1a hashes of ids given as UTF-8 bytes (a numpy ``S`` array),
+    one vectorised step per byte column. The padding of shorter ids is not
+    hashed (an id never holds a NUL), so a hash does not depend on the array's
+    width. Only an order: every match is confirmed on the ids themselves."""
+    h = np.full(len(keys), 0xCBF29CE484222325, dtype=np.uint64)
+    if not len(keys) or keys.itemsize == 0:
+        return h
+    columns = keys.view(np.uint8).reshape(len(keys), keys.itemsize)
+    prime = np.uint64(0x100000001B3)
+    for j in range(keys.itemsize):
+        byte = columns[:, j].astype(np.uint64)
+        h = np.where(byte != 0, (h ^ byte) * prime, h)
+    return h
+
+
+def _keys(values: list[str]) -> np.ndarray:
+    """Ids as a numpy array of their UTF-8 bytes (as wide as the longest)."""
+    return np.array([v.encode() for v in values], dtype=bytes) if values else np.zeros(0, dtype="S1")
+
+
+class _Ids:
+    """The ids of one kind, compactly: their exact UTF-8 bytes ordered by a
+    64-bit hash (:func:`id_hash`), and the line of each. A look-up finds the
+    hash by binary search and then compares the ids themselves, so a shared
+    hash can never make a missing id found or a distinct id a duplicate."""
+
+    def __init__(self, keys: np.ndarray | None = None, lines: np.ndarray | None = None) -> None:
+        keys = _keys([]) if keys is None else keys
+        lines = np.zeros(0, dtype=np.int64) if lines is None else lines
+        h = id_hash(keys)
+        order = np.argsort(h, kind="stable")  # equal hashes keep the input order: first lines first
+        self.hashes, self.keys = h[order], keys[order]
+        self.lines: np.ndarray | None = lines[order]
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def find(self, keys: np.ndarray) -> np.ndarray:
+        """For each id, its position (the first line giving it), or -1."""
+        n = len(self.hashes)
+        if n == 0 or not len(keys):
+            return np.full(len(keys), -1, dtype=np.int64)
+        h = id_hash(keys)
+        at = np.minimum(np.searchsorted(self.hashes, h), n - 1)
+        same_hash = self.hashes[at] == h
+        exact = same_hash & (self.keys[at] == keys)
+        out = np.where(exact, at, -1)
+        for j in np.flatnonzero(same_hash & ~exact):  # another id with this hash: look through all that share it
+            k = int(at[j]) + 1
+            while k < n and self.hashes[k] == h[j]:
+                if self.keys[k] == keys[j]:
+                    out[j] = k
+                    break
+                k += 1
+        return out
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.find(_keys([key]))[0] >= 0
+
+    def line(self, key: str) -> int:
+        assert self.lines is not None
+        return int(self.lines[self.find(_keys([key]))[0]])
+
+    def duplicates(self) -> list[tuple[int, int, str]]:
+        """(line, line of the first, id) of every id given again, by line."""
+        same = np.flatnonzero(self.hashes[1:] == self.hashes[:-1])
+        if not len(same) or self.lines is None:
+            return []
+        out: list[tuple[int, int, str]] = []
+        first: dict[bytes, int] = {}
+        group = None
+        for m in np.union1d(same, same + 1).tolist():
+            if self.hashes[m] != group:
+                group, first = self.hashes[m], {}
+            key = bytes(self.keys[m])
+            line = int(self.lines[m])
+            if key in first:
+                out.append((line, first[key], key.decode()))
+            else:
+                first[key] = line
+        return sorted(out)
+
+
 @dataclass
 class _KindSeen:
-    """What validation keeps of one kind: its ids with their lines, not its rows
-    (the rows are read again for writing, so memory holds ids, not data)."""
+    """What validation keeps of one kind: its ids (compactly) with their lines,
+    not its rows (the rows are read again for writing, so memory holds ids,
+    not data)."""
 
     source: str
     sheet: str | None
-    ids: dict[str, int] = field(default_factory=dict)
+    ids: _Ids = field(default_factory=_Ids)
     rows: int = 0
 
     def at(self, line: int | None) -> Location:
@@ -374,13 +518,114 @@ def _remembered_fields(k: Kind) -> tuple[tuple[Field, ...], tuple[Field, ...], t
             tuple(_self_refs(k)))
 
 
+@dataclass
+class _Part:
+    """What converting a stretch of the rows of one kind leaves for the checks
+    across rows: its problems, its ids (with their lines, whether the row is
+    valid and has a confidential value), the references of its valid rows, and
+    what the cross-row checks of its kind need (``extra``, by line)."""
+
+    kind: str
+    source: str
+    sheet: str | None
+    problems: list[Problem]
+    total: int
+    broken: set[str]
+    keys: np.ndarray
+    lines: np.ndarray
+    valid: np.ndarray
+    secret: np.ndarray
+    refs: dict[str, tuple[np.ndarray, np.ndarray]]
+    extra: list[tuple[int, tuple[Any, ...]]]
+    read: int = 0  # rows read
+    keyless: int = 0  # valid rows without an id
+    keyless_secret: bool = False
+    stopped: bool = False  # the reading of the file ended in this stretch
+
+
+# What the checks across rows need of a valid row of these kinds (besides the parents of Territory and Institution).
+_EXTRA: dict[str, Callable[[Row], tuple[Any, ...]]] = {
+    "Post": lambda row: (row["id"], row["role"], row.get("team")),
+    "VERTICAL_LINE": lambda row: (row["id"], row["lower"], row["upper"]),
+    "HOLDS": lambda row: (row["id"], row["person"], row["post"], row["valid_from"], row.get("valid_to")),
+}
+
+
+class _PartBuilder:
+    """Converts the rows of one kind one by one into a :class:`_Part`."""
+
+    def __init__(self, k: Kind, source: str, sheet: str | None, max_errors: int) -> None:
+        self.kind, self.source, self.sheet = k, source, sheet
+        self.log = ErrorLog(max_errors)
+        self.confidential, refs, self.own = _remembered_fields(k)
+        self.keys: list[str] = []
+        self.lines: list[int] = []
+        self.valid = bytearray()
+        self.secret = bytearray()
+        self.refs: dict[str, tuple[list[str], list[int]]] = {f.name: ([], []) for f in refs}
+        self.extra: list[tuple[int, tuple[Any, ...]]] = []
+        self.read = 0
+        self.keyless = 0
+        self.keyless_secret = False
+        self.secret_names = tuple(f.name for f in self.confidential)
+        self.ref_lists = tuple((name, keys.append, lines.append) for name, (keys, lines) in self.refs.items())
+        self.extra_of = _EXTRA.get(k.name) if not self.own else self._parents
+
+    def _parents(self, row: Row) -> tuple[Any, ...]:
+        return tuple((f.name, row["id"], row.get(f.name)) for f in self.own)
+
+    def add(self, raw: RawRow) -> None:
+        self.read += 1
+        row, ok = convert_row(raw, self.log)
+        line = raw.location.line or 0
+        key = row.get("id")
+        secret = ok and any(row.get(name) is not None for name in self.secret_names)
+        if key is not None:
+            self.keys.append(key)
+            self.lines.append(line)
+            self.valid.append(ok)
+            self.secret.append(secret)
+        elif ok:
+            self.keyless += 1
+            self.keyless_secret |= secret
+        if not ok:
+            return
+        for name, add_key, add_line in self.ref_lists:
+            v = row.get(name)
+            if v is not None:
+                add_key(v)
+                add_line(line)
+        if self.extra_of is not None:
+            self.extra.append((line, self.extra_of(row)))
+
+    def part(self, stopped: bool = False) -> _Part:
+        return _Part(self.kind.name, self.source, self.sheet, self.log.problems, self.log.total,
+                     self.log.broken_kinds, _keys(self.keys), np.array(self.lines, dtype=np.int64),
+                     np.frombuffer(bytes(self.valid), dtype=np.bool_),
+                     np.frombuffer(bytes(self.secret), dtype=np.bool_),
+                     {name: (_keys(keys), np.array(lines, dtype=np.int64))
+                      for name, (keys, lines) in self.refs.items()},
+                     self.extra, self.read, self.keyless, self.keyless_secret, stopped)
+
+
+def _line_of(problem: Problem, source: str, sheet: str | None) -> float:
+    """The line of a problem in a given file; infinite for one elsewhere or of the whole file."""
+    loc = problem.location
+    if isinstance(loc, Location) and loc.source == source and loc.sheet == sheet and loc.line is not None:
+        return loc.line
+    return float("inf")
+
+
 class _Collector:
-    """Converts rows one by one and keeps only what the checks across rows need."""
+    """Takes the :class:`_Part` s of each file in order and keeps only what
+    the checks across rows need: the ids of every kind compactly, the
+    references not found among them, and the small kinds' cross-row data."""
 
     def __init__(self, log: ErrorLog) -> None:
         self.log = log
         self.kinds: dict[str, _KindSeen] = {}
-        self.pending: list[tuple[Location, Field, str]] = []  # refs to ids not seen when read
+        # references to ids not in the input: (file, line, field index) for their order, where, field, id
+        self.missing: list[tuple[int, int, int, Location, Field, str]] = []
         # (kind, parent field) -> id -> parent id, for the kinds whose parents are of the same kind
         self.parents: dict[tuple[str, str], dict[str, str | None]] = defaultdict(dict)
         self.roles: dict[str, str] = {}  # post id -> role
@@ -389,55 +634,121 @@ class _Collector:
         self.post_rows: dict[str, Location] = {}  # post id -> where the input declares it
         self.lines: list[tuple[str, str, str, Location]] = []  # vertical lines: id, lower, upper, where
         self.confidential = False  # any confidential value in the input
+        self._files = 0
+        self._parts: list[_Part] = []
+        self._missing: list[tuple[int, int, int, Location, Field, str]] = []  # of the file being read
 
-    def add(self, raw: RawRow) -> None:
-        name = raw.kind.name
-        seen = self.kinds.get(name)
-        if seen is None:
-            seen = self.kinds[name] = _KindSeen(raw.location.source, raw.location.sheet)
-        row, ok = convert_row(raw, self.log)
-        key = row.get("id")
-        if key is not None:
-            if key in seen.ids:
-                self.log.add(Problem(raw.location, f"duplicate id (first at {seen.at(seen.ids[key])})",
-                                     field="id", value=show(key)))
-                return
-            seen.ids[key] = raw.location.line or 0
-        if ok:
-            seen.rows += 1
-            self._remember(raw.kind, raw.location, row)
-
-    def _remember(self, k: Kind, loc: Location, row: Row) -> None:
-        confidential, refs, own = _remembered_fields(k)
-        if not self.confidential and any(row.get(f.name) is not None for f in confidential):
-            self.confidential = True
-        for f in refs:
-            v = row.get(f.name)
-            if v is None:
+    def add(self, part: _Part) -> None:
+        """Take the next stretch of rows; a stretch of another kind ends the
+        file before. References to other kinds (complete: a kind's references
+        name kinds before it in load order) are looked up at once, so only the
+        ones not found are kept."""
+        if self._parts and self._parts[0].kind != part.kind:
+            self.end_file()
+        if not self._parts:
+            self._files += 1
+            self._missing = []
+        k = kind(part.kind)
+        fields = {f.name: (i, f) for i, f in enumerate(input_fields(k))}
+        own: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for name, (keys, lines) in part.refs.items():
+            index, f = fields[name]
+            if f.ref == k.name:
+                own[name] = (keys, lines)
                 continue
-            target = self.kinds.get(f.ref or "")
-            if target is None or v not in target.ids:
-                self.pending.append((loc, f, v))
-        for f in own:
-            self.parents[(k.name, f.name)][row["id"]] = row.get(f.name)
-        if k.name == "Post":
-            self.roles[row["id"]] = row["role"]
-            self.post_rows[row["id"]] = loc
-            if row["role"] == PRINCIPAL and row.get("team") is not None:
-                self.principals[row["team"]].append((row["id"], loc))
-        elif k.name == "VERTICAL_LINE":
-            self.lines.append((row["id"], row["lower"], row["upper"], loc))
-        elif k.name == "HOLDS":
-            t = _Tenure(row["id"], row["person"], row["post"], row["valid_from"], row.get("valid_to"), loc)
-            self.tenures[t.post].append(t)
+            self._look_up(f, index, keys, lines, part)
+        part.refs = own
+        self._parts.append(part)
 
-    def ids(self, name: str) -> dict[str, int]:
+    def _look_up(self, f: Field, index: int, keys: np.ndarray, lines: np.ndarray, part: _Part) -> None:
+        """Keep the references (of field ``f``, the ``index``-th of its kind) not in the input."""
+        target = self.kinds.get(f.ref or "")
+        found = target.ids.find(keys) if target is not None else np.full(len(keys), -1)
+        for j in np.flatnonzero(found < 0).tolist():
+            line = int(lines[j])
+            self._missing.append((self._files, line, index, Location(part.source, line, part.sheet), f,
+                                  keys[j].decode()))
+
+    def end_file(self) -> None:
+        """Check the ids, duplicates and own references of the file whose stretches were added."""
+        parts, self._parts = self._parts, []
+        if not parts:
+            return
+        first = parts[0]
+        k = kind(first.kind)
+        seen = _KindSeen(first.source, first.sheet)
+        all_lines = np.concatenate([p.lines for p in parts])
+        seen.ids = _Ids(np.concatenate([p.keys for p in parts]) if len(parts) > 1 else first.keys, all_lines)
+        for part in parts:
+            part.keys = seen.ids.keys[:0]  # held once, in seen.ids (the largest file: about 1 GiB at SF 1)
+        if any(p.read for p in parts):
+            self.kinds[k.name] = seen
+        duplicates = seen.ids.duplicates()
+        dup_lines = {line for line, _, _ in duplicates}
+        # the file's problems in the order of its lines, each duplicate after the other problems of its row
+        problems = [p for part in parts for p in part.problems]
+        total = sum(part.total for part in parts) + len(duplicates)
+        merged: list[Problem] = []
+        i = 0
+        for line, first_line, key in duplicates[:self.log.max_errors]:
+            while i < len(problems) and _line_of(problems[i], seen.source, seen.sheet) <= line:
+                merged.append(problems[i])
+                i += 1
+            merged.append(Problem(seen.at(line), f"duplicate id (first at {seen.at(first_line)})", field="id",
+                                  value=show(key)))
+        merged += problems[i:]
+        for problem in merged[:self.log.max_errors]:
+            self.log.add(problem)
+        self.log.total += total - min(len(merged), self.log.max_errors)
+        for part in parts:
+            self.log.broken_kinds |= part.broken
+        # rows: the valid ones but the duplicates (a duplicate row is reported and left out, as before)
+        valid = np.concatenate([p.valid for p in parts])
+        secret = np.concatenate([p.secret for p in parts])
+        if dup_lines:
+            valid &= ~np.isin(all_lines, np.fromiter(dup_lines, dtype=np.int64))
+        seen.rows = int(valid.sum()) + sum(p.keyless for p in parts)
+        self.confidential = (self.confidential or bool((secret & valid).any())
+                             or any(p.keyless_secret for p in parts))
+        fields = {f.name: (i, f) for i, f in enumerate(input_fields(k))}
+        for part in parts:
+            for name, (keys, lines) in part.refs.items():
+                self._look_up(fields[name][1], fields[name][0], keys, lines, part)
+            for line, data in part.extra:
+                if line not in dup_lines:
+                    self._remember(k.name, seen.at(line), data)
+        self.missing += [m for m in self._missing if m[1] not in dup_lines]
+        self._missing = []
+        if not self._self_referencing(k):
+            seen.ids.lines = None  # only the parents' cycles name the line of an id later
+
+    @staticmethod
+    def _self_referencing(k: Kind) -> bool:
+        return bool(_remembered_fields(k)[2])
+
+    def _remember(self, name: str, loc: Location, data: tuple[Any, ...]) -> None:
+        if name == "Post":
+            post, role, team = data
+            self.roles[post] = role
+            self.post_rows[post] = loc
+            if role == PRINCIPAL and team is not None:
+                self.principals[team].append((post, loc))
+        elif name == "VERTICAL_LINE":
+            self.lines.append((*data, loc))
+        elif name == "HOLDS":
+            t = _Tenure(*data, loc)
+            self.tenures[t.post].append(t)
+        else:
+            for field_name, key, parent in data:
+                self.parents[(name, field_name)][key] = parent
+
+    def ids(self, name: str) -> _Ids:
         seen = self.kinds.get(name)
-        return seen.ids if seen else {}
+        return seen.ids if seen else _Ids()
 
     def location(self, name: str, key: str) -> Location:
         seen = self.kinds[name]
-        return seen.at(seen.ids[key])
+        return seen.at(seen.ids.line(key))
 
 
 # --------------------------------------------------------------------------- graph look-ups
@@ -472,8 +783,8 @@ def existing_ids(store: GraphStore | None, label: str, ids: Iterable[str], chunk
 def check_references(c: _Collector, store: GraphStore | None, chunk: int) -> None:
     """Every ref names a node in the input or already in the graph (one query
     per target kind for the ids not in the input)."""
-    unresolved = [(loc, f, v) for loc, f, v in c.pending
-                  if f.ref not in c.log.broken_kinds and v not in c.ids(f.ref or "")]
+    unresolved = [(loc, f, v) for *_, loc, f, v in sorted(c.missing, key=lambda m: m[:3])
+                  if f.ref not in c.log.broken_kinds]
     missing: dict[str, set[str]] = defaultdict(set)
     for _, f, v in unresolved:
         missing[f.ref or ""].add(v)
@@ -535,7 +846,7 @@ def check_parent_cycles(c: _Collector, store: GraphStore | None, chunk: int) -> 
 
 
 def _graph_lines(store: GraphStore | None, edges: dict[str, list[tuple[str, str, Location | None]]],
-                 skip: dict[str, int], chunk: int, max_levels: int = 64) -> None:
+                 skip: Container[str], chunk: int, max_levels: int = 64) -> None:
     """Add to ``edges`` (lower -> [(upper, line id, where)]) the vertical lines
     in the graph above the input's upper departments, level by level (lines
     the input gives again by id are the input's)."""
@@ -630,7 +941,7 @@ def _post_roles(c: _Collector, store: GraphStore | None, posts: Iterable[str], c
     return roles
 
 
-def _graph_tenures(store: GraphStore | None, posts: list[str], skip: dict[str, int], chunk: int) -> list[_Tenure]:
+def _graph_tenures(store: GraphStore | None, posts: list[str], skip: Container[str], chunk: int) -> list[_Tenure]:
     if store is None or not posts:
         return []
     rel = kind("HOLDS")
@@ -716,15 +1027,105 @@ class Dataset:
         return row
 
 
+# A CSV file is converted in stretches of this many bytes, on as many processes as there are cores.
+SPAN_BYTES = 32 << 20
+
+
+Task = tuple[str, str, CsvSpan | None, int]  # kind, file, stretch (None: the whole JSON Lines file), max_errors
+
+
+def _convert_stretch(task: Task) -> _Part:
+    """Convert one stretch of a CSV file (or a whole JSON Lines file); run by the worker processes."""
+    name, file, span, max_errors = task
+    k, path = kind(name), Path(file)
+    builder = _PartBuilder(k, path.name, None, max_errors)
+    rows = read_csv(path, k, builder.log.add, span) if span is not None else read_jsonl(path, k, builder.log.add)
+    for raw in rows:
+        builder.add(raw)
+    return builder.part(stopped=span is not None and span.stopped)
+
+
+def _run(tasks: Iterable[Task], processes: int) -> Iterator[tuple[Task, _Part]]:
+    """The tasks with their parts in order, converted on ``processes`` processes."""
+    if processes <= 1:
+        yield from ((t, _convert_stretch(t)) for t in tasks)
+        return
+    # forkserver: the workers do not inherit the caller's threads (a store's driver) or its open connections
+    with multiprocessing.get_context("forkserver").Pool(processes) as pool:
+        # at most three stretches per process ahead of the one taken: converted parts never pile up in memory
+        queue = iter(tasks)
+        ahead = deque((t, pool.apply_async(_convert_stretch, (t,))) for t in islice(queue, 3 * processes))
+        while ahead:
+            task, result = ahead.popleft()
+            part = result.get()
+            if (following := next(queue, None)) is not None:
+                ahead.append((following, pool.apply_async(_convert_stretch, (following,))))
+            yield task, part
+
+
+def _folder_parts(folder: Path, log: ErrorLog, max_errors: int, processes: int | None,
+                  span_bytes: int) -> Iterator[_Part]:
+    """The parts of a folder's files in load order: CSV files cut into
+    stretches converted in parallel (a file is cut while the stretches of the
+    files before are converted). A stretch that ends the reading of its file
+    early (a malformed record, a byte that is not UTF-8; or a cut that was not
+    at the end of a record) is read again with the rest of the file at once,
+    so the file reads exactly as from its start."""
+    files = _folder_files(folder, log.add)
+
+    def tasks() -> Iterator[Task]:
+        for k, f in files:
+            for span in (csv_spans(f, span_bytes) if f.suffix.lower() == ".csv" else [None]):
+                yield k.name, str(f), span, max_errors
+
+    if processes is None:
+        size = sum(f.stat().st_size for _, f in files)
+        processes = (os.cpu_count() or 1) if size > 2 * span_bytes else 1
+    done: str | None = None  # the file whose rest was read at once
+    for (name, file, span, _), part in _run(tasks(), processes):
+        if file == done:
+            continue
+        if part.stopped and span is not None and span.end < (total := Path(file).stat().st_size):
+            part = _convert_stretch((name, file, CsvSpan(span.start, total, span.first_line, span.header),
+                                     max_errors))
+            done = file
+        yield part
+
+
+def _stream_parts(path: Path | str, log: ErrorLog, max_errors: int) -> Iterator[_Part]:
+    """The parts of a workbook (or of what is not a folder), read in one stream, a part per sheet."""
+    builder: _PartBuilder | None = None
+
+    def sink(problem: Problem) -> None:
+        (builder.log if builder is not None else log).add(problem)
+
+    for raw in read_source(path, on_problem=sink):
+        if builder is None or builder.kind is not raw.kind:
+            if builder is not None:
+                yield builder.part()
+            builder = _PartBuilder(raw.kind, raw.location.source, raw.location.sheet, max_errors)
+        builder.add(raw)
+    if builder is not None:
+        yield builder.part()
+
+
 def validate_source(path: Path | str, store: GraphStore | None = None, *, max_errors: int = 50,
-                    lookup_chunk: int = 10_000) -> Dataset:
+                    lookup_chunk: int = 10_000, processes: int | None = None,
+                    span_bytes: int = SPAN_BYTES) -> Dataset:
     """Read and validate a folder or workbook. Raises :class:`ValidationFailed`
     with every error found; the graph (only read, never written) is looked up
-    for references to nodes loaded before."""
+    for references to nodes loaded before. A folder's CSV files are converted
+    in stretches of ``span_bytes`` on ``processes`` processes (by default one
+    per core for an input of more than two stretches); the errors and their
+    order do not depend on either."""
     log = ErrorLog(max_errors)
     collector = _Collector(log)
-    for raw in read_source(path, on_problem=log.add):
-        collector.add(raw)
+    p = Path(path)
+    parts = (_folder_parts(p, log, max_errors, processes, span_bytes) if p.is_dir()
+             else _stream_parts(path, log, max_errors))
+    for part in parts:
+        collector.add(part)
+    collector.end_file()
     check_references(collector, store, lookup_chunk)
     check_parent_cycles(collector, store, lookup_chunk)
     check_vertical_cycles(collector, store, lookup_chunk)
