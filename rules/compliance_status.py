@@ -231,6 +231,17 @@ def _staff_incident_report(s: StatusContext) -> ComplianceStatus:
     return s.items(D.STAFF_INCIDENT_REPORT, *s.total("COLLECTIVE", D.STAFF_INCIDENT_REPORT))
 
 
+@status_rule(D.STAFF_HANDLING_REPORT)
+def _staff_handling_report(s: StatusContext) -> ComplianceStatus:
+    return s.items(D.STAFF_HANDLING_REPORT, *s.total("INSTRUCTED", D.STAFF_HANDLING_REPORT))
+
+
+@status_rule(D.STAFF_LEADER_REPORT)
+def _staff_leader_report(s: StatusContext) -> ComplianceStatus:
+    shown = s.total("LEADER_REPORT", D.STAFF_LEADER_REPORT)[0] > 0
+    return s.status(D.STAFF_LEADER_REPORT, shown, can_be_unmet=False)
+
+
 @status_rule(D.CADRE_CONSULTATION)
 def _cadre_consultation(s: StatusContext) -> ComplianceStatus:
     insts = s.ctx.territory_institutions()

@@ -4,7 +4,9 @@ the full answer with its facts (``Engine.compliance``): the same units, duties,
 statuses, provisions, periods, rule sets and gaps, on the sample dataset and on
 every world of the compliance rule cases, on both stores; and one territory's
 own units (``below=False``) answer as they do inside the answer for the
-territory above them."""
+territory above them. Only the national bureau's assessment of the provinces
+is left to its full rule: every other duty the worlds show is counted, so the
+comparison tests its counting rule."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from worlds import HERE, TODAY, world_for, write_world
 from zeren.config import Settings
 from zeren.graph.store import GraphStore
 from zeren.loaders.load import load_path
+from zeren.rules import compliance_status
 from zeren.rules.compliance import Report
 from zeren.rules.engine import Engine
 
@@ -56,21 +59,34 @@ def _load(store: GraphStore, folder: Path, data_dir: Path) -> Engine:
 
 
 def test_the_statuses_counted_in_the_store_are_those_of_the_full_answer_on_every_compliance_case_world(
-        store: GraphStore, data_dir: Path, tmp_path: Path) -> None:
+        store: GraphStore, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    in_full: set[str] = set()  # the duties left to their full rules
+    answer_in_full = compliance_status._answer_in_full
+
+    def spy(store: GraphStore, report: Report, *args: Any) -> None:
+        in_full.update(d[2] for u in report.units for d in u.duties if isinstance(d, tuple))
+        answer_in_full(store, report, *args)
+
+    monkeypatch.setattr(compliance_status, "_answer_in_full", spy)
     worlds: dict[str, list[dict[str, Any]]] = {}
     for case in COMPLIANCE:
         worlds.setdefault(json.dumps([case.get("patch"), case.get("remove")], sort_keys=True), []).append(case)
     statuses_seen: set[str] = set()
-    duties_seen: set[str] = set()
+    duties_seen: dict[str, set[str]] = {}
     for n, cases in enumerate(worlds.values()):
         engine = _load(store, write_world(world_for(cases[0]), tmp_path / f"w{n}"), data_dir)
         asked = {(c["ask"]["compliance"]["territory"], c["ask"]["compliance"]["year"]) for c in cases}
         for territory, year in sorted(asked | {("000000", y) for y in YEARS}):
             full = assert_same(engine, territory, year)
             statuses_seen |= {d.status for u in full.units for d in u.duties}
-            duties_seen |= {d.duty for u in full.units for d in u.duties}
+            for d in (d for u in full.units for d in u.duties):
+                duties_seen.setdefault(d.duty, set()).add(d.status)
     assert statuses_seen == {"MET", "UNMET", "UNKNOWN"}, "the worlds should show every status"
     assert "PROVINCIAL_ASSESSMENT" in duties_seen, "a duty answered by its full rule should be compared too"
+    assert in_full == {"PROVINCIAL_ASSESSMENT"}, "every other duty should be answered from the counts"
+    # The staff's reports (Chongqing art. 8 (二), (四)) are counted and show what their rules can answer.
+    assert duties_seen["STAFF_HANDLING_REPORT"] == {"MET", "UNMET", "UNKNOWN"}
+    assert duties_seen["STAFF_LEADER_REPORT"] == {"MET", "UNKNOWN"}
 
 
 def test_the_statuses_counted_in_the_store_are_those_of_the_full_answer_on_the_sample_dataset(
