@@ -38,7 +38,7 @@ import psutil
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import run  # noqa: E402, F401  (loads benchmarks/harness/ as zeren_benchmarks)
-from zeren_benchmarks.common import LOAD_GRAPH, log  # noqa: E402
+from zeren_benchmarks.common import LOAD_GRAPH, finish, log  # noqa: E402
 from zeren_benchmarks.data import ensure_data, sample_matters  # noqa: E402
 from zeren_benchmarks.p1_load import zeren_load  # noqa: E402
 from zeren_benchmarks.p4_throughput import throughput  # noqa: E402
@@ -149,12 +149,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         **stopped}
                 runs.append(run_)
                 print(json.dumps(run_), flush=True)
-        result = {"args": vars(args) | {"data_root": None, "work_dir": None, "out": None},
-                  "runs": runs, "summary": summary(runs, names)}
-        print(json.dumps(result["summary"], indent=2), flush=True)
-        if args.out:
-            Path(args.out).write_text(json.dumps(result, indent=2), encoding="utf-8")
-        return result
+        return finish(args, runs, summary(runs, names), "data_root", "work_dir", "out")
     finally:
         backend.close()
         shutil.rmtree(work, ignore_errors=True)

@@ -34,7 +34,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import run  # noqa: E402, F401  (loads benchmarks/harness/ as zeren_benchmarks)
-from zeren_benchmarks.common import LOAD_GRAPH, log  # noqa: E402
+from zeren_benchmarks.common import LOAD_GRAPH, finish, log  # noqa: E402
 from zeren_benchmarks.data import ensure_data, sample_matters  # noqa: E402
 from zeren_benchmarks.p1_load import zeren_load  # noqa: E402
 from zeren_benchmarks.p2_trace import latency, raw_trace, time_interleaved  # noqa: E402
@@ -148,12 +148,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                             "load_average": [round(x, 2) for x in load]}
                     runs.append(run_)
                     print(json.dumps(run_), flush=True)
-        result = {"args": vars(args) | {"data_root": None, "store": None, "out": None, "old_python": None},
-                  "runs": runs, "summary": summary(runs)}
-        print(json.dumps(result["summary"], indent=2), flush=True)
-        if args.out:
-            Path(args.out).write_text(json.dumps(result, indent=2), encoding="utf-8")
-        return result
+        return finish(args, runs, summary(runs), "data_root", "store", "out", "old_python")
     finally:
         backend.close()
         if not args.store:

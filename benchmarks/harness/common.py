@@ -4,6 +4,7 @@ graphs' names, the targets, the log and the percentile."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +33,17 @@ RAW_GRAPH = "bench_raw"
 ANCHOR_GRAPH = "bench_anchor"  # P1's other loads beside the two (scale.py)
 TARGETS = {"p1_ratio_min": 0.8, "p2_p50_ratio_max": 2.0, "p2_p99_ms_max": 10.0, "p3_ratio_max": 1.3,
            "p4_tps_min": 1000.0, "p5_gib_max_sf1": 12.0}
+
+
+def finish(args: Any, runs: list[dict[str, Any]], summary: Any, *local: str) -> dict[str, Any]:
+    """A benchmark's result: its arguments (the options naming this machine's
+    folders, ``local``, left out), its runs and summary; the summary printed,
+    the whole written to ``args.out`` when given."""
+    result = {"args": vars(args) | dict.fromkeys(local), "runs": runs, "summary": summary}
+    print(json.dumps(summary, indent=2), flush=True)
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return result
 
 
 def log(msg: str) -> None:
