@@ -51,7 +51,7 @@ from zeren.graph.schema import setup_schema
 from zeren.config import Settings
 from zeren.graph.store.base import GraphStore
 
-from .load import _now, file_checksums, source_name
+from .load import file_checksums, load_time, source_name
 from .readers import Kind
 from .validate import Dataset, InputChanged, ValidationFailed, validate_source
 from .writer import ProtectorMissing, _stored_names, ident, prepare_row
@@ -223,7 +223,7 @@ def write_import_files(dataset: Dataset, folder: Path, settings: Settings, recor
                 out.nodes.append((k.name, folder / name))
                 out.relationships += [(ident(f.rel), folder / f"ref-{k.name}-{f.name}.csv") for f in refs]
             out.rows[k.name] = n
-        record = {**record, "finished_at": _now(),
+        record = {**record, "finished_at": load_time(),
                   "counts": json.dumps({name: {"rows": n, "created": n, "updated": 0} for name, n in out.rows.items()},
                                        sort_keys=True)}
         lk = NODES["LoadRecord"]
@@ -333,7 +333,7 @@ def bulk_load(path: Path | str, neo4j_home: Path | str, *, settings: Settings, d
     t0 = time.perf_counter()
     folder = home / "import" / f"zeren-{uuid.uuid4().hex[:8]}"
     folder.mkdir(parents=True)
-    record = {"id": uuid.uuid4().hex, "source": source_name(source), "started_at": _now(),
+    record = {"id": uuid.uuid4().hex, "source": source_name(source), "started_at": load_time(),
               "files": file_checksums(source) or None}
     ctx = multiprocessing.get_context("fork")
     parent_end, child_end = ctx.Pipe(duplex=False)

@@ -100,7 +100,8 @@ def file_checksums(path: Path) -> list[str]:
     return out
 
 
-def _now() -> str:
+def load_time() -> str:
+    """Now, as a load record writes it (UTC, ISO 8601, to the microsecond)."""
     return datetime.now(UTC).isoformat(timespec="microseconds")  # orders loads started in one second
 
 
@@ -110,13 +111,13 @@ class _Record:
     def __init__(self, store: GraphStore, source: Path, files: list[str]) -> None:
         self.writer = GraphWriter(store)
         self.row: dict[str, Any] = {"id": uuid.uuid4().hex, "source": source_name(source),
-                                    "started_at": _now(), "files": files or None}
+                                    "started_at": load_time(), "files": files or None}
 
     def start(self) -> None:
         self.writer.write(NODES["LoadRecord"], [self.row])
 
     def finish(self, summary: LoadSummary) -> None:
-        self.row.update(finished_at=_now(), counts=json.dumps(summary.counts(), sort_keys=True))
+        self.row.update(finished_at=load_time(), counts=json.dumps(summary.counts(), sort_keys=True))
         self.writer.write(NODES["LoadRecord"], [self.row])
 
 
