@@ -285,7 +285,7 @@ def prepare_row(k: Kind, row: Mapping[str, Any], protector: Protector | None) ->
     for f in input_fields(k):
         v = row.get(f.name)
         if f.confidential:
-            out.update(_protected(f, v, protector))
+            out.update(protect(f, v, protector))
         elif isinstance(v, date):
             out[f.name] = v.isoformat()
         else:
@@ -293,7 +293,7 @@ def prepare_row(k: Kind, row: Mapping[str, Any], protector: Protector | None) ->
     return out
 
 
-def _protected(f: Field, v: str | None, protector: Protector | None) -> dict[str, Any]:
+def protect(f: Field, v: str | None, protector: Protector | None) -> dict[str, Any]:
     if v is None:
         return dict.fromkeys(_stored_names(f))
     if protector is None:
