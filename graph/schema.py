@@ -1,6 +1,6 @@
-"""Schema set-up derived from the declared model: a unique key per node kind,
-an index on every relationship kind's key and on fields the queries filter on.
-Idempotent on both engines."""
+"""Schema set-up derived from the declared model: a unique key per node kind
+(but for ``UNKEYED`` kinds on FalkorDB), an index on every relationship kind's
+key and on fields the queries filter on. Idempotent on both engines."""
 
 from __future__ import annotations
 
@@ -18,9 +18,28 @@ INDEXED: tuple[tuple[str, str], ...] = (
 )
 
 
+# Node kinds FalkorDB keeps no key index for: the two most numerous, whose
+# nodes are always reached from another node (a handling step from its
+# matter, a leader's activity from the leader or the matter), never by their
+# own key. Measured at SF 0.01 (docs/benchmarks.md, store memory): the key's
+# index costs about 270 bytes a node, 110 MiB for the handling steps and 62 MiB
+# for the leader activities, a quarter of the store's memory. The loader finds
+# the nodes of these kinds already in the graph by a scan of their keys
+# instead (``zeren.loaders.writer.KeyTable``). Neo4j keeps every key's index.
+UNKEYED: frozenset[str] = frozenset({"HandlingStep", "LeaderActivity"})
+
+
+def keyed(store: GraphStore, name: str) -> bool:
+    """Whether the store keeps a unique index on the key of node kind ``name``."""
+    return store.dialect != "falkordb" or name not in UNKEYED
+
+
 def setup_schema(store: GraphStore) -> None:
     for k in NODES.values():
-        store.ensure_unique(k.name, k.key)
+        if keyed(store, k.name):
+            store.ensure_unique(k.name, k.key)
+        else:
+            store.drop_unique(k.name, k.key)  # a store set up before the kind was unkeyed
     for r in RELS.values():
         store.ensure_rel_index(r.name, r.key)
     for label, prop in INDEXED:
