@@ -18,15 +18,18 @@ INDEXED: tuple[tuple[str, str], ...] = (
 )
 
 
-# Node kinds FalkorDB keeps no key index for: the two most numerous, whose
-# nodes are always reached from another node (a handling step from its
-# matter, a leader's activity from the leader or the matter), never by their
-# own key. Measured at SF 0.01 (docs/benchmarks.md, store memory): the key's
-# index costs about 270 bytes a node, 110 MiB for the handling steps and 62 MiB
-# for the leader activities, a quarter of the store's memory. The loader finds
-# the nodes of these kinds already in the graph by a scan of their keys
+# Node kinds FalkorDB keeps no key index for: the loaded kinds that no
+# reference points to. Their nodes are reached from another node (a handling
+# step from its matter, a leader's activity from the leader, a ledger from its
+# unit), never looked up by their own key, but by the loader. Measured at
+# SF 0.01 (docs/benchmarks.md, store memory): a key's index costs 260-290
+# bytes a node; those of the handling steps (110 MiB) and the leader
+# activities (62 MiB) alone were a quarter of the store's memory. The loader
+# finds the nodes of these kinds already in the graph by a scan of their keys
 # instead (``zeren.loaders.writer.KeyTable``). Neo4j keeps every key's index.
-UNKEYED: frozenset[str] = frozenset({"HandlingStep", "LeaderActivity"})
+_TARGETS = ({f.ref for k in NODES.values() for f in k.refs}
+            | {f.ref for r in RELS.values() for f in (r.source, r.target)})
+UNKEYED: frozenset[str] = frozenset(k.name for k in NODES.values() if k.loadable and k.name not in _TARGETS)
 
 
 def keyed(store: GraphStore, name: str) -> bool:

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from zeren.graph.confidential import Protector, load_or_create_key, normalise_identity
-from zeren.graph.model import NODES, RELS, NodeKind, kind, loadable_kinds
+from zeren.graph.model import NODES, RELS, NodeKind, RelKind, kind, loadable_kinds
 from zeren.graph.schema import UNKEYED, keyed, setup_schema
 from zeren.config import Settings
 from zeren.graph.store import GraphStore, open_store
@@ -862,10 +862,14 @@ def test_setting_up_the_schema_drops_the_key_index_an_older_store_kept(store: Gr
     setup_schema(store)  # and again, with nothing left to drop
 
 
-def test_no_unkeyed_kind_refers_to_its_own_kind() -> None:
-    """Such a reference is written by key after the kind's nodes (the writer's
-    deferred references), which a kind without a key index cannot afford."""
-    assert all(f.ref != name for name in UNKEYED for f in NODES[name].refs)
+def test_the_unkeyed_kinds_are_the_loaded_kinds_no_reference_points_to() -> None:
+    """A reference is written by the target's key (and a reference to the
+    kind's own nodes after them, by key again), which a kind without a key
+    index cannot afford."""
+    targets = {f.ref for k in loadable_kinds() for f in (k.all_fields if isinstance(k, RelKind) else k.refs)}
+    assert {"HandlingStep", "LeaderActivity", "Ledger", "Supervision", "Assessment"} <= UNKEYED
+    assert not UNKEYED & targets
+    assert all(NODES[name].loadable for name in UNKEYED)
 
 
 def test_a_reload_updates_and_moves_a_handling_step_and_creates_a_new_one_without_doubling(
