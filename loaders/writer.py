@@ -35,15 +35,23 @@ from datetime import date
 from functools import cache
 from typing import Any, TypeVar
 
+import hashlib
+
+import numpy as np
+
 from zeren.graph import search
 from zeren.graph.confidential import Protector, digest_name, encrypted_name, has_pseudonym, pseudonym_name
 from zeren.graph.model import Field, NodeKind, RelKind, kind
+from zeren.graph.schema import UNKEYED, keyed
 from zeren.graph.store.base import ConstraintViolation, GraphStore, batched
 
 from .readers import Kind, input_fields
 from .validate import look_up
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The parameter that carries the store's own id of a node of a kind FalkorDB
+# keeps no key index for (found by ``KeyTable``): the node is updated by that id.
+NID = "_nid"
 BatchCallback = Callable[[str, int], None]
 T = TypeVar("T")
 
@@ -84,27 +92,36 @@ def _set_clauses(var: str, fields: Iterable[Field]) -> str:
     return "\n".join(clauses)
 
 
+def _by_nid(k: NodeKind) -> str:
+    """Find a node of an unkeyed kind by the store's own id (``row._nid``),
+    checked to still hold the row's key. (Projected first: FalkorDB seeks a
+    node by an id from ``WITH``, but scans for one read from ``row``.)"""
+    key = ident(k.key)
+    return f"WITH row, row.{NID} AS nid\nMATCH (n) WHERE id(n) = nid AND n.{key} = row.{key}"
+
+
 @cache
-def node_upsert_query(name: str) -> str:
-    """MERGE the nodes of a kind on their key and set every field."""
+def node_upsert_query(name: str, by_nid: bool = False) -> str:
+    """MERGE the nodes of a kind on their key and set every field; or, for a
+    kind without a key index (``by_nid``), find them by the store's own id."""
     k = kind(name)
     assert isinstance(k, NodeKind)
     key = ident(k.key)
     fields = [f for f in k.fields if f.name != k.key]
     # A node merged has changed: its derived search text is cleared, to be written again after the load.
     derived = f"\nSET n.{search.PROPERTY} = null" if k.name in search.LABELS else ""
-    return (f"UNWIND $rows AS row\nMERGE (n:{ident(k.name)} {{{key}: row.{key}}})\n"
-            + _set_clauses("n", fields) + derived)
+    find = _by_nid(k) if by_nid else f"MERGE (n:{ident(k.name)} {{{key}: row.{key}}})"
+    return f"UNWIND $rows AS row\n{find}\n" + _set_clauses("n", fields) + derived
 
 
 @cache
-def node_with_refs_query(name: str) -> str:
+def node_with_refs_query(name: str, by_nid: bool = False) -> str:
     """MERGE the nodes of a kind, set every field and MERGE the relationship
     of each ref to another kind, in one query: one pass over the rows instead
     of one query per ref, each finding the node again by its key (measured at
     SF 0.01: a quarter less store time for the handling steps' four refs). A
     ref without a value, or to no node, adds no relationship."""
-    return "\n".join([node_upsert_query(name), *_ref_clauses(name, "MERGE")])
+    return "\n".join([node_upsert_query(name, by_nid), *_ref_clauses(name, "MERGE")])
 
 
 @cache
@@ -154,13 +171,17 @@ def _ref_clauses(name: str, verb: str) -> list[str]:
 
 
 @cache
-def stale_ref_query(name: str, field: str) -> str:
-    """Delete the relationship of a ref field that no longer points where the row says."""
+def stale_ref_query(name: str, field: str, by_nid: bool = False) -> str:
+    """Delete the relationship of a ref field that no longer points where the
+    row says (the node found by the store's own id for ``by_nid``)."""
     k = kind(name)
+    assert isinstance(k, NodeKind)
     f = k.field(field)
     key = ident(k.key)
+    find = (f"{_by_nid(k)}\nWITH n, row\nMATCH (n)" if by_nid
+            else f"MATCH (n:{ident(k.name)} {{{key}: row.{key}}})")
     return (f"UNWIND $rows AS row\n"
-            f"MATCH (n:{ident(k.name)} {{{key}: row.{key}}})-[r:{ident(f.rel)}]->(t:{ident(f.ref)})\n"
+            f"{find}-[r:{ident(f.rel)}]->(t:{ident(f.ref)})\n"
             f"WHERE row.{ident(f.name)} IS NULL OR t.id <> row.{ident(f.name)}\n"
             f"DELETE r")
 
@@ -229,6 +250,72 @@ def stored_nodes(store: GraphStore, k: NodeKind, ids: Iterable[str], chunk: int 
     return {r["key"]: r["node"] for r in look_up(store, stored_nodes_query(k.name), ids, chunk)}
 
 
+@cache
+def key_scan_query(name: str) -> str:
+    """A page of the keys of a kind's nodes, with the store's own ids, in the order of those ids."""
+    k = kind(name)
+    assert isinstance(k, NodeKind)
+    return (f"MATCH (n:{ident(k.name)}) WHERE id(n) > $after "
+            f"RETURN id(n) AS nid, n.{ident(k.key)} AS key ORDER BY nid LIMIT $limit")
+
+
+# The nodes of the given store ids that still hold the given keys.
+NODES_BY_NID = ("UNWIND $ids AS pair WITH pair, pair[0] AS nid\nMATCH (n) WHERE id(n) = nid AND n.id = pair[1]\n"
+                "RETURN n.id AS key, id(n) AS nid, properties(n) AS node")
+
+
+def _hashes(keys: Iterable[str]) -> np.ndarray:
+    return np.fromiter((int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little", signed=True)
+                        for key in keys), dtype=np.int64)
+
+
+class KeyTable:
+    """The keys of one kind's nodes in the graph, for a kind the store keeps
+    no key index for (``zeren.graph.schema.UNKEYED``): read by one scan of the
+    kind, in pages, and held as sorted 64-bit hashes of the keys beside the
+    nodes' store ids (16 bytes a node). ``stored`` finds the nodes of given
+    keys by those ids; a node is taken only if it still holds its key, so a
+    collision of hashes (or a node deleted since the scan) finds nothing
+    rather than a wrong node. A load writes a kind's ids once each (validation
+    refuses duplicates), so the nodes it creates after the scan need no entry."""
+
+    def __init__(self, hashes: np.ndarray, nids: np.ndarray) -> None:
+        order = np.argsort(hashes, kind="stable")
+        self._hashes, self._nids = hashes[order], nids[order]
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    @classmethod
+    def scan(cls, store: GraphStore, k: NodeKind, page: int = 200_000) -> KeyTable:
+        hashes: list[np.ndarray] = []
+        nids: list[np.ndarray] = []
+        after = -1
+        while True:
+            rows = store.read(key_scan_query(k.name), {"after": after, "limit": page})
+            hashes.append(_hashes(r["key"] for r in rows))
+            nids.append(np.fromiter((r["nid"] for r in rows), dtype=np.int64, count=len(rows)))
+            if len(rows) < page:
+                break
+            after = rows[-1]["nid"]
+        return cls(np.concatenate(hashes), np.concatenate(nids))
+
+    def stored(self, store: GraphStore, keys: Sequence[str]) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
+        """{key: properties} and {key: store id} of the nodes among ``keys`` in the graph."""
+        if not keys or not len(self._hashes):
+            return {}, {}
+        h = _hashes(keys)
+        at = np.minimum(np.searchsorted(self._hashes, h), len(self._hashes) - 1)
+        hit = self._hashes[at] == h
+        pairs = [[int(nid), key] for key, nid, found in zip(keys, self._nids[at], hit) if found]
+        props: dict[str, dict[str, Any]] = {}
+        nids: dict[str, int] = {}
+        for part in batched(pairs, 10_000):
+            for r in store.read(NODES_BY_NID, {"ids": part}):
+                props[r["key"]], nids[r["key"]] = r["node"], r["nid"]
+        return props, nids
+
+
 def holds_row(k: NodeKind, node: Mapping[str, Any], row: Mapping[str, Any]) -> bool:
     """Whether a stored node already holds exactly what merging ``row`` (its
     parameters, from ``prepare_row``) would write: the same properties, no
@@ -269,6 +356,9 @@ def queries_for(k: Kind) -> list[str]:
         out.append(stale_ref_query(k.name, f.name))
         if f.ref == k.name:
             out.append(merge_ref_query(k.name, f.name))
+    if k.name in UNKEYED:
+        out += [NODES_BY_NID, node_with_refs_query(k.name, True)]
+        out += [stale_ref_query(k.name, f.name, True) for f in k.refs]
     return out
 
 
@@ -389,11 +479,15 @@ class GraphWriter:
         # Kinds the graph held no node of when their writing began: their
         # batches are not looked up (see ``_node_batch``).
         self._absent: set[str] = set()
+        # The keys in the graph of the kind being written, if the store keeps no index of them.
+        self._keys: dict[str, KeyTable] = {}
 
     def write(self, k: Kind, rows: Iterable[Mapping[str, Any]]) -> KindWritten:
         started = time.perf_counter()
         if isinstance(k, NodeKind) and not self.store.read(any_node_query(k.name)):
             self._absent.add(k.name)
+        elif isinstance(k, NodeKind) and not keyed(self.store, k.name):
+            self._keys[k.name] = KeyTable.scan(self.store, k)
         params = (prepare_row(k, row, self.protector) for row in rows)
         total = created = 0
         deferred: list[tuple[dict[str, Any], bool]] = []  # same-kind references, with "node existed before"
@@ -417,6 +511,7 @@ class GraphWriter:
             for f in _self_refs(k):
                 self._write_ref(k, f, [p for p, _ in deferred], {p[k.key] for p, existed in deferred if existed})
         self._absent.discard(k.name)
+        self._keys.pop(k.name, None)
         return KindWritten(k.name, total, created, time.perf_counter() - started)
 
     def _node_batch(self, k: NodeKind, chunk: list[Mapping[str, Any]],
@@ -431,13 +526,26 @@ class GraphWriter:
         up: its ids are unique in the input (validation refuses duplicates),
         so none of them can be in the graph but for another writer's, which
         the unique key refuses as above (the kind is looked up from then on).
-        A first load sends one query per batch instead of two."""
+        A first load sends one query per batch instead of two.
+
+        A kind without a key index (``UNKEYED``) is looked up in its
+        ``KeyTable``, and the nodes that changed are updated by their store ids."""
+        nids: dict[str, int] = {}
         if k.name in self._absent:
             stored: dict[str, dict[str, Any]] = {}
+        elif k.name in self._keys:
+            stored, nids = self._keys[k.name].stored(self.store, [p[k.key] for p in chunk])
         else:
             stored = stored_nodes(self.store, k, [p[k.key] for p in chunk])
         new = [p for p in chunk if p[k.key] not in stored]
         changed = [p for p in chunk if p[k.key] in stored and not holds_row(k, stored[p[k.key]], p)]
+        if k.name in self._keys:
+            # No unique key refuses another writer's nodes here: loads of an
+            # unkeyed kind are not to run at the same time.
+            created = self._update_by_nid(k, changed, stored, nids)
+            if new:
+                created += self.store.write(node_create_query(k.name), {"rows": new}).nodes_created
+            return created
         created = self._merge_nodes(k, changed, stored)
         if new:
             try:
@@ -450,6 +558,20 @@ class GraphWriter:
         if own:
             deferred += [({k.key: p[k.key], **{f.name: p[f.name] for f in own}}, p[k.key] in stored) for p in chunk]
         return created
+
+    def _update_by_nid(self, k: NodeKind, rows: list[Mapping[str, Any]], stored: dict[str, dict[str, Any]],
+                       nids: dict[str, int]) -> int:
+        """``_merge_nodes`` for an unkeyed kind (which has no reference to its
+        own kind): the nodes found by their store ids."""
+        if not rows:
+            return 0
+        rows = [{**p, NID: nids[p[k.key]]} for p in rows]
+        for f in k.refs:
+            moved = [p for p in rows if stored[p[k.key]].get(f.name) != p[f.name]]
+            for part in batched([{k.key: p[k.key], NID: p[NID], f.name: p[f.name]} for p in moved], self.batch_size):
+                self.store.write(stale_ref_query(k.name, f.name, True), {"rows": part})
+        self.store.write(node_with_refs_query(k.name, True), {"rows": rows})
+        return 0
 
     def _merge_nodes(self, k: NodeKind, rows: list[Mapping[str, Any]], stored: dict[str, dict[str, Any]]) -> int:
         """MERGE nodes that are, or may be, in the graph. The relationship of a

@@ -468,6 +468,19 @@ class FalkorStore(GraphStore):
             if "already exists" not in str(e):
                 raise _translate(e) from e
 
+    def drop_unique(self, label: str, prop: str) -> None:
+        try:
+            self._unless_busy(lambda: self._db.connection.execute_command(
+                "GRAPH.CONSTRAINT", "DROP", self._graph_name, "UNIQUE", "NODE", label, "PROPERTIES", "1", prop))
+        except ResponseError as e:
+            if "no such constraint" not in str(e) and "empty key" not in str(e):
+                raise _translate(e) from e
+        try:
+            self._unless_busy(lambda: self._g.query(f"DROP INDEX FOR (n:{label}) ON (n.{prop})"))
+        except ResponseError as e:
+            if "no such index" not in str(e) and "empty key" not in str(e):
+                raise _translate(e) from e
+
     def ping(self) -> bool:
         try:
             return bool(self._db.connection.ping())

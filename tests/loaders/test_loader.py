@@ -21,15 +21,16 @@ from typing import Any
 import pytest
 
 from zeren.graph.confidential import Protector, load_or_create_key, normalise_identity
-from zeren.graph.model import NODES, RELS, NodeKind, kind, loadable_kinds
+from zeren.graph.model import NODES, RELS, NodeKind, RelKind, kind, loadable_kinds
+from zeren.graph.schema import UNKEYED, keyed, setup_schema
 from zeren.config import Settings
 from zeren.graph.store import GraphStore, open_store
 from zeren.loaders.load import cli_load, cli_sample, load_path
 from zeren.loaders.readers import Location, input_fields, read_source
 from zeren.loaders.validate import ErrorLog, convert_row
 from zeren.loaders import writer as writer_module
-from zeren.loaders.writer import (holds_row, ident, node_create_query, node_with_refs_query, prepare_row, queries_for,
-                                  stale_ref_query, stored_nodes)
+from zeren.loaders.writer import (KeyTable, holds_row, ident, node_create_query, node_with_refs_query, prepare_row,
+                                  queries_for, stale_ref_query, stored_nodes)
 
 MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini"
 PETITIONER = "刘某某, resident of 7 Jiefangbei Rd"
@@ -823,3 +824,93 @@ def test_a_load_killed_half_way_converges_when_run_again_and_rewrites_are_on_aga
         load_path(MINI, clean, settings=settings)
         assert partial != snapshot(clean, mask_ciphertext=True)
         assert snapshot(embedded_store, mask_ciphertext=True) == snapshot(clean, mask_ciphertext=True)
+
+
+# --------------------------------------------------------------------------- kinds without a key index
+# Handling steps and leader activities: the embedded FalkorDB keeps no index
+# of their keys (a quarter of its memory at SF 0.01); the loader still finds,
+# updates and moves their nodes on a reload without doubling any.
+
+def key_indexed(store: GraphStore, label: str) -> bool:
+    """Whether the store holds an index on ``label``'s key."""
+    if store.dialect == "falkordb":
+        rows = store.read("CALL db.indexes() YIELD label, properties RETURN label, properties")
+        return any(r["label"] == label and "id" in r["properties"] for r in rows)
+    rows = store.read("SHOW INDEXES YIELD labelsOrTypes, properties RETURN labelsOrTypes AS l, properties AS p")
+    return any(r["l"] == [label] and r["p"] == ["id"] for r in rows)
+
+
+def falkordb_only(store: GraphStore) -> None:
+    if store.dialect != "falkordb":
+        pytest.skip("only FalkorDB leaves a kind without a key index")
+
+
+def test_the_unkeyed_kinds_have_no_key_index_on_falkordb_and_keep_it_on_neo4j(store: GraphStore) -> None:
+    setup_schema(store)
+    for name in UNKEYED:
+        assert keyed(store, name) is (store.dialect == "neo4j")
+        assert key_indexed(store, name) is (store.dialect == "neo4j"), name
+    assert key_indexed(store, "PetitionMatter")
+
+
+def test_setting_up_the_schema_drops_the_key_index_an_older_store_kept(store: GraphStore) -> None:
+    falkordb_only(store)
+    store.ensure_unique("HandlingStep", "id")
+    assert key_indexed(store, "HandlingStep")
+    setup_schema(store)
+    assert not key_indexed(store, "HandlingStep")
+    setup_schema(store)  # and again, with nothing left to drop
+
+
+def test_the_unkeyed_kinds_are_the_loaded_kinds_no_reference_points_to() -> None:
+    """A reference is written by the target's key (and a reference to the
+    kind's own nodes after them, by key again), which a kind without a key
+    index cannot afford."""
+    targets = {f.ref for k in loadable_kinds() for f in (k.all_fields if isinstance(k, RelKind) else k.refs)}
+    assert {"HandlingStep", "LeaderActivity", "Ledger", "Supervision", "Assessment"} <= UNKEYED
+    assert not UNKEYED & targets
+    assert all(NODES[name].loadable for name in UNKEYED)
+
+
+def test_a_reload_updates_and_moves_a_handling_step_and_creates_a_new_one_without_doubling(
+        store: GraphStore, settings: Settings, tmp_path: Path) -> None:
+    load_path(MINI, store, settings=settings)
+    before = store.read("MATCH (s:HandlingStep) RETURN count(s) AS n")[0]["n"]
+    changed = copy_mini(tmp_path)
+    edit(changed, "steps.csv", "S-2,M-1,ASSIGN,YZ-XFB,,YZ-HOUSING,2018-05-12,2018-06-30,交办区住房城乡建委",
+         "S-2,M-2,ASSIGN,YZ-XFB,PER-4,,2018-05-13,2018-06-30,改交")
+    edit(changed, "steps.csv", "S-5,M-2,RECEIVE,YZ-XFB,,,2019-02-01,,",
+         "S-5,M-2,RECEIVE,YZ-XFB,,,2019-02-01,,\nS-6,M-2,HANDLE,YZ-HOUSING,PER-4,,2019-02-10,,")
+    edit(changed, "leader_activities.csv", "LA-1,RECEPTION,PER-3,P-YZH-DIR,2018-05-15,M-1,12,领导接待日",
+         "LA-1,RECEPTION,PER-3,P-YZH-DIR,2018-05-15,M-2,13,领导接待日")
+    summary = load_path(changed, store, settings=settings)
+    assert summary["HandlingStep"].created == 1  # S-6; S-2 moved, not new
+    assert store.read("MATCH (s:HandlingStep) RETURN count(s) AS n")[0]["n"] == before + 1
+    s2 = node(store, "HandlingStep", "S-2")
+    assert (s2["matter"], s2["staff"], s2["note"], s2["on"].isoformat()) == ("M-2", "PER-4", "改交", "2018-05-13")
+    assert "to_institution" not in s2 and targets(store, "HandlingStep", "S-2", "TO_INSTITUTION") == []
+    assert targets(store, "HandlingStep", "S-2", "STEP_OF") == ["M-2"]
+    assert targets(store, "HandlingStep", "S-2", "BY_STAFF") == ["PER-4"]
+    assert targets(store, "HandlingStep", "S-6", "STEP_OF") == ["M-2"]
+    la1 = node(store, "LeaderActivity", "LA-1")
+    assert (la1["matter"], la1["count"]) == ("M-2", 13)
+    assert targets(store, "LeaderActivity", "LA-1", "ACTIVITY_ON") == ["M-2"]
+    again = load_path(changed, store, settings=settings)  # the same files again: nothing created or doubled
+    assert again["HandlingStep"].created == 0
+    assert store.read("MATCH (s:HandlingStep) RETURN count(s) AS n")[0]["n"] == before + 1
+
+
+def test_the_key_table_finds_nodes_by_key_across_pages_and_nothing_for_other_keys(store: GraphStore,
+                                                                                 settings: Settings) -> None:
+    falkordb_only(store)
+    load_path(MINI, store, settings=settings)
+    steps = NODES["HandlingStep"]
+    table = KeyTable.scan(store, steps, page=2)
+    assert len(table) == store.read("MATCH (s:HandlingStep) RETURN count(s) AS n")[0]["n"] > 2
+    props, nids = table.stored(store, ["S-1", "S-3", "S-404"])
+    assert set(props) == set(nids) == {"S-1", "S-3"}
+    assert props["S-3"] == node(store, "HandlingStep", "S-3")
+    assert nids["S-1"] == store.read("MATCH (s:HandlingStep {id: 'S-1'}) RETURN id(s) AS i")[0]["i"]
+    store.write("MATCH (s:HandlingStep {id: 'S-3'}) DETACH DELETE s")
+    props, nids = table.stored(store, ["S-3"])  # deleted since the scan: found nowhere, not elsewhere
+    assert props == {} and nids == {}
