@@ -40,7 +40,13 @@ CONNECT_TIMEOUT_S = 5.0
 RETRY_TIME_S = 5.0
 
 
+# Values the driver gives as they are returned (most of every row): passed on at once.
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
 def to_plain(v: Any) -> Any:
+    if type(v) in _AS_IS:
+        return v
     if isinstance(v, Node):
         return {"_labels": sorted(v.labels), **{k: to_plain(x) for k, x in v.items()}}
     if isinstance(v, Relationship):
