@@ -7,10 +7,10 @@ database is reported at once, in one line.
 Bookmarks (causal consistency: a read sees the writes before it, also on a
 cluster's other members) are kept by the store for its own writes: every write
 carries them, and so does every read once this store has written. A store
-that only reads (a service's) sends none: with the driver's default bookmark
-manager, which every ``execute_query`` shares, each read carried the bookmark
-of the read before it, and a trace's read took twice the time and twice the
-server's CPU (docs/benchmarks-neo4j.md)."""
+that only reads (a service's) sends none, where the driver's default bookmark
+manager, shared by every ``execute_query`` of the process, had each read
+carry the bookmark of the read before it (on a cluster, a wait for a member
+to catch up with reads, which a reader of a finished load does not need)."""
 
 from __future__ import annotations
 
