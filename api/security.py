@@ -81,6 +81,12 @@ APPEND_ONLY_MESSAGE = "audit log is append-only"
 MAX_NAME_LENGTH = 200
 MAX_FIELD_LENGTH = 500
 MAX_QUERY_LIMIT = 100_000
+# Seconds a process keeps a token it found valid without reading its row again:
+# a token revoked by another process (the CLI, another worker) is refused
+# within this bound; one revoked through the same ``TokenStore`` at once, and
+# one past its expiry date at once (the date is checked on every request).
+TOKEN_CACHE_S = 1.0
+TOKEN_CACHE_MAX = 1024  # tokens held per process; past it, the cache starts afresh
 
 _TOKEN_ID_RE = re.compile(r"[0-9a-f]{12}", re.ASCII)
 _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{43}", re.ASCII)
@@ -302,6 +308,11 @@ def _still_valid(expires: object) -> bool:
         return False
 
 
+def _expiry(expires: str | None) -> date | None:
+    """A stored expiry date that ``_still_valid`` accepted, as a date."""
+    return date.fromisoformat(expires) if expires is not None else None
+
+
 def _check_role(role: str) -> None:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
@@ -318,11 +329,31 @@ def _check_text(label: str, value: str, max_length: int) -> str:
     return value
 
 
-class TokenStore:
-    """Issues, verifies and revokes API tokens; stores only hashes of secrets."""
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    """A token's row as ``verify`` found it valid, and when (``time.monotonic``)."""
 
-    def __init__(self, path: Path) -> None:
+    secret_hash: str
+    principal: Principal
+    expires: date | None
+    read_at: float
+
+
+class TokenStore:
+    """Issues, verifies and revokes API tokens; stores only hashes of secrets.
+
+    ``verify`` keeps each token it found valid for ``cache_s`` seconds
+    (``TOKEN_CACHE_S``): within them the token's row is not read again (the
+    check is a hash and two comparisons in memory, with no hand-off of the
+    event loop's thread to SQLite). The secret is compared and the expiry date
+    checked on every request; ``revoke`` drops the token from this store's
+    cache; a revocation elsewhere is seen once ``cache_s`` have passed."""
+
+    def __init__(self, path: Path, *, cache_s: float = TOKEN_CACHE_S) -> None:
         self._db = _Database(path)
+        self.cache_s = cache_s
+        self._verified: dict[str, _Verified] = {}
+        self._revocations = 0  # revocations through this store: a row read before one is not kept
 
     def issue(self, name: str, role: str, *, expires: date | None = None) -> tuple[str, str]:
         """Create a token for ``name`` with ``role``; returns (token_id, token).
@@ -354,10 +385,15 @@ class TokenStore:
         """Revoke a token; False when it is unknown or already revoked."""
         if not isinstance(token_id, str) or not _TOKEN_ID_RE.fullmatch(token_id):
             return False
-        with self._db.transaction() as conn:
-            cur = conn.execute("UPDATE tokens SET revoked = ? WHERE id = ? AND revoked IS NULL",
-                               (_iso(_now()), token_id))
-            return cur.rowcount == 1
+        try:
+            with self._db.transaction() as conn:
+                cur = conn.execute("UPDATE tokens SET revoked = ? WHERE id = ? AND revoked IS NULL",
+                                   (_iso(_now()), token_id))
+                return cur.rowcount == 1
+        finally:
+            # A check of this process that read the row before the revocation keeps nothing of it.
+            self._revocations += 1
+            self._verified.pop(token_id, None)
 
     def verify(self, token: str) -> Principal | None:
         """The principal of a valid token; None for a malformed, unknown,
@@ -366,16 +402,35 @@ class TokenStore:
         if parsed is None:
             return None
         token_id, secret = parsed
+        digest = _hash_secret(secret)
+        now = time.monotonic()
+        held = self._verified.get(token_id)
+        if held is not None and now - held.read_at < self.cache_s:
+            if not hmac.compare_digest(held.secret_hash, digest):
+                return None
+            if held.expires is not None and held.expires < _today():
+                self._verified.pop(token_id, None)
+                return None
+            return held.principal
+        revocations = self._revocations
         row = self._db.reader().execute("SELECT name, role, secret_hash, expires, revoked FROM tokens WHERE id = ?",
                                         (token_id,)).fetchone()
         stored = row["secret_hash"] if row is not None else _DUMMY_HASH
-        if not hmac.compare_digest(stored, _hash_secret(secret)) or row is None:
+        if not hmac.compare_digest(stored, digest) or row is None:
             return None
         if row["revoked"] is not None or row["role"] not in ROLES:
+            self._verified.pop(token_id, None)
             return None
         if row["expires"] is not None and not _still_valid(row["expires"]):
+            self._verified.pop(token_id, None)
             return None
-        return Principal(token_id=token_id, name=row["name"], role=row["role"])
+        principal = Principal(token_id=token_id, name=row["name"], role=row["role"])
+        if len(self._verified) >= TOKEN_CACHE_MAX:
+            self._verified = {}
+        self._verified[token_id] = _Verified(stored, principal, _expiry(row["expires"]), now)
+        if self._revocations != revocations:  # a revocation ran meanwhile: keep nothing read before it
+            self._verified.pop(token_id, None)
+        return principal
 
     def list(self) -> builtins.list[dict[str, Any]]:
         """Every token ever issued, oldest first: id, name, role, created,

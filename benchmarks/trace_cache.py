@@ -11,7 +11,11 @@ A build is a Python whose environment has zeren installed: ``--old-python``
 against this one (``sys.executable``). ``--store DIR`` reuses a data folder
 already loaded by ``zeren load`` into the graph ``bench_load`` (loading SF
 0.01 takes minutes); without it the dataset of ``--scale`` is generated if
-needed and loaded into a temporary folder.
+needed and loaded into a temporary folder. With ``NEO4J_URI`` set (and
+``NEO4J_USER``, ``NEO4J_PASSWORD``, ``NEO4J_DATABASE``; ``NEO4J_PID`` for the
+server's CPU time), the store is that Neo4j, already loaded with the dataset
+of ``--scale`` (e.g. by ``zeren load --bulk``), and ``--store DIR`` the data
+folder of the services (their tokens).
 
     python benchmarks/trace_cache.py --old-python OLD/.venv/bin/python --scale 0.01 \\
         --rounds 3 --duration 15 --warmup 3 --out trace-cache.json
@@ -41,7 +45,7 @@ from zeren_benchmarks.p2_trace import latency, raw_trace, time_interleaved  # no
 from zeren_benchmarks.p4_throughput import throughput  # noqa: E402
 from zeren_benchmarks.service import (HttpClient, check_trace, free_port, issue_token, start_service,  # noqa: E402
                                       trace_body)
-from zeren_benchmarks.stores import FalkorBackend  # noqa: E402
+from zeren_benchmarks.stores import FalkorBackend, Neo4jBackend  # noqa: E402
 
 
 def serve(python: str, env: dict[str, str], workers: int) -> Any:
@@ -111,8 +115,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     os.environ["ZEREN_CYPHER_REPLICA"] = "false"  # the trace does not use the ad hoc replica
     folder = ensure_data(args.scale, Path(args.data_root))
+    neo4j = bool(os.environ.get("NEO4J_URI"))
+    if neo4j and not args.store:
+        raise SystemExit("with NEO4J_URI, --store names the services' data folder (the graph is Neo4j's, loaded)")
     work = Path(args.store) if args.store else Path(tempfile.mkdtemp(prefix="zeren-trace-cache-"))
-    backend = FalkorBackend(work)
+    backend = Neo4jBackend(work) if neo4j else FalkorBackend(work)
     runs: list[dict[str, Any]] = []
     try:
         if not args.store:
@@ -141,7 +148,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         server.stop()
                     cpu = {k: v and round(v, 3) for k, v in tp["cpu_ms_per_trace"].items()}
                     load = os.getloadavg()
-                    run_ = {"round": r + 1, "build": name, "workers": workers,
+                    run_ = {"round": r + 1, "store": backend.dialect, "build": name, "workers": workers,
                             "traces_per_s": round(tp["traces_per_s"], 1), "cpu_ms_per_trace": cpu,
                             "cpu_store_plus_service": round((cpu.get("store") or 0) + (cpu.get("service") or 0), 3),
                             "connections_by_worker": tp["connections_by_worker"], "p2": lat,

@@ -161,7 +161,8 @@ class Engine:
 
     # ------------------------------------------------------------------ failures
     def _failure_facts(self, failure_id: str, act_date: date | None = None) -> FailureFacts:
-        return fetch_failure(self.store, failure_id, act_date)
+        return fetch_failure(self.store, failure_id, act_date,
+                             self.organisation.reads() if self.organisation else None)
 
     def account(self, failure_id: str, as_of: str | date | None = None,
                 facts: FailureFacts | None = None) -> Evaluation:

@@ -272,6 +272,32 @@ class Reads:
             chains.setdefault(r["territory"], []).append(r["ancestor"])
         return teams_from_rows(institution_ids, team_rows), chains
 
+    def failure(self, failure_id: str) -> tuple[list[Props], list[Props]]:
+        """The rows of ``failure`` and ``failure_measures`` for a failure (one
+        round trip on an engine that pipelines)."""
+        failure_rows, measure_rows = queries.run_many(self.store, [
+            ("failure", {"failure": failure_id}), ("failure_measures", {"failures": [failure_id]})])
+        return failure_rows, measure_rows
+
+    def ancestry(self, territory: str) -> list[Territory]:
+        """A territory and its ancestors, nearest first (``territory_chain``)."""
+        return [Territory.of(r["territory"]) for r in queries.run(self.store, "territory_chain",
+                                                                  {"territory": territory})]
+
+    def organs(self, territories: list[str], kinds: list[InstitutionKind]) -> dict[str, list[Institution]]:
+        """The institutions of ``kinds`` of each territory, by key."""
+        found: dict[str, list[Institution]] = {t: [] for t in territories}
+        for r in queries.run(self.store, "institutions_in", {"territories": territories, "subject": None,
+                                                              "kinds": [str(k) for k in kinds]}):
+            found[r["territory"]].append(Institution.of(r["institution"]))
+        for insts in found.values():
+            insts.sort(key=by_id)
+        return found
+
+    def team(self, institution: str, as_of: date) -> list[Seat]:
+        """The team of an institution on ``as_of``."""
+        return fetch_teams(self.store, [institution], as_of)[institution]
+
 
 def by_id(x: Institution | Division) -> str:
     return x.id
@@ -353,14 +379,18 @@ def teams_from_rows(institution_ids: list[str], rows: list[Props]) -> dict[str, 
     return teams
 
 
-def fetch_failure(store: GraphStore, failure_id: str, act_date: date | None = None) -> FailureFacts:
-    rows = queries.run(store, "failure", {"failure": failure_id})
+def fetch_failure(store: GraphStore, failure_id: str, act_date: date | None = None,
+                  reads: Reads | None = None) -> FailureFacts:
+    """The facts for a failure's accountability, on its act date (or ``act_date``).
+    ``reads``: where the organisation is read (default: the store)."""
+    reads = reads or Reads(store)
+    rows, measure_rows = reads.failure(failure_id)
     if not rows:
         raise NotFound("failure", failure_id)
     r = rows[0]
     failure, unit, territory = Failure.of(r["failure"]), Institution.of(r["unit"]), Territory.of(r["territory"])
     on = act_date or failure.act_date
-    chain = [Territory.of(t["territory"]) for t in queries.run(store, "territory_chain", {"territory": territory.id})]
+    chain = reads.ancestry(territory.id)
     involved: list[Involvement] = []
     participants: list[Involvement] = []
     decision = Decision.maybe(r["decision"])
@@ -372,16 +402,10 @@ def fetch_failure(store: GraphStore, failure_id: str, act_date: date | None = No
         else:
             participants.append(Involvement(Person.of(p["person"]), ParticipatedIn.of(p["link"]), p["source"],
                                             Post.maybe(p.get("post"))))
-    organs_rows = queries.run(store, "institutions_in", {
-        "territories": [t.id for t in chain], "subject": None,
-        "kinds": [str(k) for k in (K.PARTY_COMMITTEE, K.GOVERNMENT, K.PETITION_DEPARTMENT)]})
-    organs: dict[str, list[Institution]] = {t.id: [] for t in chain}
-    for o in organs_rows:
-        organs[o["territory"]].append(Institution.of(o["institution"]))
-    vertical = [vertical_path(v) for v in queries.run(store, "vertical_line_up", {"institutions": [unit.id]})]
-    team = fetch_teams(store, [unit.id], on)[unit.id]
-    measures = [AccountabilityMeasure.of(m["measure"])
-                for m in queries.run(store, "failure_measures", {"failures": [failure_id]})]
+    organs = reads.organs([t.id for t in chain], [K.PARTY_COMMITTEE, K.GOVERNMENT, K.PETITION_DEPARTMENT])
+    vertical = reads.vertical([unit.id]).get(unit.id, [])
+    team = reads.team(unit.id, on)
+    measures = [AccountabilityMeasure.of(m["measure"]) for m in measure_rows]
     return FailureFacts(failure, unit, territory, chain, PetitionMatter.maybe(r["matter"]), decision, involved,
                         participants, team, measures, organs, vertical, Institution.maybe(r.get("parent")),
                         [RiskAssessment.of(a) for a in r.get("risk_assessments") or []])

@@ -2,13 +2,15 @@
 of each territory, the chains of territories, the vertical lines, and the
 leadership posts with every tenure and division of duties they ever had),
 held in the service's memory so that a trace asks the store only for the
-matter, its handling steps and its case-holdings.
+matter, its handling steps and its case-holdings, and a failure's
+accountability only for the failure, its people and its measures.
 
 It fills as traces reach it (an institution's team is read once, for every
 date; the dates a trace asks are chosen here, as ``teams_as_of`` chooses them
 in the store), and it is dropped when a load finishes: every trace reads, in
 the round trip that reads the matter's steps, how many loads have finished and
-the key of the latest (``load_generation``, a few rows); a change empties it.
+the key of the latest (``load_generation``, a few rows; an accountability in
+the round trip that reads the failure); a change empties it.
 A load that is still running shows once it has finished. Each process (each
 service worker) holds its own, up to a number of posts (the setting
 ``organisation_cache_max_posts``): past it, the next trace starts afresh.
@@ -132,8 +134,11 @@ class Organisation:
             snap.vertical[i] = sorted(paths, key=path_order)
 
     def fill_teams_and_chains(self, snap: Snapshot, institution_ids: list[str], territories: list[str]) -> None:
-        team_rows, chain_rows = queries.run_many(self.store, [
-            ("teams_all", {"institutions": institution_ids}), ("territory_chains", {"territories": territories})])
+        requests: list[tuple[str, Props | None]] = [("teams_all", {"institutions": institution_ids})]
+        if territories:
+            requests.append(("territory_chains", {"territories": territories}))
+        team_rows, *more = queries.run_many(self.store, requests)
+        chain_rows = more[0] if more else []
         teams: dict[str, list[TeamPost]] = {i: [] for i in institution_ids}
         for r in team_rows:
             held = tuple(sorted(((Person.of(h["person"]), Holds.of(h["tenure"])) for h in r["held"]),
@@ -212,9 +217,40 @@ class OrganisationReads(Reads):
         missing_chains = [t for t in territories if t not in snap.chains]
         if missing_teams or missing_chains:
             self.organisation.fill_teams_and_chains(snap, missing_teams, missing_chains)
-        teams = {}
-        for i in institution_ids:
-            seats = [s for p in snap.teams[i] for s in p.seats(as_of)]
-            seats.sort(key=seat_order)
-            teams[i] = seats
+        teams = {i: seats_on(snap, i, as_of) for i in institution_ids}
         return teams, {t: list(snap.chains[t]) for t in territories if t in snap.chains}
+
+    # A failure's accountability: its own rows from the store, the organisation from memory.
+    def failure(self, failure_id: str) -> tuple[list[Props], list[Props]]:
+        """As ``Reads.failure``, with the loads finished read in the same round
+        trip (is what is held still the store's?)."""
+        gen_rows, failure_rows, measure_rows = queries.run_many(self.store, [
+            ("load_generation", None), ("failure", {"failure": failure_id}),
+            ("failure_measures", {"failures": [failure_id]})])
+        self.snap = self.organisation.observe(gen_rows)
+        return failure_rows, measure_rows
+
+    def ancestry(self, territory: str) -> list[Territory]:
+        return list(self.chain(self.snap, territory))
+
+    def organs(self, territories: list[str], kinds: list[InstitutionKind]) -> dict[str, list[Institution]]:
+        snap = self.snap
+        missing = [t for t in territories if t not in snap.institutions]
+        if missing:
+            self.organisation.fill_institutions(
+                snap, queries.run(self.store, "territory_institutions", {"territories": missing}), missing)
+        wanted = frozenset(kinds)
+        return {t: [i for i in snap.institutions[t] if i.kind in wanted] for t in territories}
+
+    def team(self, institution: str, as_of: date) -> list[Seat]:
+        snap = self.snap
+        if institution not in snap.teams:
+            self.organisation.fill_teams_and_chains(snap, [institution], [])
+        return seats_on(snap, institution, as_of)
+
+
+def seats_on(snap: Snapshot, institution: str, as_of: date) -> list[Seat]:
+    """The seats of an institution's team on ``as_of``, in ``Reads``' order."""
+    seats = [s for p in snap.teams[institution] for s in p.seats(as_of)]
+    seats.sort(key=seat_order)
+    return seats

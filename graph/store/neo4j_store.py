@@ -2,17 +2,25 @@
 routing, ``neo4j+s://``). Reads go through READ access mode, which Neo4j
 enforces; every query carries a timeout. Opening the store runs one query on
 its database, so a server that is down, refuses the password or lacks the
-database is reported at once, in one line."""
+database is reported at once, in one line.
+
+Bookmarks (causal consistency: a read sees the writes before it, also on a
+cluster's other members) are kept by the store for its own writes: every write
+carries them, and so does every read once this store has written. A store
+that only reads (a service's) sends none, where the driver's default bookmark
+manager, shared by every ``execute_query`` of the process, had each read
+carry the bookmark of the read before it (on a cluster, a wait for a member
+to catch up with reads, which a reader of a finished load does not need)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 import neo4j
-from neo4j import GraphDatabase, Query, RoutingControl
+from neo4j import GraphDatabase, ManagedTransaction, Query, RoutingControl, unit_of_work
 from neo4j import exceptions as nx
 from neo4j.graph import Node, Path, Relationship
 from neo4j.time import Date, DateTime
@@ -32,7 +40,13 @@ CONNECT_TIMEOUT_S = 5.0
 RETRY_TIME_S = 5.0
 
 
+# Values the driver gives as they are returned (most of every row): passed on at once.
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
 def to_plain(v: Any) -> Any:
+    if type(v) in _AS_IS:
+        return v
     if isinstance(v, Node):
         return {"_labels": sorted(v.labels), **{k: to_plain(x) for k, x in v.items()}}
     if isinstance(v, Relationship):
@@ -123,6 +137,8 @@ class Neo4jStore(GraphStore):
         self._db = database
         self._timeout_s = timeout_ms / 1000
         self.description = f"Neo4j at {uri} (database {database})"
+        self._bookmarks = GraphDatabase.bookmark_manager()
+        self._written = False  # once true, reads carry the bookmarks of this store's writes
         try:
             self._driver = GraphDatabase.driver(uri, auth=(user, password) if password else None,
                                                 connection_timeout=CONNECT_TIMEOUT_S,
@@ -158,15 +174,44 @@ class Neo4jStore(GraphStore):
     def _q(self, text: str, timeout_ms: int | None) -> Query:
         return Query(text, timeout=self._timeout_s_for(timeout_ms))  # type: ignore[arg-type]
 
+    def _read_bookmarks(self) -> neo4j.BookmarkManager | None:
+        return self._bookmarks if self._written else None
+
     def read(self, query: str, params: Mapping[str, Any] | None = None, *,
              timeout_ms: int | None = None) -> list[Row]:
         self.round_trips.tick()
         try:
             records, _, keys = self._driver.execute_query(
-                self._q(query, timeout_ms), _params(params), database_=self._db, routing_=RoutingControl.READ)
+                self._q(query, timeout_ms), _params(params), database_=self._db, routing_=RoutingControl.READ,
+                bookmark_manager_=self._read_bookmarks())
         except (nx.Neo4jError, nx.DriverError) as e:
             raise _translate(e) from e
         return [{k: to_plain(r[k]) for k in keys} for r in records]
+
+    def read_many(self, requests: Sequence[tuple[str, Mapping[str, Any] | None]]) -> list[list[Row]]:
+        """The queries in one read transaction (retried as a whole, as
+        ``execute_query`` retries one; the timeout bounds them together): one
+        round trip each and one to commit, instead of two each."""
+        if len(requests) < 2:
+            return [self.read(q, p) for q, p in requests]
+        for _ in requests:
+            self.round_trips.tick()
+
+        @unit_of_work(timeout=self._timeout_s)
+        def work(tx: ManagedTransaction) -> list[list[Row]]:
+            out = []
+            for query, params in requests:
+                result = tx.run(query, _params(params))
+                keys = result.keys()
+                out.append([{k: to_plain(r[k]) for k in keys} for r in result])
+            return out
+
+        try:
+            with self._driver.session(database=self._db, default_access_mode=neo4j.READ_ACCESS,
+                                      bookmark_manager=self._read_bookmarks()) as s:
+                return s.execute_read(work)
+        except (nx.Neo4jError, nx.DriverError) as e:
+            raise _translate(e) from e
 
     def read_only(self, query: str, params: Mapping[str, Any] | None = None, *,
                   timeout_ms: int, max_rows: int) -> ReadResult:
@@ -194,9 +239,11 @@ class Neo4jStore(GraphStore):
 
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> Counters:
         self.round_trips.tick()
+        self._written = True
         try:
             _, summary, _ = self._driver.execute_query(
-                self._q(query, None), _params(params), database_=self._db, routing_=RoutingControl.WRITE)
+                self._q(query, None), _params(params), database_=self._db, routing_=RoutingControl.WRITE,
+                bookmark_manager_=self._bookmarks)
         except (nx.Neo4jError, nx.DriverError) as e:
             raise _translate(e) from e
         c = summary.counters
@@ -204,8 +251,10 @@ class Neo4jStore(GraphStore):
                         c.properties_set)
 
     def _ddl(self, text: str) -> None:
+        self._written = True
         try:
-            self._driver.execute_query(text, database_=self._db, routing_=RoutingControl.WRITE)
+            self._driver.execute_query(text, database_=self._db, routing_=RoutingControl.WRITE,
+                                       bookmark_manager_=self._bookmarks)
         except nx.Neo4jError as e:
             if "EquivalentSchemaRule" in (e.code or "") or "already exists" in str(e).lower():
                 return

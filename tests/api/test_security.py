@@ -105,6 +105,99 @@ def test_token_is_valid_through_its_expiry_date_and_refused_after(
     assert tokens.verify(token) is None
 
 
+class _Clock:
+    """``time.monotonic`` of the security module, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> _Clock:
+    c = _Clock()
+    monkeypatch.setattr(security.time, "monotonic", c)
+    return c
+
+
+def test_a_token_revoked_through_the_store_that_just_verified_it_is_refused_at_once(
+        tokens: TokenStore, clock: _Clock) -> None:
+    token_id, token = tokens.issue("Li Ming", "analyst")
+    assert tokens.verify(token) is not None  # now held in this process's cache
+    tokens.revoke(token_id)
+    assert tokens.verify(token) is None
+
+
+def test_a_token_revoked_by_another_process_is_refused_once_the_cache_bound_has_passed(
+        db: Path, clock: _Clock) -> None:
+    service, cli = TokenStore(db), TokenStore(db)
+    token_id, token = cli.issue("Li Ming", "petition_bureau")
+    assert service.verify(token) is not None
+    cli.revoke(token_id)
+    clock.now += security.TOKEN_CACHE_S * 0.9
+    assert service.verify(token) is not None  # within the stated bound: still the row read before
+    clock.now += security.TOKEN_CACHE_S * 0.2
+    assert service.verify(token) is None
+    clock.now += security.TOKEN_CACHE_S * 10
+    assert service.verify(token) is None  # a refused token is not held as valid
+
+
+def test_the_cache_bound_is_at_most_a_few_seconds() -> None:
+    assert 0 < security.TOKEN_CACHE_S <= 5
+    assert TokenStore(Path("unused.db")).cache_s == security.TOKEN_CACHE_S
+
+
+def test_a_held_token_is_refused_from_the_day_after_its_expiry(
+        tokens: TokenStore, clock: _Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    _set_clock(monkeypatch, datetime(2030, 6, 30, 23, 59, tzinfo=UTC))
+    _, token = tokens.issue("Zhao Lei", "investigator", expires=date(2030, 6, 30))
+    assert tokens.verify(token) is not None
+    _set_clock(monkeypatch, datetime(2030, 7, 1, 0, 0, tzinfo=UTC))
+    assert tokens.verify(token) is None  # the same instant of the monotonic clock: the cache still holds it
+
+
+def test_a_held_token_with_another_secret_is_refused(tokens: TokenStore, clock: _Clock) -> None:
+    token_id, token = tokens.issue("Li Ming", "analyst")
+    assert tokens.verify(token) is not None
+    forged = f"zrn_{token_id}_{'A' * 43}"
+    assert tokens.verify(forged) is None
+    assert tokens.verify(token) is not None
+
+
+def test_a_held_token_gives_the_role_it_was_issued_with_and_reads_no_row_within_the_bound(
+        tokens: TokenStore, db: Path, clock: _Clock) -> None:
+    token_id, token = tokens.issue("Wang Fang", "petition_bureau")
+    first = tokens.verify(token)
+    with sqlite3.connect(db) as conn:  # the row changed behind the store's back: seen only after the bound
+        conn.execute("UPDATE tokens SET role = 'analyst' WHERE id = ?", (token_id,))
+    assert tokens.verify(token) == first
+    clock.now += security.TOKEN_CACHE_S
+    assert tokens.verify(token) == Principal(token_id=token_id, name="Wang Fang", role="analyst")
+
+
+def test_a_token_revoked_while_its_row_was_being_read_is_not_held(
+        tokens: TokenStore, clock: _Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    token_id, token = tokens.issue("Li Ming", "analyst")
+    real = security._Database.reader
+
+    def reader_revoking_meanwhile(self: object) -> sqlite3.Connection:
+        conn = real(self)  # type: ignore[arg-type]
+        row = conn.execute("SELECT * FROM tokens WHERE id = ?", (token_id,)).fetchone()
+        monkeypatch.setattr(security._Database, "reader", real)
+        tokens.revoke(token_id)  # commits after this check's read below would have begun
+
+        class Stale:
+            def execute(self, *args: object) -> object:
+                return type("Cursor", (), {"fetchone": lambda _self: row})()
+        return Stale()  # type: ignore[return-value]
+
+    monkeypatch.setattr(security._Database, "reader", reader_revoking_meanwhile)
+    assert tokens.verify(token) is not None  # the check that raced the revocation
+    assert tokens.verify(token) is None  # the next one, within the bound, reads the row again
+
+
 def test_expiry_in_the_past_is_refused(tokens: TokenStore) -> None:
     with pytest.raises(ValueError, match="past"):
         tokens.issue("Late", "analyst", expires=date.today() - timedelta(days=2))

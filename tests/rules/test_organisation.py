@@ -1,7 +1,7 @@
 """The organisation held in memory for the traces (zeren.rules.organisation):
-a trace answers exactly as one that reads the organisation from the store, on
-both stores, on the rule world and the bundled sample, and a load that changes
-a tenure or a division shows in the next trace."""
+a trace, and a failure's accountability, answer exactly as ones that read the
+organisation from the store, on both stores, on the rule world and the bundled
+sample, and a load that changes a tenure or a division shows in the next trace."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from zeren import queries
 from zeren.config import Settings
 from zeren.graph.store import GraphStore
 from zeren.loaders.load import load_path
-from zeren.rules.engine import Engine
+from zeren.rules.engine import Change, Engine
 from zeren.rules.organisation import Organisation
 
 
@@ -53,20 +53,70 @@ def _same_traces(store: GraphStore, matters: list[tuple[str, date]]) -> int:
     return compared
 
 
-def test_every_matter_of_the_rule_world_is_traced_the_same_with_the_organisation_held(
-        store: GraphStore, settings: Settings) -> None:
-    load_path(write_world(world_for({}), Path(tempfile.mkdtemp(prefix="zeren-org-"))), store, settings=settings)
-    matters = [(m["id"], date.fromisoformat(m["received_on"])) for m in WORLD["matters"]]
-    assert _same_traces(store, matters) > 0, "no finding: the comparison would be empty"
+def _same_accountability(store: GraphStore, failures: list[tuple[str, date]]) -> int:
+    """Each failure held to account (measures as of today, as of its act date,
+    and a day before the act), a counterfactual of an earlier act date, and
+    the trace of its matter with it, by an engine reading the store and by one
+    holding the organisation (twice: as it fills, then from what it holds).
+    The number of findings compared."""
+    plain, held = _engines(store)
+    compared = 0
+    for key, act in failures:
+        for on in (None, act, date(act.year - 1, act.month, 1)):
+            expected = plain.account(key, as_of=on).as_dict()
+            assert held.account(key, as_of=on).as_dict() == expected, (key, on)
+            assert held.account(key, as_of=on).as_dict() == expected, (key, on, "from what is held")
+            compared += len(expected["findings"])
+        earlier = [Change("act_date", date(act.year - 3, 1, 1).isoformat())]
+        assert (held.counterfactual(failure_id=key, changes=earlier).as_dict()
+                == plain.counterfactual(failure_id=key, changes=earlier).as_dict()), (key, "an earlier act")
+        matter = queries.run(store, "failure", {"failure": key})[0]["matter"]
+        if matter:
+            assert (held.trace(matter["id"], failure_id=key).as_dict()
+                    == plain.trace(matter["id"], failure_id=key).as_dict()), (key, "with its matter")
+    return compared
 
 
-def test_every_matter_of_the_bundled_sample_is_traced_the_same_with_the_organisation_held(
-        store: GraphStore, settings: Settings) -> None:
+SAMPLE_FILES = {"matters": "matters.csv", "failures": "failures.csv"}
+
+
+def _loaded(store: GraphStore, settings: Settings, world: str, kind: str, day: str) -> list[tuple[str, date]]:
+    """The world loaded (the rule world or the bundled sample); the key and
+    the date ``day`` of each of its ``kind`` (matters, failures)."""
+    if world == "rule world":
+        load_path(write_world(world_for({}), Path(tempfile.mkdtemp(prefix="zeren-org-"))), store, settings=settings)
+        return [(x["id"], date.fromisoformat(x[day])) for x in WORLD[kind]]
     with resources.as_file(resources.files("zeren.data") / "sample") as folder:
         load_path(folder, store, settings=settings)
-        with (folder / "matters.csv").open(encoding="utf-8") as fh:
-            matters = [(r["id"], date.fromisoformat(r["received_on"])) for r in csv.DictReader(fh)]
-    assert matters
+        with (folder / SAMPLE_FILES[kind]).open(encoding="utf-8") as fh:
+            found = [(r["id"], date.fromisoformat(r[day])) for r in csv.DictReader(fh)]
+    assert found
+    return found
+
+
+@pytest.mark.parametrize("world", ["rule world", "bundled sample"])
+def test_every_failure_of_the_world_is_held_to_account_the_same_with_the_organisation_held(
+        store: GraphStore, settings: Settings, world: str) -> None:
+    failures = _loaded(store, settings, world, "failures", "act_date")
+    assert _same_accountability(store, failures) > 0, "no finding: the comparison would be empty"
+
+
+def test_a_failure_held_to_account_from_the_organisation_held_takes_two_round_trips(
+        store: GraphStore, settings: Settings) -> None:
+    load_path(write_world(world_for({}), Path(tempfile.mkdtemp(prefix="zeren-org-"))), store, settings=settings)
+    _, held = _engines(store)
+    held.account("F-COLL")  # fills what it reaches
+    before = store.round_trips.count
+    held.account("F-COLL")
+    # the failure, its measures and the loads finished together; then its people (on FalkorDB: one round
+    # trip each; Neo4j counts the three queries of the first, sent in one transaction)
+    assert store.round_trips.count - before == (2 if store.dialect == "falkordb" else 4)
+
+
+@pytest.mark.parametrize("world", ["rule world", "bundled sample"])
+def test_every_matter_of_the_world_is_traced_the_same_with_the_organisation_held(
+        store: GraphStore, settings: Settings, world: str) -> None:
+    matters = _loaded(store, settings, world, "matters", "received_on")
     assert _same_traces(store, matters) > 0, "no finding: the comparison would be empty"
 
 

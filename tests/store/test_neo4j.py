@@ -151,3 +151,47 @@ def test_a_graph_uri_zeren_cannot_use_is_one_line(tmp_path: Path, graph: str | N
                                                  named: str) -> None:
     line = one_line_error(zeren(["trace", "M-1", *(["--graph", graph] if graph else [])], tmp_path, **env))
     assert named in line
+
+
+class _Spy:
+    """The store's driver, with every ``execute_query`` and ``session`` call noted."""
+
+    def __init__(self, driver: object) -> None:
+        self.driver = driver
+        self.queries: list[dict[str, object]] = []
+        self.sessions = 0
+
+    def execute_query(self, *args: object, **kwargs: object) -> object:
+        self.queries.append(kwargs)
+        return self.driver.execute_query(*args, **kwargs)  # type: ignore[attr-defined]
+
+    def session(self, *args: object, **kwargs: object) -> object:
+        self.sessions += 1
+        return self.driver.session(*args, **kwargs)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.driver, name)
+
+
+def test_a_store_that_only_reads_sends_no_bookmarks_and_one_that_wrote_reads_with_its_writes(
+        neo4j_server: BoltServer, neo4j_store: Neo4jStore) -> None:
+    reader = Neo4jStore(neo4j_server.uri, neo4j_server.user, neo4j_server.password, database=neo4j_server.database)
+    try:
+        spy = reader._driver = _Spy(reader._driver)  # type: ignore[assignment]
+        assert reader.read("MATCH (n:Mark) RETURN count(n) AS c") == [{"c": 0}]
+        assert [q["bookmark_manager_"] for q in spy.queries] == [None]
+        reader.write("CREATE (:Mark {id: 'm'})")
+        assert reader.read("MATCH (n:Mark) RETURN n.id AS id") == [{"id": "m"}]
+        write, read = spy.queries[1:]
+        assert write["bookmark_manager_"] is not None and read["bookmark_manager_"] is write["bookmark_manager_"]
+    finally:
+        reader.close()
+
+
+def test_read_many_on_neo4j_sends_its_queries_in_one_transaction(neo4j_store: Neo4jStore) -> None:
+    neo4j_store.write("UNWIND range(1, 3) AS i CREATE (:Item {id: 'i' + toString(i), rank: i})")
+    spy = neo4j_store._driver = _Spy(neo4j_store._driver)  # type: ignore[assignment]
+    rows = neo4j_store.read_many([("MATCH (n:Item) WHERE n.rank <= $top RETURN n.id AS id ORDER BY n.rank", {"top": 2}),
+                                  ("MATCH (n:Item) RETURN count(n) AS c", None)])
+    assert rows == [[{"id": "i1"}, {"id": "i2"}], [{"c": 3}]]
+    assert spy.sessions == 1 and spy.queries == []
