@@ -4,7 +4,9 @@ the full answer with its facts (``Engine.compliance``): the same units, duties,
 statuses, provisions, periods, rule sets and gaps, on the sample dataset and on
 every world of the compliance rule cases, on both stores; and one territory's
 own units (``below=False``) answer as they do inside the answer for the
-territory above them. Only the national bureau's assessment of the provinces
+territory above them; with the instructed matters counted either way (from the
+territories' handling steps, or from the year's instructions). Only the
+national bureau's assessment of the provinces
 is left to its full rule: every other duty the worlds show is counted, so the
 comparison tests its counting rule."""
 
@@ -49,6 +51,12 @@ def assert_same(engine: Engine, territory: str, year: int, below: bool = True) -
     assert (counted.territory, counted.year, counted.rule_sets) == (full.territory, full.year, full.rule_sets)
     assert [(g.what, g.reason) for g in counted.gaps] == [(g.what, g.reason) for g in full.gaps]
     assert counted.counts() == full.counts()
+    # Both paths of the instructed matters' count (from the territories' handling steps, or from the year's
+    # instructions naming a matter, chosen by the territories' share of the nation) give the same statuses.
+    for wide in (False, True):
+        forced = compliance_status.statuses(engine.store, territory, int(year), dict(engine.registry), below=below,
+                                            wide=wide)
+        assert statuses(forced) == statuses(full), (territory, year, below, wide)
     return full
 
 
