@@ -120,8 +120,9 @@ def raw_counts(read: Callable[[str, dict[str, Any]], Any], territory: str, year:
     first, last = f"{year:04d}-01-01", f"{year:04d}-12-31"
     spans = [{"territory": t, "from": first, "to": last} for t in tids]
     n = len(units) + len(read("compliance_systems", {"territories": tids, "from": first, "to": last}))
-    counting = [(name, {"spans": spans, "from": first, "to": last}) for name in compliance_status.SPAN_QUERIES]
-    counting.append(("compliance_status_ledgers", {"territories": tids, "year": year}))
+    nation = read("institution_count", {})[0][0]
+    wide = sum(len(r[2]) for r in units) >= compliance_status.WIDE_SHARE * nation
+    counting = compliance_status.counting_requests(spans, tids, year, wide)
     with ThreadPoolExecutor(compliance_status.COUNTING_WORKERS) as pool:  # at once, as ``tally`` runs them
         n += sum(len(rows) for rows in pool.map(lambda r: read(*r), counting))
     return n
