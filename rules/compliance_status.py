@@ -268,11 +268,14 @@ SPAN_QUERIES = ("compliance_status_instructed", "compliance_status_leaders_shown
 # Two at a time: the embedded FalkorDB runs queries on one thread per core (two on the machines measured); more
 # at once would only queue there, and one at a time leaves a core idle while a province is counted.
 COUNTING_WORKERS = 2
-# The instructed matters of territories holding at least this share of the nation's institutions (a province)
-# are found from the year's instructions naming a matter (``compliance_status_instructed_wide``: about 80 ms of
-# the store's CPU for the province at SF 0.01, against 360 ms through every handling step of its institutions);
-# a smaller territory's through its own institutions' steps, which then cost less than the nation's instructions.
+# The instructed and collective matters of territories holding at least this share of the nation's institutions
+# (a province) are found from the nation's side: the year's instructions naming a matter, the collective matters
+# and their receipts (``compliance_status_instructed_wide``, ``compliance_status_collective_wide``: about 90 and
+# 175 ms of the store's CPU for the province at SF 0.01, against 370 and 240 ms through every handling step of
+# its institutions); a smaller territory's through its own institutions' steps, then the cheaper path.
 WIDE_SHARE = 0.25
+WIDE = {"compliance_status_instructed": "compliance_status_instructed_wide",
+        "compliance_status_collective": "compliance_status_collective_wide"}
 LEADER_COLUMNS = ("leaders", "reading", "reception", "reception_or_visit")
 YEAR_ITEMS = ("HOLDING", "LIST")  # counted over the whole year whatever the period
 
@@ -280,15 +283,15 @@ YEAR_ITEMS = ("HOLDING", "LIST")  # counted over the whole year whatever the per
 def counting_requests(spans: list[dict[str, str]], tids: list[str], year: int,
                       wide: bool = False) -> list[tuple[str, dict[str, Any]]]:
     """The counting queries with their parameters, in the order of ``SPAN_QUERIES`` then the ledgers; ``wide``:
-    the instructed matters found from the year's instructions (see ``WIDE_SHARE``)."""
+    the instructed and collective matters found from the nation's side (see ``WIDE_SHARE``)."""
     both = {"spans": spans, "from": f"{year:04d}-01-01", "to": f"{year:04d}-12-31"}
     requests: list[tuple[str, dict[str, Any]]] = [(name, both) for name in SPAN_QUERIES]
     if wide:
         periods: dict[str, list[dict[str, str]]] = defaultdict(list)
         for s in spans:
             periods[s["territory"]].append({"from": s["from"], "to": s["to"]})
-        requests[0] = ("compliance_status_instructed_wide", {"periods": dict(periods), "from": both["from"],
-                                                              "to": both["to"]})
+        by_territory = {"periods": dict(periods), "from": both["from"], "to": both["to"]}
+        requests = [(WIDE[name], by_territory) if name in WIDE else (name, params) for name, params in requests]
     return [*requests, ("compliance_status_ledgers", {"territories": tids, "year": year})]
 
 
@@ -331,8 +334,8 @@ def statuses(store: GraphStore, territory: str, year: int, registry: dict[str, R
     """Every duty of every unit of ``territory`` and below (unless ``below`` is false) in ``year``, with
     its status and provision and without its facts: a ``Report`` whose units'
     duties are ``DutyStatus``, the same units, statuses and gaps as
-    ``compliance.evaluate`` gives for the same store. ``wide`` forces the path of the instructed matters' count
-    (by default chosen by the territories' share of the nation's institutions: ``WIDE_SHARE``)."""
+    ``compliance.evaluate`` gives for the same store. ``wide`` forces the path of the instructed and collective
+    matters' counts (by default chosen by the territories' share of the nation's institutions: ``WIDE_SHARE``)."""
     base = compliance.skeleton(store, territory, year, below=below)
     assert base.within is not None
     system_rows, nation = queries.run_many(store, [("compliance_systems", {
