@@ -38,6 +38,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,7 @@ def raw_compliance(read: Callable[[str, dict[str, Any]], Any], territory: str, y
 
 
 def raw_counts(read: Callable[[str, dict[str, Any]], Any], territory: str, year: int) -> int:
-    """The queries of ``compliance_status.statuses``, in its order, each territory
+    """The queries of ``compliance_status.statuses``, the counting ones at once as it runs them, each territory
     counted over the whole year (what the periods are in a year no rule set
     came into force); returns the rows read."""
     read("territory_chain", {"territory": territory})
@@ -119,9 +120,11 @@ def raw_counts(read: Callable[[str, dict[str, Any]], Any], territory: str, year:
     first, last = f"{year:04d}-01-01", f"{year:04d}-12-31"
     spans = [{"territory": t, "from": first, "to": last} for t in tids]
     n = len(units) + len(read("compliance_systems", {"territories": tids, "from": first, "to": last}))
-    for name in compliance_status.SPAN_QUERIES:
-        n += len(read(name, {"spans": spans, "from": first, "to": last}))
-    n += len(read("compliance_status_ledgers", {"territories": tids, "year": year}))
+    nation = read("institution_count", {})[0][0]
+    wide = sum(len(r[2]) for r in units) >= compliance_status.WIDE_SHARE * nation
+    counting = compliance_status.counting_requests(spans, tids, year, wide)
+    with ThreadPoolExecutor(compliance_status.COUNTING_WORKERS) as pool:  # at once, as ``tally`` runs them
+        n += sum(len(rows) for rows in pool.map(lambda r: read(*r), counting))
     return n
 
 

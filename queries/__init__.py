@@ -9,6 +9,7 @@ there are no other copies of queries.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -40,3 +41,17 @@ def run_many(store: GraphStore, requests: Sequence[tuple[str, Mapping[str, Any] 
     """Run independent named read queries together (one round trip where the
     engine allows it); the rows of each, in order."""
     return store.read_many([(text(name, store.dialect), params or {}) for name, params in requests])
+
+
+def run_concurrently(store: GraphStore, requests: Sequence[tuple[str, Mapping[str, Any] | None]], *,
+                     workers: int = 2) -> list[list[Row]]:
+    """Run independent named read queries each as its own request, ``workers``
+    of them at a time, so that the store runs them in parallel (FalkorDB runs
+    the queries of different connections on its thread pool, one thread per
+    core; ``run_many`` sends them down one connection, where they run one after
+    the other); the rows of each, in order. They start in the order given:
+    give the costliest first. The first failed query's error is raised."""
+    if workers < 2 or len(requests) < 2:
+        return run_many(store, requests)
+    with ThreadPoolExecutor(min(workers, len(requests)), thread_name_prefix="zeren-read") as pool:
+        return list(pool.map(lambda r: run(store, r[0], r[1]), requests))

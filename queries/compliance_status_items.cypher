@@ -9,13 +9,11 @@
 // decision (Chongqing art. 4 ¶1); INSPECTION: cadre inspections started, done
 // with a petition department heard before they concluded (art. 10 ¶2);
 // MEASURE: accountability measures decided, done when sent to an institution
-// of the same territory (Chongqing art. 18); COLLECTIVE: collective matters
-// received (a matter and a date each), done with an incident report by its
-// staff (Chongqing art. 8 (三)); INSTRUCTED: matters a leader instructed
-// (批办) first in the period (the first instruction of the year after which
-// the institution handled the matter), done with a handling report by its
-// staff on or after that instruction (Chongqing art. 8 (二)); LEADER_REPORT:
-// its staff's reports to leaders (Chongqing art. 8 (四)).
+// of the same territory (Chongqing art. 18); LEADER_REPORT: its staff's reports
+// to leaders (Chongqing art. 8 (四)). The staff's collective and instructed
+// matters, which walk the institutions' handling steps, are counted by
+// compliance_status_collective and compliance_status_instructed (the same
+// columns), so that the store can run the three at once.
 // Params: $spans, a list of {territory, from, to} (ISO dates); $from, $to (the year)
 UNWIND $spans AS s
 MATCH (t:Territory {id: s.territory})
@@ -67,31 +65,6 @@ WITH s, i, m, size([(m)<-[:CIRCULATES]-(:Circulation)-[:CIRCULATED_TO]->(x:Insti
      AS same_level
 RETURN 'MEASURE' AS what, s.from AS from, i.id AS institution, count(m) AS items,
        sum(CASE WHEN same_level > 0 THEN 1 ELSE 0 END) AS done
-UNION ALL
-UNWIND $spans AS s
-MATCH (t:Territory {id: s.territory})
-WITH s, t, date(s.from) AS since, date(s.to) AS until
-MATCH (t)<-[:IN_TERRITORY]-(i:Institution)<-[:BY_INSTITUTION]-(x:HandlingStep)-[:STEP_OF]->(m:PetitionMatter)
-WHERE x.kind = 'RECEIVE' AND m.form = 'COLLECTIVE' AND x.on >= since AND x.on <= until
-WITH DISTINCT s, i, m, x.on AS received
-WITH s, i, m, size([(r:StaffReport)-[:REPORT_ON]->(m) WHERE r.institution = i.id AND r.kind = 'INCIDENT_REPORT' | r])
-     AS reports
-RETURN 'COLLECTIVE' AS what, s.from AS from, i.id AS institution, count(m) AS items,
-       sum(CASE WHEN reports > 0 THEN 1 ELSE 0 END) AS done
-UNION ALL
-UNWIND $spans AS s
-MATCH (t:Territory {id: s.territory})
-WITH s, t, date(s.from) AS since, date(s.to) AS until
-MATCH (t)<-[:IN_TERRITORY]-(i:Institution)<-[:BY_INSTITUTION]-(x:HandlingStep)-[:STEP_OF]->(m:PetitionMatter)
-      <-[:ACTIVITY_ON]-(a:LeaderActivity)
-WHERE x.kind = 'HANDLE' AND a.kind = 'READ_AND_INSTRUCT' AND a.on >= date($from) AND a.on <= date($to)
-  AND x.on >= a.on
-WITH s, since, until, i, m, min(a.on) AS instructed
-WHERE instructed >= since AND instructed <= until
-WITH s, i, m, size([(r:StaffReport)-[:REPORT_ON]->(m) WHERE r.institution = i.id AND r.kind = 'HANDLING_REPORT'
-                    AND r.on >= instructed | r]) AS reports
-RETURN 'INSTRUCTED' AS what, s.from AS from, i.id AS institution, count(m) AS items,
-       sum(CASE WHEN reports > 0 THEN 1 ELSE 0 END) AS done
 UNION ALL
 UNWIND $spans AS s
 MATCH (t:Territory {id: s.territory})

@@ -4,7 +4,10 @@ the full answer with its facts (``Engine.compliance``): the same units, duties,
 statuses, provisions, periods, rule sets and gaps, on the sample dataset and on
 every world of the compliance rule cases, on both stores; and one territory's
 own units (``below=False``) answer as they do inside the answer for the
-territory above them. Only the national bureau's assessment of the provinces
+territory above them; with the instructed and collective matters counted
+either way (from the territories' handling steps, or from the nation's
+instructions and collective matters). Only the
+national bureau's assessment of the provinces
 is left to its full rule: every other duty the worlds show is counted, so the
 comparison tests its counting rule."""
 
@@ -49,6 +52,12 @@ def assert_same(engine: Engine, territory: str, year: int, below: bool = True) -
     assert (counted.territory, counted.year, counted.rule_sets) == (full.territory, full.year, full.rule_sets)
     assert [(g.what, g.reason) for g in counted.gaps] == [(g.what, g.reason) for g in full.gaps]
     assert counted.counts() == full.counts()
+    # Both paths of the instructed and collective matters' counts (from the territories' handling steps, or from
+    # the nation's instructions and collective matters, chosen by the territories' share) give the same statuses.
+    for wide in (False, True):
+        forced = compliance_status.statuses(engine.store, territory, int(year), dict(engine.registry), below=below,
+                                            wide=wide)
+        assert statuses(forced) == statuses(full), (territory, year, below, wide)
     return full
 
 
@@ -87,6 +96,8 @@ def test_the_statuses_counted_in_the_store_are_those_of_the_full_answer_on_every
     # The staff's reports (Chongqing art. 8 (二), (四)) are counted and show what their rules can answer.
     assert duties_seen["STAFF_HANDLING_REPORT"] == {"MET", "UNMET", "UNKNOWN"}
     assert duties_seen["STAFF_LEADER_REPORT"] == {"MET", "UNKNOWN"}
+    # So are the collective matters (art. 8 (三)), counted either way above.
+    assert duties_seen["STAFF_INCIDENT_REPORT"] == {"MET", "UNMET", "UNKNOWN"}
 
 
 def test_the_statuses_counted_in_the_store_are_those_of_the_full_answer_on_the_sample_dataset(
