@@ -840,11 +840,6 @@ def key_indexed(store: GraphStore, label: str) -> bool:
     return any(r["l"] == [label] and r["p"] == ["id"] for r in rows)
 
 
-def falkordb_only(store: GraphStore) -> None:
-    if store.dialect != "falkordb":
-        pytest.skip("only FalkorDB leaves a kind without a key index")
-
-
 def test_the_unkeyed_kinds_have_no_key_index_on_falkordb_and_keep_it_on_neo4j(store: GraphStore) -> None:
     setup_schema(store)
     for name in UNKEYED:
@@ -853,8 +848,9 @@ def test_the_unkeyed_kinds_have_no_key_index_on_falkordb_and_keep_it_on_neo4j(st
     assert key_indexed(store, "PetitionMatter")
 
 
-def test_setting_up_the_schema_drops_the_key_index_an_older_store_kept(store: GraphStore) -> None:
-    falkordb_only(store)
+def test_setting_up_the_schema_drops_the_key_index_an_older_store_kept(embedded_store: GraphStore) -> None:
+    # (only FalkorDB leaves a kind without a key index)
+    store = embedded_store
     store.ensure_unique("HandlingStep", "id")
     assert key_indexed(store, "HandlingStep")
     setup_schema(store)
@@ -900,9 +896,9 @@ def test_a_reload_updates_and_moves_a_handling_step_and_creates_a_new_one_withou
     assert store.read("MATCH (s:HandlingStep) RETURN count(s) AS n")[0]["n"] == before + 1
 
 
-def test_the_key_table_finds_nodes_by_key_across_pages_and_nothing_for_other_keys(store: GraphStore,
+def test_the_key_table_finds_nodes_by_key_across_pages_and_nothing_for_other_keys(embedded_store: GraphStore,
                                                                                  settings: Settings) -> None:
-    falkordb_only(store)
+    store = embedded_store  # (the key table serves the kinds FalkorDB keeps no key index for)
     load_path(MINI, store, settings=settings)
     steps = NODES["HandlingStep"]
     table = KeyTable.scan(store, steps, page=2)
