@@ -139,11 +139,11 @@ class GraphStore(ABC):
     def ensure_unique(self, label: str, prop: str) -> None:
         """Index and unique key on a node label's property; idempotent."""
 
+    @abstractmethod
     def drop_unique(self, label: str, prop: str) -> None:
         """Drop the unique key and index on a node label's property, if there
-        are any; idempotent. Only FalkorDB leaves kinds without a key index
-        (``zeren.graph.schema.UNKEYED``)."""
-        raise NotImplementedError(f"{self.dialect} keeps the key index of every node kind")
+        are any; idempotent (``zeren.graph.schema`` drops those of the kinds a
+        store keeps no key index for)."""
 
     @abstractmethod
     def ensure_rel_index(self, rel_type: str, prop: str) -> None:

@@ -265,6 +265,9 @@ class Neo4jStore(GraphStore):
     def ensure_unique(self, label: str, prop: str) -> None:
         self._ddl(constraint_ddl(label, prop))
 
+    def drop_unique(self, label: str, prop: str) -> None:
+        self._ddl(f"DROP CONSTRAINT {constraint_name(label, prop)} IF EXISTS")
+
     def ensure_index(self, label: str, prop: str) -> None:
         self._ddl(f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})")
 
@@ -282,6 +285,10 @@ class Neo4jStore(GraphStore):
         self._driver.close()
 
 
+def constraint_name(label: str, prop: str) -> str:
+    return f"{label.lower()}_{prop}_unique"
+
+
 def constraint_ddl(label: str, prop: str) -> str:
     """Neo4j's unique-key statement (idempotent through IF NOT EXISTS)."""
-    return f"CREATE CONSTRAINT {label.lower()}_{prop}_unique IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE"
+    return f"CREATE CONSTRAINT {constraint_name(label, prop)} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE"

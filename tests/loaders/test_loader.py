@@ -25,6 +25,7 @@ from zeren.graph.model import NODES, RELS, NodeKind, RelKind, kind, loadable_kin
 from zeren.graph.schema import UNKEYED, keyed, setup_schema
 from zeren.config import Settings
 from zeren.graph.store import GraphStore, open_store
+from zeren.graph.store.base import ConstraintViolation
 from zeren.loaders.load import cli_load, cli_sample, load_path
 from zeren.loaders.readers import Location, input_fields, read_source
 from zeren.loaders.validate import ErrorLog, convert_row
@@ -856,6 +857,18 @@ def test_setting_up_the_schema_drops_the_key_index_an_older_store_kept(embedded_
     setup_schema(store)
     assert not key_indexed(store, "HandlingStep")
     setup_schema(store)  # and again, with nothing left to drop
+
+
+def test_a_unique_key_dropped_is_gone_and_dropping_it_again_changes_nothing(store: GraphStore) -> None:
+    store.ensure_unique("DropProbe", "id")
+    store.write("CREATE (:DropProbe {id: 'a'})")
+    with pytest.raises(ConstraintViolation):
+        store.write("CREATE (:DropProbe {id: 'a'})")
+    store.drop_unique("DropProbe", "id")
+    assert not key_indexed(store, "DropProbe")
+    store.drop_unique("DropProbe", "id")  # nothing left to drop
+    store.write("CREATE (:DropProbe {id: 'a'})")  # no longer refused
+    assert store.read("MATCH (n:DropProbe) RETURN count(n) AS n") == [{"n": 2}]
 
 
 def test_the_unkeyed_kinds_are_the_loaded_kinds_no_reference_points_to() -> None:
