@@ -34,6 +34,7 @@ from harness.stores import graph_memory  # noqa: E402
 from zeren.config import Settings  # noqa: E402
 from zeren.graph.store import open_store  # noqa: E402
 from zeren.graph.store.base import GraphStore  # noqa: E402
+from zeren.loaders.writer import ident  # noqa: E402
 
 MIN_ENTITIES = 5_000
 
@@ -67,19 +68,20 @@ def index_costs(store: GraphStore, conn: Any, graph: str) -> list[dict[str, Any]
               for p in c["properties"]}
     out = []
     for ix in indexes:
+        # Labels and properties cannot be parameters: they are the store's own, checked as identifiers.
         label, node = ix["label"], ix["entitytype"] == "NODE"
-        count = (f"MATCH (n:{label}) RETURN count(n) AS n" if node else f"MATCH ()-[n:{label}]->() RETURN count(n) AS n")
-        n = store.read(count)[0]["n"]
+        pattern = f"(n:{ident(label)})" if node else f"()-[n:{ident(label)}]-()"
+        n = store.read(f"MATCH {pattern} RETURN count(n) AS n" if node
+                       else f"MATCH ()-[n:{ident(label)}]->() RETURN count(n) AS n")[0]["n"]
         if n < MIN_ENTITIES:
             continue
-        pattern = f"(n:{label})" if node else f"()-[n:{label}]-()"
-        for prop in ix["properties"]:
+        for prop in map(ident, ix["properties"]):
             for kind in ix["types"][prop]:
                 before = used_mb(conn)
                 if kind == "FULLTEXT":
-                    store.write(f"CALL db.idx.fulltext.drop('{label}')")
+                    store.write("CALL db.idx.fulltext.drop($label)", {"label": label})
                     after = used_mb(conn)
-                    store.write(f"CALL db.idx.fulltext.createNodeIndex('{label}', '{prop}')")
+                    store.write("CALL db.idx.fulltext.createNodeIndex($label, $prop)", {"label": label, "prop": prop})
                 elif kind == "RANGE":
                     key = (label, prop) in unique
                     constraint = ["UNIQUE", "NODE" if node else "RELATIONSHIP", label, "PROPERTIES", "1", prop]
