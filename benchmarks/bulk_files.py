@@ -14,7 +14,6 @@ DATA is a folder of generated input (``zeren generate``).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import subprocess
@@ -28,6 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from harness.common import finish, log  # noqa: E402
+from zeren.loaders.bulk import import_cells  # noqa: E402
 
 SIDES = ("direct", "validated rows")
 
@@ -46,18 +46,6 @@ def child(side: str, data: str, out: str, keys: str) -> None:
                                Settings(data_dir=Path(keys)), record)
     print(json.dumps({"cpu_s": time.process_time() - cpu, "wall_s": time.perf_counter() - wall,
                       "rows": sum(files.rows.values())}))
-
-
-def cells(folder: Path) -> dict[str, list[list[str]]]:
-    out = {}
-    for p in sorted(folder.iterdir()):
-        if p.name == "node-LoadRecord.csv":
-            continue
-        with p.open(encoding="utf-8", newline="") as fh:
-            rows = list(csv.reader(fh))
-        keep = [i for i, h in enumerate(rows[0]) if not h.split(":")[0].endswith("_enc")]
-        out[p.name] = [[r[i] for i in keep] for r in rows]
-    return out
 
 
 def main() -> int:
@@ -82,7 +70,7 @@ def main() -> int:
                 if side in last:
                     subprocess.run(["rm", "-rf", str(last[side])], check=True)
                 last[side] = out
-        same = cells(last["direct"]) == cells(last["validated rows"])
+        same = import_cells(last["direct"]) == import_cells(last["validated rows"])
 
     def median(side: str, key: str) -> float:
         xs = sorted(x[key] for x in runs if x["side"] == side)

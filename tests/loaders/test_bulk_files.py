@@ -16,7 +16,7 @@ import pytest
 
 from zeren.config import Settings
 from zeren.graph.model import kind_for_file, loadable_kinds
-from zeren.loaders.bulk import ImportFiles, write_import_files
+from zeren.loaders.bulk import ImportFiles, import_cells, write_import_files
 from zeren.loaders.load import file_checksums
 from zeren.loaders.readers import input_fields
 from zeren.loaders.validate import InputChanged, validate_source
@@ -34,16 +34,7 @@ def _record(source: Path) -> dict[str, object]:
 
 
 def _cells(files: ImportFiles) -> dict[str, list[list[str]]]:
-    """Every importer file but the load record's, ciphertexts (randomised) left out."""
-    out: dict[str, list[list[str]]] = {}
-    for p in sorted(files.folder.iterdir()):
-        if p.name == "node-LoadRecord.csv":
-            continue
-        with p.open(encoding="utf-8", newline="") as fh:
-            rows = list(csv.reader(fh))
-        keep = [i for i, h in enumerate(rows[0]) if not h.split(":")[0].endswith("_enc")]
-        out[p.name] = [[r[i] for i in keep] for r in rows]
-    return out
+    return import_cells(files.folder)
 
 
 def _both_ways(source: Path, tmp_path: Path, keys: Path) -> tuple[ImportFiles, ImportFiles]:
