@@ -31,6 +31,7 @@ Reloads and incremental loads afterwards go through ``zeren load``.
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import io
 import json
@@ -140,18 +141,30 @@ def _property_columns(fields: Iterable[Field], key: str) -> list[tuple[str, str]
     return out
 
 
-class _Files:
-    """Open CSV writers, one per file, created on first use."""
+# gzip's fastest level: the importer's files of SF 1 (21 GiB as text) take
+# about a fifth of the space, for a few minutes of CPU (docs/benchmarks-neo4j.md).
+GZIP_LEVEL = 1
 
-    def __init__(self, folder: Path) -> None:
+
+class _Files:
+    """Open CSV writers, one per file, created on first use; gzip-compressed
+    (``NAME.csv.gz``, which the importer reads as it is) when ``compress``."""
+
+    def __init__(self, folder: Path, compress: bool = False) -> None:
         self.folder = folder
+        self.compress = compress
         self.handles: dict[str, Any] = {}
         self.writers: dict[str, Any] = {}
+
+    def path(self, name: str) -> Path:
+        return self.folder / (f"{name}.gz" if self.compress else name)
 
     def writer(self, name: str, header: list[str]) -> Any:
         w = self.writers.get(name)
         if w is None:
-            fh = open(self.folder / name, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed in close()
+            path = self.path(name)
+            fh = (gzip.open(path, "wt", compresslevel=GZIP_LEVEL, encoding="utf-8", newline="") if self.compress
+                  else open(path, "w", encoding="utf-8", newline=""))  # noqa: SIM115 - closed in close()
             self.handles[name] = fh
             w = self.writers[name] = csv.writer(fh, lineterminator="\n")
             w.writerow(header)
@@ -307,13 +320,14 @@ def _prepared_kinds(source: Path, protector: _LazyProtector,
 
 
 def write_import_files(dataset: Dataset | Path, folder: Path, settings: Settings,
-                       record: dict[str, Any]) -> ImportFiles:
+                       record: dict[str, Any], *, compress: bool = False) -> ImportFiles:
     """Write the importer's CSV files of a validated input (a validated
     :class:`Dataset`, or the source's path) into ``folder``; ``record`` is the
-    LoadRecord node's row, whose file checksums the input is read against."""
+    LoadRecord node's row, whose file checksums the input is read against.
+    ``compress``: gzip each file (``NAME.csv.gz``)."""
     folder.mkdir(parents=True, exist_ok=True)
     out = ImportFiles(folder)
-    files = _Files(folder)
+    files = _Files(folder, compress)
     protector = _LazyProtector(settings)
     kinds = (_dataset_kinds(dataset, protector) if isinstance(dataset, Dataset)
              else _prepared_kinds(dataset, protector, record.get("files")))
@@ -327,7 +341,7 @@ def write_import_files(dataset: Dataset | Path, folder: Path, settings: Settings
                 for p in rows:
                     w.writerow([p[c] for _, c in cols])
                     n += 1
-                out.relationships.append((k.name, folder / name))
+                out.relationships.append((k.name, files.path(name)))
             else:
                 cols = node_columns(k)
                 refs = list(k.refs)
@@ -345,8 +359,8 @@ def write_import_files(dataset: Dataset | Path, folder: Path, settings: Settings
                     if not out.multiline and any("\n" in p[t] or "\r" in p[t] for t in texts):
                         out.multiline = True
                     n += 1
-                out.nodes.append((k.name, folder / name))
-                out.relationships += [(ident(f.rel), folder / f"ref-{k.name}-{f.name}.csv") for f in refs]
+                out.nodes.append((k.name, files.path(name)))
+                out.relationships += [(ident(f.rel), files.path(f"ref-{k.name}-{f.name}.csv")) for f in refs]
             out.rows[k.name] = n
         record = {**record, "finished_at": load_time(),
                   "counts": json.dumps({name: {"rows": n, "created": n, "updated": 0} for name, n in out.rows.items()},
@@ -355,24 +369,27 @@ def write_import_files(dataset: Dataset | Path, folder: Path, settings: Settings
         cols = node_columns(lk)
         files.writer("node-LoadRecord.csv", [h for h, _ in cols]).writerow(
             [_cell(record.get(c)) for _, c in cols])
-        out.nodes.append((lk.name, folder / "node-LoadRecord.csv"))
+        out.nodes.append((lk.name, files.path("node-LoadRecord.csv")))
     finally:
         files.close()
     return out
 
 
 def import_cells(folder: Path) -> dict[str, list[list[str]]]:
-    """The cells of every importer file in ``folder`` but the load record's,
-    ciphertexts (randomised) left out: two ways of writing the same input
-    compare equal (the tests and ``benchmarks/bulk_files.py``)."""
+    """The cells of every importer file in ``folder`` (plain or gzipped, named
+    as plain) but the load record's, ciphertexts (randomised) left out: two
+    ways of writing the same input compare equal (the tests and
+    ``benchmarks/bulk_files.py``)."""
     out: dict[str, list[list[str]]] = {}
     for p in sorted(folder.iterdir()):
-        if p.name == "node-LoadRecord.csv":
+        name = p.name.removesuffix(".gz")
+        if name == "node-LoadRecord.csv":
             continue
-        with p.open(encoding="utf-8", newline="") as fh:
+        with (gzip.open(p, "rt", encoding="utf-8", newline="") if p.suffix == ".gz"
+              else p.open(encoding="utf-8", newline="")) as fh:
             rows = list(csv.reader(fh))
         keep = [i for i, h in enumerate(rows[0]) if not h.split(":")[0].endswith("_enc")]
-        out[p.name] = [[r[i] for i in keep] for r in rows]
+        out[name] = [[r[i] for i in keep] for r in rows]
     return out
 
 
@@ -447,11 +464,12 @@ class BulkSummary:
         return sum(self.rows.values())
 
 
-def _write_files_child(conn: Any, source: Path, folder: Path, settings: Settings, record: dict[str, Any]) -> None:
+def _write_files_child(conn: Any, source: Path, folder: Path, settings: Settings, record: dict[str, Any],
+                       compress: bool) -> None:
     """In the second process: write the files, send back (files, seconds) or the error."""
     started = time.perf_counter()
     try:
-        files = write_import_files(source, folder, settings, record)
+        files = write_import_files(source, folder, settings, record, compress=compress)
         conn.send(("ok", files, time.perf_counter() - started))
     except InputChanged as e:
         conn.send(("changed", str(e), 0.0))
@@ -463,9 +481,10 @@ def _write_files_child(conn: Any, source: Path, folder: Path, settings: Settings
 
 def bulk_load(path: Path | str, neo4j_home: Path | str, *, settings: Settings, database: str = "neo4j",
               lib: Path | None = None, max_errors: int = 50, heap_mb: int = 2048,
-              keep_files: bool = False) -> BulkSummary:
+              keep_files: bool = False, compress: bool = False) -> BulkSummary:
     """Validate ``path`` and import it as the new database ``database`` of the
-    Neo4j installation at ``neo4j_home`` (its server stopped). Raises
+    Neo4j installation at ``neo4j_home`` (its server stopped); ``compress``:
+    the importer's files gzipped (about a fifth of the disk space). Raises
     :class:`ValidationFailed` (nothing imported) when the input is invalid,
     :class:`DatabaseNotEmpty` when the database exists."""
     source, home = Path(path), Path(neo4j_home)
@@ -477,7 +496,7 @@ def bulk_load(path: Path | str, neo4j_home: Path | str, *, settings: Settings, d
               "files": file_checksums(source) or None}
     ctx = multiprocessing.get_context("fork")
     parent_end, child_end = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_write_files_child, args=(child_end, source, folder, settings, record), daemon=True)
+    child = ctx.Process(target=_write_files_child, args=(child_end, source, folder, settings, record, compress), daemon=True)
     child.start()
     child_end.close()
     try:
@@ -523,12 +542,13 @@ def finish(store: GraphStore) -> None:
 # --------------------------------------------------------------------------- command line
 
 def cli_bulk_load(path: Path, neo4j_home: Path, settings: Settings, *, lib: Path | None = None,
-                  max_errors: int = 50) -> int:
+                  max_errors: int = 50, compress: bool = False) -> int:
     """``zeren load --bulk NEO4J_HOME``: 0 when imported, 2 when the input is
     invalid (nothing imported), 1 when the database exists or the importer fails."""
     database = settings.neo4j_database or "neo4j"
     try:
-        summary = bulk_load(path, neo4j_home, settings=settings, database=database, lib=lib, max_errors=max_errors)
+        summary = bulk_load(path, neo4j_home, settings=settings, database=database, lib=lib, max_errors=max_errors,
+                            compress=compress)
     except ValidationFailed as e:
         print(e.report(), file=sys.stderr)
         return 2

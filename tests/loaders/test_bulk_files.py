@@ -89,6 +89,21 @@ def test_the_files_read_again_from_the_csv_folder_hold_the_cells_of_the_validate
         [(t, direct.folder / p.name) for t, p in validated.relationships])
 
 
+def test_gzipped_files_hold_the_cells_of_the_plain_ones_under_the_same_names_with_gz(
+        sample: Path, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    plain = write_import_files(sample, tmp_path / "plain", settings, _record(sample))
+    packed = write_import_files(sample, tmp_path / "gzipped", settings, _record(sample), compress=True)
+    assert packed.rows == plain.rows and packed.multiline == plain.multiline
+    assert [(label, p.name) for label, p in packed.nodes] == [(label, p.name + ".gz") for label, p in plain.nodes]
+    assert [(t, p.name) for t, p in packed.relationships] == [(t, p.name + ".gz") for t, p in plain.relationships]
+    for _, p in packed.nodes + packed.relationships:
+        assert p.read_bytes()[:2] == b"\x1f\x8b", p.name  # gzip's magic number
+    assert _cells(packed) == _cells(plain)
+    size = sum(p.stat().st_size for p in packed.folder.iterdir())
+    assert size < sum(p.stat().st_size for p in plain.folder.iterdir()) / 2
+
+
 def test_values_spelled_otherwise_are_written_as_the_validator_stores_them(sample: Path, tmp_path: Path) -> None:
     respelled = _respelled(sample, tmp_path)
     validated, direct = _both_ways(respelled, tmp_path, tmp_path / "data")

@@ -41,18 +41,25 @@ def bulk_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(data_dir=tmp_path_factory.mktemp("bulk-data"))
 
 
-@pytest.fixture(scope="module")
-def bulk_store(sample: Path, bulk_settings: Settings, tmp_path_factory: pytest.TempPathFactory,
-               neo4j_server: Any) -> Iterator[GraphStore]:
+def _bulk_loaded(sample: Path, settings: Settings, tmp_path_factory: pytest.TempPathFactory,
+                 compress: bool) -> Iterator[GraphStore]:
     """The sample bulk-imported into a new Neo4j home, served by a second
-    Neo4j started on it, with the schema set up (``neo4j_server`` first: the
-    same skip when no Neo4j can be had)."""
+    Neo4j started on it, with the schema set up."""
     try:
         build_launcher()
     except BackendUnavailable as e:
         pytest.skip(str(e))
     home = tmp_path_factory.mktemp("neo4j-home")
-    bulk_load(sample, home, settings=bulk_settings, lib=LIB)
+    if compress:  # through the command, as a user asks for it
+        done = subprocess.run([sys.executable, "-m", "zeren.cli", "load", str(sample), "--bulk", str(home),
+                               "--neo4j-lib", str(LIB), "--compress"], capture_output=True, text=True,
+                              env={"ZEREN_DATA_DIR": str(settings.data_dir), "PATH": "/usr/bin:/bin"})
+        assert done.returncode == 0, done.stderr
+        assert "Imported" in done.stdout
+        report = next((home / "import").glob("*.log")).read_text(errors="replace")
+        assert "node-PetitionMatter.csv.gz" in report and "node-PetitionMatter.csv\n" not in report
+    else:
+        bulk_load(sample, home, settings=settings, lib=LIB)
     server = MavenNeo4jServer(store_dir=home / "data")
     running = server.start()
     store = Neo4jStore(running.uri, running.user, running.password, database=running.database)
@@ -62,6 +69,21 @@ def bulk_store(sample: Path, bulk_settings: Settings, tmp_path_factory: pytest.T
     finally:
         store.close()
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def bulk_store(sample: Path, bulk_settings: Settings, tmp_path_factory: pytest.TempPathFactory,
+               neo4j_server: Any) -> Iterator[GraphStore]:
+    """The sample bulk-imported from plain CSV files (``neo4j_server`` first:
+    the same skip when no Neo4j can be had)."""
+    yield from _bulk_loaded(sample, bulk_settings, tmp_path_factory, compress=False)
+
+
+@pytest.fixture(scope="module")
+def gzipped_bulk_store(sample: Path, bulk_settings: Settings, tmp_path_factory: pytest.TempPathFactory,
+                       neo4j_server: Any) -> Iterator[GraphStore]:
+    """The sample bulk-imported from gzipped CSV files (``zeren load --bulk HOME --compress``)."""
+    yield from _bulk_loaded(sample, bulk_settings, tmp_path_factory, compress=True)
 
 
 def _matters_and_failures(store: GraphStore) -> tuple[list[str], list[str]]:
@@ -106,6 +128,13 @@ def test_the_bulk_loaded_sample_answers_every_trace_as_the_normally_loaded_one(
     for f in failures:
         assert evaluation_summary(bulk.account(f)) == evaluation_summary(loaded.account(f)), f
     assert found > 0, "no trace found anything: the comparison would be empty"
+
+
+def test_the_sample_imported_from_gzipped_files_is_the_graph_imported_from_plain_ones(
+        bulk_store: GraphStore, gzipped_bulk_store: GraphStore) -> None:
+    nodes, rels = _graph(bulk_store)
+    assert len(nodes) > 500 and len(rels) > 1000
+    assert _graph(gzipped_bulk_store) == (nodes, rels)
 
 
 def test_the_bulk_loaded_graph_has_the_schemas_unique_keys(bulk_store: GraphStore) -> None:
