@@ -89,7 +89,7 @@ class BulkFirstLoad:
         self.server.stop()
 
 
-def first_load(folder: Path, work: Path, heap_mb: int, pagecache_mb: int) -> BulkFirstLoad:
+def first_load(folder: Path, work: Path, heap_mb: int, pagecache_mb: int, *, compress: bool = False) -> BulkFirstLoad:
     """``zeren load --bulk`` into ``work/neo4j``, the server started on it,
     ``zeren setup-schema``; sets ``NEO4J_*`` in this process's environment for
     run.py's Neo4j backend."""
@@ -100,8 +100,9 @@ def first_load(folder: Path, work: Path, heap_mb: int, pagecache_mb: int) -> Bul
     home = work / "neo4j"
     env = {**os.environ, "ZEREN_DATA_DIR": str(work)}
     cli = [sys.executable, "-m", "zeren.cli"]
-    res: dict[str, Any] = {"heap_mb": heap_mb, "pagecache_mb": pagecache_mb}
-    seconds, peak, code, out = timed([*cli, "load", str(folder), "--bulk", str(home), "--neo4j-lib", str(LIB)], env)
+    res: dict[str, Any] = {"heap_mb": heap_mb, "pagecache_mb": pagecache_mb, "compress": compress}
+    seconds, peak, code, out = timed([*cli, "load", str(folder), "--bulk", str(home), "--neo4j-lib", str(LIB),
+                                      *(["--compress"] if compress else [])], env)
     if code != 0:
         raise RuntimeError(f"zeren load --bulk failed ({code}):\n{out}")
     res["bulk"] = {"seconds": seconds, "peak_rss": peak, "output": out.strip()[-800:]}

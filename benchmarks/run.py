@@ -100,6 +100,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="Neo4j: the first load through neo4j-admin database import into a server started "
                         "with this heap and page cache (benchmarks/neo4j_bulk.py), then a reload through zeren load")
     p.add_argument("--reload-cap", type=float, default=1800.0, help="with --neo4j-bulk: seconds the reload may take")
+    p.add_argument("--compress", action="store_true",
+                   help="with --neo4j-bulk: the importer's files gzipped (zeren load --bulk --compress)")
     p.add_argument("--report", metavar="RESULT_JSON", help="only write the doc and the plot again from a result file")
     return p.parse_args(argv)
 

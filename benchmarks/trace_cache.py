@@ -78,7 +78,7 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     for key in sorted({(r["build"], r["workers"]) for r in runs}):
         mine = [r for r in runs if (r["build"], r["workers"]) == key]
 
-        def med(path: tuple[str, ...]) -> float | None:
+        def med(path: tuple[str, ...], mine: list[dict[str, Any]] = mine) -> float | None:
             vals = []
             for r in mine:
                 v: Any = r

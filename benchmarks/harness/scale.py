@@ -44,7 +44,7 @@ def run_scale(scale: float, args: argparse.Namespace, repeats: int = 1) -> dict[
     rows = count_rows(folder)
     work = Path(tempfile.mkdtemp(prefix=f"zeren-bench-{scale:g}-", dir=args.work_dir))
     # --neo4j-bulk: the first load is Neo4j's bulk importer, which starts the server (neo4j_bulk.py).
-    bulk = neo4j_bulk.first_load(folder, work, *args.neo4j_bulk) if args.neo4j_bulk else None
+    bulk = neo4j_bulk.first_load(folder, work, *args.neo4j_bulk, compress=args.compress) if args.neo4j_bulk else None
     backend: Backend = Neo4jBackend(work) if os.environ.get("NEO4J_URI") else FalkorBackend(work)
     res: dict[str, Any] = {"scale": scale, "rows": rows, "data_bytes": sum(p.stat().st_size for p in folder.glob("*.csv")),
                            "store": backend.name, "store_version": backend.version()}
