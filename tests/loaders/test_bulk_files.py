@@ -16,7 +16,8 @@ import pytest
 
 from zeren.config import Settings
 from zeren.graph.model import kind_for_file, loadable_kinds
-from zeren.loaders.bulk import ImportFiles, import_cells, write_import_files
+from zeren.loaders.bulk import (ImportFiles, available_memory_mb, import_cells, import_command, off_heap_mb,
+                               write_import_files)
 from zeren.loaders.load import file_checksums
 from zeren.loaders.readers import input_fields
 from zeren.loaders.validate import InputChanged, validate_source
@@ -141,3 +142,21 @@ def test_a_file_that_no_longer_parses_stops_the_files_with_input_changed(sample:
     persons.write_text(persons.read_text(encoding="utf-8") + "P-X,\"unclosed\n", encoding="utf-8")
     with pytest.raises(InputChanged, match="persons.csv"):
         write_import_files(folder, tmp_path / "files", Settings(data_dir=tmp_path / "data"), record)
+
+
+def test_the_importer_is_given_the_available_memory_less_its_heap_not_its_default_share_of_free_memory(
+        tmp_path: Path) -> None:
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal:       24683740 kB\nMemFree:          218726 kB\nMemAvailable:   19922944 kB\n")
+    assert available_memory_mb(meminfo) == 19456
+    assert available_memory_mb(tmp_path / "absent") is None
+    assert off_heap_mb(2048, 19456) == int(19456 * 0.9) - 2048
+    assert off_heap_mb(2048, 1000) == 256  # never less than the importer's smallest useful share
+    assert off_heap_mb(2048, None) is None  # unknown: the importer's own default
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "neo4j-import-tool-5.26.0.jar").write_bytes(b"")
+    files = ImportFiles(tmp_path / "files")
+    cmd = import_command(files, tmp_path / "home", "neo4j", lib=lib, heap_mb=2048, available_mb=19456)
+    assert f"--max-off-heap-memory={int(19456 * 0.9) - 2048}m" in cmd
+    assert "-Xmx2048m" in cmd
