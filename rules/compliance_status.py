@@ -293,7 +293,7 @@ def _accountability_circulated(s: StatusContext) -> ComplianceStatus:
 
 DUTY = {d.value: d for d in D}
 # The counting queries over each territory's periods (``$spans``; ``$from``, ``$to``: the year), costliest first
-# (the store's CPU for a province at SF 0.01: about 150, 60 (instructed, by the nation's side; 340 by its steps),
+# (the store's CPU for a province at SF 0.01: about 150, 40 (instructed, by the nation's side; 210 by its steps),
 # 130, 40 (collective, by the nation's side), 40, 40 and 40 ms), run at once, ``COUNTING_WORKERS`` at a time. The
 # leaders' rows are added up per institution; the items' rows say what they count.
 LEADER_QUERIES = ("compliance_status_leaders_shown", "compliance_status_leaders")  # rows added up per institution
@@ -306,10 +306,10 @@ SPAN_QUERIES = ("compliance_status_leaders_shown", "compliance_status_instructed
 COUNTING_WORKERS = 2
 # The instructed and collective matters of territories holding at least this share of the nation's institutions
 # (a province) are found from the nation's side: the year's instructions naming a matter, the collective matters
-# and their receipts (``compliance_status_instructed_wide``, ``compliance_status_collective_wide``: about 60 and
-# 40 ms of the store's CPU for the province at SF 0.01, against 340 and 150 ms through every handling step of
-# its institutions; for a prefecture holding a third of them, as the province does at SF 0.1, 60 and 30 ms
-# against 80 and 50); a smaller territory's through its own institutions' steps, then the cheaper path.
+# and their receipts (``compliance_status_instructed_wide``, ``compliance_status_collective_wide``: about 40 and
+# 40 ms of the store's CPU for the province at SF 0.01, against 210 and 110 ms through every handling step of
+# its institutions; for a prefecture holding a third of them, as the province does at SF 0.1, 40 and 30 ms
+# against 80 and 40); a smaller territory's through its own institutions' steps, then the cheaper path.
 WIDE_SHARE = 0.25
 WIDE = {"compliance_status_instructed": "compliance_status_instructed_wide",
         "compliance_status_collective": "compliance_status_collective_wide"}
