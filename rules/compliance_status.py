@@ -18,7 +18,7 @@ on the records of its territory alone.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, TypeVar
@@ -32,7 +32,7 @@ from zeren.graph.store.base import GraphStore
 from zeren.law import NoRuleSet, Provision, RuleSet
 
 from . import compliance
-from .compliance import MET, UNKNOWN, UNMET, ComplianceFacts, Duty, DutyContext, Organ, Report
+from .compliance import MET, UNKNOWN, UNMET, ComplianceFacts, Duty, DutyContext, Report
 
 Key = tuple[str, str]  # (first day of the period, ISO; institution id)
 T = TypeVar("T")
@@ -294,7 +294,7 @@ def _accountability_circulated(s: StatusContext) -> ComplianceStatus:
 DUTY = {d.value: d for d in D}
 # The counting queries over each territory's periods (``$spans``; ``$from``, ``$to``: the year), costliest first
 # (the store's CPU for a province at SF 0.01: about 150, 40 (instructed, by the nation's side; 210 by its steps),
-# 130, 40 (collective, by the nation's side), 40, 40 and 40 ms), run at once, ``COUNTING_WORKERS`` at a time. The
+# 120, 40 (collective, by the nation's side), 40, 20 and 20 ms), run at once, ``COUNTING_WORKERS`` at a time. The
 # leaders' rows are added up per institution; the items' rows say what they count.
 LEADER_QUERIES = ("compliance_status_leaders_shown", "compliance_status_leaders")  # rows added up per institution
 ITEM_QUERIES = ("compliance_status_instructed", "compliance_status_collective", "compliance_status_items")  # `what`
