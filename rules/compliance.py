@@ -944,16 +944,17 @@ def rules_of(facts: ComplianceFacts, registry: dict[str, RuleSet], tid: str,
 
 
 def evaluate(facts: ComplianceFacts, registry: dict[str, RuleSet],
-             judge: Callable[[Duty, DutyContext], Any] | None = None,
+             judge: Callable[[list[Duty], DutyContext], list[Any]] | None = None,
              per_territory: dict[str, RulesOfTerritory] | None = None) -> Report:
     """Every duty of every unit, under the rule sets binding the unit in the
-    year: each duty's rule (or ``judge`` of the duty and the unit's context)."""
+    year: each duty's rule (or ``judge`` of the unit's duties and context, which
+    gives the answers of those that apply)."""
     report = Report(facts.root, facts.year)
     units, report.gaps = units_of(facts)
     seen: list[str] = []
     refused: set[str] = set()
     per_territory = {} if per_territory is None else per_territory
-    stated: dict[str, list[Duty]] = {}  # territory -> the duties its rule sets state
+    stated: dict[tuple[str, U], list[Duty]] = {}  # (territory, scope) -> the duties its rule sets state
     for unit in units:
         tid = unit.territory.id
         app, periods = rules_of(facts, registry, tid, per_territory)
@@ -963,11 +964,14 @@ def evaluate(facts: ComplianceFacts, registry: dict[str, RuleSet],
         unit.rule_sets = app.ids
         seen.extend(i for i in app.ids if i not in seen)
         ctx = DutyContext(facts, unit, app, registry, periods)
-        if tid not in stated:
-            stated[tid] = [d for d in DUTIES if app.has(d.key)]
-        for d in stated[tid]:
-            if unit.scope in d.scopes:
-                answer = d.fn(ctx) if judge is None else judge(d, ctx)
+        duties = stated.get((tid, unit.scope))
+        if duties is None:
+            duties = stated[(tid, unit.scope)] = [d for d in DUTIES if unit.scope in d.scopes and app.has(d.key)]
+        if judge is not None:
+            unit.duties = judge(duties, ctx)
+        else:
+            for d in duties:
+                answer = d.fn(ctx)
                 if answer is not None:
                     unit.duties.append(answer)
         report.units.append(unit)

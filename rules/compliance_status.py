@@ -18,10 +18,10 @@ on the records of its territory alone.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from zeren import queries
 from zeren.graph.records import ComplianceStatus, SupervisionKind, TerritoryLevel
@@ -32,9 +32,10 @@ from zeren.graph.store.base import GraphStore
 from zeren.law import NoRuleSet, Provision, RuleSet
 
 from . import compliance
-from .compliance import MET, UNKNOWN, UNMET, ComplianceFacts, Duty, DutyContext, Organ, Report
+from .compliance import MET, UNKNOWN, UNMET, ComplianceFacts, Duty, DutyContext, Report
 
 Key = tuple[str, str]  # (first day of the period, ISO; institution id)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,48 +68,84 @@ class Tallies:
     assessments: dict[Key, list[tuple[str | None, int, int, int]]]  # scope, count, used, not used
     items: dict[str, dict[Key, tuple[int, int]]]  # what -> (items, done): compliance_status_items
     year: dict[str, dict[str, int]]  # what -> institution -> items, for those counted over the year
-    held: set[tuple[str, D]]  # (institution, duty) held complete by a ledger of the year
+    held: dict[str, frozenset[D]]  # institution -> the duties a ledger of the year holds complete
 
 
 class StatusContext:
-    """A unit's duty context (its organs, rule sets and periods) with the counts."""
+    """A unit's duty context (its rule sets and periods) with the counts, and the
+    ids of the institutions its duties read: its organs, its team's (those whose
+    leaders are the unit's) and its territory's, worked out once per unit."""
+
+    __slots__ = ("ctx", "t", "starts", "unit", "organs", "team", "_territory", "_rows")
 
     def __init__(self, ctx: DutyContext, tallies: Tallies, starts: dict[str, str]) -> None:
         self.ctx, self.t, self.starts = ctx, tallies, starts
         self.unit = ctx.unit
-        self.team = ctx.team_organs()  # the organs whose leaders are the unit's (read by five duties)
+        self.organs = [o.id for o in ctx.unit.organs]
+        team = ctx.team_organs()  # the organs whose leaders are the unit's (read by five duties)
+        self.team = self.organs if team is ctx.unit.organs else [o.id for o in team]
+        self._territory: list[str] | None = None
+        self._rows: dict[tuple[int, str], list[Any]] = {}
 
-    def keys(self, duty: D, organs: Iterable[Organ] | None = None) -> list[Key]:
+    @property
+    def territory(self) -> list[str]:
+        """The ids of every institution of the unit's territory."""
+        if self._territory is None:
+            self._territory = [o.id for o in self.ctx.territory_institutions()]
+        return self._territory
+
+    def total(self, what: str, duty: D, ids: list[str] | None = None) -> tuple[int, int]:
+        """The items of one kind (``compliance_status_items``) of the institutions ``ids`` (default: the
+        unit's organs) in the duty's period, and those done."""
+        table = self.t.items.get(what)
+        if not table:
+            return 0, 0
+        start, n, done = self.starts[duty], 0, 0
+        for i in self.organs if ids is None else ids:
+            got = table.get((start, i))
+            if got is not None:
+                n, done = n + got[0], done + got[1]
+        return n, done
+
+    def leaders(self, column: str, duty: D, ids: list[str]) -> int:
+        start, table, n = self.starts[duty], self.t.leaders, 0
+        for i in ids:
+            got = table.get((start, i))
+            if got is not None:
+                n += got[column]
+        return n
+
+    def rows(self, table: dict[Key, list[T]], duty: D) -> list[T]:
+        """The rows of ``table`` (``supervisions`` or ``assessments``) of the unit's organs in the duty's period
+        (kept for the unit's other duties of the same period)."""
         start = self.starts[duty]
-        return [(start, o.id) for o in (self.unit.organs if organs is None else organs)]
+        got = self._rows.get((id(table), start))
+        if got is None:
+            got = self._rows[(id(table), start)] = [r for i in self.organs for r in table.get((start, i), ())]
+        return got
 
-    def total(self, what: str, duty: D, organs: Iterable[Organ] | None = None) -> tuple[int, int]:
-        """The items of one kind (``compliance_status_items``) of ``organs`` in the duty's period, and those done."""
-        table = self.t.items.get(what, {})
-        got = [table[k] for k in self.keys(duty, organs) if k in table]
-        return sum(n for n, _ in got), sum(d for _, d in got)
+    def in_year(self, what: str, ids: list[str]) -> bool:
+        table = self.t.year.get(what)
+        return bool(table) and any(table.get(i) for i in ids)
 
-    def leaders(self, column: str, duty: D, organs: Iterable[Organ]) -> int:
-        return sum(self.t.leaders[k][column] for k in self.keys(duty, organs) if k in self.t.leaders)
-
-    def in_year(self, what: str, organs: Iterable[Organ]) -> bool:
-        table = self.t.year.get(what, {})
-        return any(table.get(o.id) for o in organs)
-
-    def status(self, duty: D, shown: bool, organs: Iterable[Organ] | None = None,
+    def status(self, duty: D, shown: bool, ids: list[str] | None = None,
                can_be_unmet: bool = True) -> ComplianceStatus:
         """As ``DutyContext.answer``: met when shown, else unmet when a ledger of
-        ``organs`` (default: the unit's) is held complete for the duty, else unknown."""
+        ``ids`` (default: the unit's organs) is held complete for the duty, else unknown."""
         if shown:
             return MET
-        held = any((o.id, duty) in self.t.held for o in (self.unit.organs if organs is None else organs))
-        return UNMET if held and can_be_unmet else UNKNOWN
+        if can_be_unmet:
+            held = self.t.held
+            for i in self.organs if ids is None else ids:
+                if duty in held.get(i, ()):
+                    return UNMET
+        return UNKNOWN
 
-    def items(self, duty: D, owed: int, done: int, organs: Iterable[Organ] | None = None) -> ComplianceStatus:
+    def items(self, duty: D, owed: int, done: int, ids: list[str] | None = None) -> ComplianceStatus:
         """As ``compliance._items``: a duty owed item by item; none owed is unknown."""
         if not owed:
             return UNKNOWN
-        return self.status(duty, done == owed, organs)
+        return self.status(duty, done == owed, ids)
 
 
 # Not answered from the counts: the duty's full rule answers it on its territory's records.
@@ -126,10 +163,9 @@ def status_rule(key: D) -> Callable[[StatusRule], StatusRule]:
 
 def _supervisions(s: StatusContext, duty: D, kind: SupervisionKind, same_scope: bool) -> tuple[int, int, int]:
     n = circulated = not_circulated = 0
-    for k in s.keys(duty):
-        for kd, scope, count, yes, no in s.t.supervisions.get(k, ()):
-            if kd == kind and (not same_scope or scope == s.unit.scope):
-                n, circulated, not_circulated = n + count, circulated + yes, not_circulated + no
+    for kd, scope, count, yes, no in s.rows(s.t.supervisions, duty):
+        if kd == kind and (not same_scope or scope == s.unit.scope):
+            n, circulated, not_circulated = n + count, circulated + yes, not_circulated + no
     return n, circulated, not_circulated
 
 
@@ -154,13 +190,12 @@ def _matter_supervision(s: StatusContext) -> ComplianceStatus:
 
 def _assessments(s: StatusContext, duty: D) -> tuple[int, int, int]:
     n = used = not_used = 0
-    for k in s.keys(duty):
-        for scope, count, yes, no in s.t.assessments.get(k, ()):
-            if s.unit.scope == U.SYSTEM and scope != U.SYSTEM:
-                continue
-            if s.unit.scope == U.DEPARTMENT and scope == U.SYSTEM:
-                continue
-            n, used, not_used = n + count, used + yes, not_used + no
+    for scope, count, yes, no in s.rows(s.t.assessments, duty):
+        if s.unit.scope == U.SYSTEM and scope != U.SYSTEM:
+            continue
+        if s.unit.scope == U.DEPARTMENT and scope == U.SYSTEM:
+            continue
+        n, used, not_used = n + count, used + yes, not_used + no
     return n, used, not_used
 
 
@@ -223,7 +258,7 @@ def _risk_assessment(s: StatusContext) -> ComplianceStatus:
 def _classification_list(s: StatusContext) -> ComplianceStatus | None:
     if s.unit.kind != K.WORKING_DEPARTMENT:
         return None
-    return s.status(D.CLASSIFICATION_LIST, s.in_year("LIST", s.unit.organs))
+    return s.status(D.CLASSIFICATION_LIST, s.in_year("LIST", s.organs))
 
 
 @status_rule(D.STAFF_INCIDENT_REPORT)
@@ -244,13 +279,13 @@ def _staff_leader_report(s: StatusContext) -> ComplianceStatus:
 
 @status_rule(D.CADRE_CONSULTATION)
 def _cadre_consultation(s: StatusContext) -> ComplianceStatus:
-    insts = s.ctx.territory_institutions()
+    insts = s.territory
     return s.items(D.CADRE_CONSULTATION, *s.total("INSPECTION", D.CADRE_CONSULTATION, insts), insts)
 
 
 @status_rule(D.ACCOUNTABILITY_CIRCULATED)
 def _accountability_circulated(s: StatusContext) -> ComplianceStatus:
-    insts = s.ctx.territory_institutions()
+    insts = s.territory
     return s.items(D.ACCOUNTABILITY_CIRCULATED, *s.total("MEASURE", D.ACCOUNTABILITY_CIRCULATED, insts), insts)
 
 
@@ -258,21 +293,23 @@ def _accountability_circulated(s: StatusContext) -> ComplianceStatus:
 
 DUTY = {d.value: d for d in D}
 # The counting queries over each territory's periods (``$spans``; ``$from``, ``$to``: the year), costliest first
-# (the store's CPU for a province at SF 0.01: about 340, 200, 200, 200, 60, 60 and 30 ms), run at once,
-# ``COUNTING_WORKERS`` at a time. The leaders' rows are added up per institution; the items' rows say what they count.
+# (the store's CPU for a province at SF 0.01: about 150, 40 (instructed, by the nation's side; 210 by its steps),
+# 120, 40 (collective, by the nation's side), 40, 20 and 20 ms), run at once, ``COUNTING_WORKERS`` at a time. The
+# leaders' rows are added up per institution; the items' rows say what they count.
 LEADER_QUERIES = ("compliance_status_leaders_shown", "compliance_status_leaders")  # rows added up per institution
 ITEM_QUERIES = ("compliance_status_instructed", "compliance_status_collective", "compliance_status_items")  # `what`
-SPAN_QUERIES = ("compliance_status_instructed", "compliance_status_leaders_shown", "compliance_status_collective",
-                "compliance_status_items", "compliance_status_leaders", "compliance_status_supervisions",
+SPAN_QUERIES = ("compliance_status_leaders_shown", "compliance_status_instructed", "compliance_status_items",
+                "compliance_status_collective", "compliance_status_leaders", "compliance_status_supervisions",
                 "compliance_status_assessments")
 # Two at a time: the embedded FalkorDB runs queries on one thread per core (two on the machines measured); more
 # at once would only queue there, and one at a time leaves a core idle while a province is counted.
 COUNTING_WORKERS = 2
 # The instructed and collective matters of territories holding at least this share of the nation's institutions
 # (a province) are found from the nation's side: the year's instructions naming a matter, the collective matters
-# and their receipts (``compliance_status_instructed_wide``, ``compliance_status_collective_wide``: about 90 and
-# 175 ms of the store's CPU for the province at SF 0.01, against 370 and 240 ms through every handling step of
-# its institutions); a smaller territory's through its own institutions' steps, then the cheaper path.
+# and their receipts (``compliance_status_instructed_wide``, ``compliance_status_collective_wide``: about 40 and
+# 40 ms of the store's CPU for the province at SF 0.01, against 210 and 110 ms through every handling step of
+# its institutions; for a prefecture holding a third of them, as the province does at SF 0.1, 40 and 30 ms
+# against 80 and 40); a smaller territory's through its own institutions' steps, then the cheaper path.
 WIDE_SHARE = 0.25
 WIDE = {"compliance_status_instructed": "compliance_status_instructed_wide",
         "compliance_status_collective": "compliance_status_collective_wide"}
@@ -324,9 +361,11 @@ def tally(store: GraphStore, facts: ComplianceFacts, spans: list[dict[str, str]]
             per_year[r["what"]][r["institution"]] = int(r["items"])
         else:
             per[r["what"]][(r["from"], r["institution"])] = (int(r["items"]), int(r["done"]))
-    return Tallies(
-        leaders=added, supervisions=supervisions, assessments=assessments, items=per, year=per_year,
-        held={(r["institution"], DUTY[duty]) for r in ledgers for duty in r["duties"] or ()})
+    held: dict[str, set[D]] = defaultdict(set)
+    for r in ledgers:
+        held[r["institution"]].update(DUTY[duty] for duty in r["duties"] or ())
+    return Tallies(leaders=added, supervisions=supervisions, assessments=assessments, items=per, year=per_year,
+                   held={i: frozenset(duties) for i, duties in held.items()})
 
 
 def statuses(store: GraphStore, territory: str, year: int, registry: dict[str, RuleSet], *,
@@ -357,29 +396,34 @@ def statuses(store: GraphStore, territory: str, year: int, registry: dict[str, R
                                                    "to": end.isoformat()}
     counts = tally(store, facts, list(spans.values()), wide)
     pending: set[str] = set()
-    # Per territory: each duty's period start (ISO), and its answer but for the status.
+    # Per territory: each duty's period start (ISO); per territory, duty and status, its answer: a unit's duty
+    # differs from another's of the same territory by its status alone, so the answers are shared (frozen).
     starts: dict[str, dict[str, str]] = {}
-    shared: dict[tuple[str, D], tuple[Provision, tuple[date, date], tuple[str, ...]]] = {}
-    current: list[Any] = [None, None]  # the unit judged and its StatusContext
+    made: dict[tuple[str, D, ComplianceStatus], DutyStatus] = {}
 
-    def judge(d: Duty, ctx: DutyContext) -> DutyStatus | tuple[str, str, D] | None:
-        if current[0] is not ctx:
-            tid = ctx.unit.territory.id
-            if tid not in starts:
-                starts[tid] = {k: p[0].isoformat() for k, p in ctx.periods.items()}
-            current[:] = [ctx, StatusContext(ctx, counts, starts[tid])]
-        rule = STATUS.get(d.key)
-        got = rule(current[1]) if rule is not None else FULL
-        if got is None:
-            return None
-        if got is FULL:
-            pending.add(ctx.unit.territory.id)
-            return (ctx.unit.scope, ctx.unit.id, d.key)
-        assert isinstance(got, ComplianceStatus)
-        key = (ctx.unit.territory.id, d.key)
-        if key not in shared:
-            shared[key] = ctx.app.cite(d.key), ctx.period(d.key), tuple(ctx.app.ids)
-        return DutyStatus(d.key, got, *shared[key])
+    def judge(duties: list[Duty], ctx: DutyContext) -> list[DutyStatus | tuple[str, str, D]]:
+        """The unit's duties that apply: their statuses, or a place for those left to their full rules."""
+        unit, tid = ctx.unit, ctx.unit.territory.id
+        if tid not in starts:
+            starts[tid] = {k: p[0].isoformat() for k, p in ctx.periods.items()}
+        s = StatusContext(ctx, counts, starts[tid])
+        out: list[DutyStatus | tuple[str, str, D]] = []
+        for d in duties:
+            rule = STATUS.get(d.key)
+            got = rule(s) if rule is not None else FULL
+            if got is None:
+                continue
+            if got is FULL:
+                pending.add(tid)
+                out.append((unit.scope, unit.id, d.key))
+                continue
+            assert isinstance(got, ComplianceStatus)
+            answer = made.get((tid, d.key, got))
+            if answer is None:
+                answer = made[(tid, d.key, got)] = DutyStatus(d.key, got, ctx.app.cite(d.key), ctx.period(d.key),
+                                                             tuple(ctx.app.ids))
+            out.append(answer)
+        return out
 
     report = compliance.evaluate(facts, registry, judge, per_territory)
     if pending:
