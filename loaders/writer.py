@@ -116,10 +116,13 @@ def held_name(k: NodeKind, f: Field) -> str:
 def _stored_refs(k: NodeKind, var: str = "n") -> str:
     """A column ``refs``: a map of each ref to the ids of the nodes its
     relationship points to, for a kind whose references are relationships
-    only (nothing for the others)."""
+    only (nothing for the others). The targets are unlabelled (the type names
+    the target's kind): FalkorDB scans a label's nodes for every row of a
+    pattern comprehension whose target is labelled (measured: 1.4 s for 10
+    handling steps, 2 ms unlabelled)."""
     if k.ref_properties or not k.refs:
         return ""
-    refs = ", ".join(f"{ident(f.name)}: [({var})-[:{ident(f.rel)}]->(t:{ident(f.ref)}) | t.id]" for f in k.refs)
+    refs = ", ".join(f"{ident(f.name)}: [({var})-[:{ident(f.rel)}]->(t) | t.id]" for f in k.refs)
     return f", {{{refs}}} AS refs"
 
 
