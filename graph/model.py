@@ -477,8 +477,9 @@ NODES: dict[str, NodeKind] = {
                 _f("due", "date", "deadline set", "办理期限"),
                 _f("note", "text", "note", "备注", max_length=4000),
             ),
-            # The kind of the most nodes: its four references as properties beside
-            # their relationships cost 37 MiB of 455 at SF 0.01 (docs/benchmarks.md).
+            # The kind of the most nodes. Its references as properties beside their
+            # relationships, with the leaders' activities', took 59.5 MiB of the
+            # store's 451.6 at SF 0.01 (docs/benchmarks.md, store memory).
             ref_properties=False,
         ),
         NodeKind(
