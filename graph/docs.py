@@ -48,20 +48,20 @@ def _type(f: Field) -> str:
     return f.type
 
 
-def _notes(f: Field, in_rel: bool) -> str:
+def _notes(f: Field, in_rel: bool, ref_properties: bool = True) -> str:
     notes = []
     if f.type == "ref" and not in_rel:
-        notes.append(f"relationship `{f.rel}`")
+        notes.append(f"relationship `{f.rel}`" + ("" if ref_properties else " only (no property)"))
     if f.confidential:
         notes.append("confidential: stored only as " + ", ".join(f"`{n}`" for n in stored_names(f)))
     return "; ".join(notes)
 
 
-def _field_table(fields: tuple[Field, ...], in_rel: bool = False) -> list[str]:
+def _field_table(fields: tuple[Field, ...], in_rel: bool = False, ref_properties: bool = True) -> list[str]:
     lines = ["| field | type | required | description | 说明 | notes |", "|---|---|---|---|---|---|"]
     for f in fields:
         lines.append(f"| `{f.name}` | {_type(f)} | {'yes' if f.required else ''} | {_cell(f.en)} | {_cell(f.zh)} "
-                     f"| {_notes(f, in_rel)} |")
+                     f"| {_notes(f, in_rel, ref_properties)} |")
     return lines
 
 
@@ -70,7 +70,11 @@ def _node_section(k: NodeKind) -> list[str]:
     lines = [f"### {k.name} — {k.zh}", "", f"{k.en}. Label `{k.name}`, key `{k.key}`, {source}."]
     if k.validity:
         lines[-1] += " Valid from `valid_from` to `valid_to` (inclusive)."
-    return [*lines, "", *_field_table(k.fields), ""]
+    if not k.ref_properties:
+        lines[-1] += (" Its references are held by their relationships only, not as properties: read the "
+                      "target's `id` across the relationship (" + ", ".join(
+                          f"`({k.name[0].lower()})-[:{f.rel}]->({f.name}:{f.ref})`" for f in k.refs) + ").")
+    return [*lines, "", *_field_table(k.fields, ref_properties=k.ref_properties), ""]
 
 
 def _rel_section(r: RelKind) -> list[str]:
@@ -106,7 +110,9 @@ def render_model_markdown() -> str:
         "`python -m zeren.graph.docs > docs/model.md`. -->",
         "",
         "Every node and first-class relationship has a string key `id`. A `ref` field holds the key of the "
-        "node it names and also becomes a relationship. Dates are native dates; `valid_to` empty means "
+        "node it names and also becomes a relationship (of " + ", ".join(
+            f"`{k.name}`" for k in NODES.values() if not k.ref_properties) + ", only a relationship). "
+        "Dates are native dates; `valid_to` empty means "
         "still valid. Codes of enumerations are stored as given in the tables below.",
         "",
         "Load order: " + " → ".join(f"`{n}`" for n in LOAD_ORDER) + ".",

@@ -10,8 +10,10 @@ Conventions
 * Every node and every first-class relationship has a string key ``id`` given
   by the input (deterministic: the same input gives the same graph).
 * A field of type ``ref`` names the key of another node kind; the loader turns
-  it into a relationship of the declared type (and keeps the key as a property
-  too, so look-ups by key need no traversal).
+  it into a relationship of the declared type, and keeps the key as a property
+  too (so look-ups by key need no traversal), but for a kind declared with
+  ``ref_properties=False``: its references are held by the relationships only,
+  and queries read the target's key across them.
 * Validity is explicit: ``valid_from`` / ``valid_to`` (inclusive; an empty
   ``valid_to`` means "still valid").
 """
@@ -74,6 +76,9 @@ class NodeKind:
     key: str = "id"
     validity: bool = False  # has valid_from / valid_to
     loadable: bool = True  # False for kinds written by zeren itself (regulations, load records)
+    # False: a ref field is held by its relationship only, not also as a property
+    # of the node (the kinds of the most nodes; see ``HandlingStep``).
+    ref_properties: bool = True
 
     __hash__ = _hash_by_name
 
@@ -86,6 +91,12 @@ class NodeKind:
     @property
     def refs(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.type == "ref")
+
+    @property
+    def property_fields(self) -> tuple[Field, ...]:
+        """The fields held as properties of the node: every field, but the
+        refs of a kind whose references are held by relationships only."""
+        return self.fields if self.ref_properties else tuple(f for f in self.fields if f.type != "ref")
 
 
 @dataclass(frozen=True)
@@ -466,6 +477,10 @@ NODES: dict[str, NodeKind] = {
                 _f("due", "date", "deadline set", "办理期限"),
                 _f("note", "text", "note", "备注", max_length=4000),
             ),
+            # The kind of the most nodes. Its references as properties beside their
+            # relationships, with the leaders' activities', took 59.5 MiB of the
+            # store's 451.6 at SF 0.01 (docs/benchmarks.md, store memory).
+            ref_properties=False,
         ),
         NodeKind(
             "Decision", "decisions", "A decision or piece of work of a leadership team", "班子决策",
@@ -617,6 +632,7 @@ NODES: dict[str, NodeKind] = {
                 _f("count", "int", "letters read or petitioners received", "件数或人次"),
                 _f("note", "text", "note", "备注", max_length=4000),
             ),
+            ref_properties=False,  # the kind of the second most nodes (as HandlingStep)
         ),
         NodeKind(
             "StaffReport", "staff_reports", "A report by a staff member (Chongqing art. 8 (二)-(四))", "工作人员报告",

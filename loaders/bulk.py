@@ -113,9 +113,9 @@ def _cell(v: Any) -> Any:
 
 def node_columns(k: NodeKind) -> list[tuple[str, str]]:
     """(header, parameter name) of each column of a node kind's file: the key
-    as the importer's id in the kind's own id space, every field (a
-    confidential one as its stored names), and the search text."""
-    out = [(f"{ident(k.key)}:ID({ident(k.name)})", k.key), *_property_columns(k.fields, k.key)]
+    as the importer's id in the kind's own id space, every field held as a
+    property (a confidential one as its stored names), and the search text."""
+    out = [(f"{ident(k.key)}:ID({ident(k.name)})", k.key), *_property_columns(k.property_fields, k.key)]
     if k.name in search.LABELS:
         out.append((ident(search.PROPERTY), search.PROPERTY))
     return out

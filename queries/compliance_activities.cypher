@@ -9,4 +9,5 @@ MATCH (t:Territory {id: tid})
 WITH t
 MATCH (t)<-[:IN_TERRITORY]-(:Institution)<-[:POST_AT]-(p:Post)<-[:AS_POST]-(a:LeaderActivity)
 WHERE p.role <> 'STAFF' AND a.kind <> 'COORDINATION' AND a.on >= date($from) AND a.on <= date($to)
-RETURN a.person AS person, a.post AS post, a.kind AS kind, a.on AS on, a.count AS count
+MATCH (a)-[:BY_LEADER]->(l:Person)
+RETURN l.id AS person, p.id AS post, a.kind AS kind, a.on AS on, a.count AS count

@@ -13,8 +13,8 @@ MATCH (t:Territory {id: s.territory})
 WITH s, t, date(s.from) AS since, date(s.to) AS until
 MATCH (t)<-[:IN_TERRITORY]-(i:Institution)<-[:POST_AT]-(p:Post)<-[h:HOLDS]-(per)
 WHERE p.role <> 'STAFF' AND h.valid_from <= until AND (h.valid_to IS NULL OR h.valid_to >= since)
-MATCH (p)<-[:AS_POST]-(a)
-WHERE a.on >= since AND a.on <= until AND a.person = per.id
+MATCH (p)<-[:AS_POST]-(a)-[:BY_LEADER]->(per)
+WHERE a.on >= since AND a.on <= until
 RETURN s.from AS from, i.id AS institution, 0 AS leaders,
        count(DISTINCT CASE WHEN a.kind = 'READ_AND_INSTRUCT' THEN h END) AS reading,
        count(DISTINCT CASE WHEN a.kind = 'RECEPTION' THEN h END) AS reception,

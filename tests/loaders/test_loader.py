@@ -30,8 +30,8 @@ from zeren.loaders.load import cli_load, cli_sample, load_path
 from zeren.loaders.readers import Location, input_fields, read_source
 from zeren.loaders.validate import ErrorLog, convert_row
 from zeren.loaders import writer as writer_module
-from zeren.loaders.writer import (KeyTable, holds_row, ident, node_create_query, node_with_refs_query, prepare_row,
-                                  queries_for, stale_ref_query, stored_nodes)
+from zeren.loaders.writer import (REF_HELD, KeyTable, holds_row, ident, node_create_query, node_with_refs_query,
+                                  prepare_row, queries_for, stale_ref_query, stored_nodes)
 
 MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini"
 PETITIONER = "刘某某, resident of 7 Jiefangbei Rd"
@@ -896,13 +896,12 @@ def test_a_reload_updates_and_moves_a_handling_step_and_creates_a_new_one_withou
     assert summary["HandlingStep"].created == 1  # S-6; S-2 moved, not new
     assert store.read("MATCH (s:HandlingStep) RETURN count(s) AS n")[0]["n"] == before + 1
     s2 = node(store, "HandlingStep", "S-2")
-    assert (s2["matter"], s2["staff"], s2["note"], s2["on"].isoformat()) == ("M-2", "PER-4", "改交", "2018-05-13")
-    assert "to_institution" not in s2 and targets(store, "HandlingStep", "S-2", "TO_INSTITUTION") == []
+    assert (s2["note"], s2["on"].isoformat()) == ("改交", "2018-05-13")
+    assert targets(store, "HandlingStep", "S-2", "TO_INSTITUTION") == []
     assert targets(store, "HandlingStep", "S-2", "STEP_OF") == ["M-2"]
     assert targets(store, "HandlingStep", "S-2", "BY_STAFF") == ["PER-4"]
     assert targets(store, "HandlingStep", "S-6", "STEP_OF") == ["M-2"]
-    la1 = node(store, "LeaderActivity", "LA-1")
-    assert (la1["matter"], la1["count"]) == ("M-2", 13)
+    assert node(store, "LeaderActivity", "LA-1")["count"] == 13
     assert targets(store, "LeaderActivity", "LA-1", "ACTIVITY_ON") == ["M-2"]
     again = load_path(changed, store, settings=settings)  # the same files again: nothing created or doubled
     assert again["HandlingStep"].created == 0
@@ -916,13 +915,67 @@ def test_the_key_table_finds_nodes_by_key_across_pages_and_nothing_for_other_key
     steps = NODES["HandlingStep"]
     table = KeyTable.scan(store, steps, page=2)
     assert len(table) == store.read("MATCH (s:HandlingStep) RETURN count(s) AS n")[0]["n"] > 2
-    props, nids = table.stored(store, ["S-1", "S-3", "S-404"])
+    props, nids = table.stored(store, steps, ["S-1", "S-3", "S-404"])
     assert set(props) == set(nids) == {"S-1", "S-3"}
-    assert props["S-3"] == node(store, "HandlingStep", "S-3")
+    assert {n: v for n, v in props["S-3"].items() if not n.startswith(REF_HELD)} == node(store, "HandlingStep", "S-3")
+    assert props["S-3"][REF_HELD + "matter"] == targets(store, "HandlingStep", "S-3", "STEP_OF")[0]
     assert nids["S-1"] == store.read("MATCH (s:HandlingStep {id: 'S-1'}) RETURN id(s) AS i")[0]["i"]
     store.write("MATCH (s:HandlingStep {id: 'S-3'}) DETACH DELETE s")
-    props, nids = table.stored(store, ["S-3"])  # deleted since the scan: found nowhere, not elsewhere
+    props, nids = table.stored(store, steps, ["S-3"])  # deleted since the scan: found nowhere, not elsewhere
     assert props == {} and nids == {}
+
+
+# --------------------------------------------------------------------------- references held by relationships only
+# Handling steps and leader activities keep no property for a reference: the
+# loader reads where their relationships point to compare a row with its node.
+
+REL_ONLY = [k for k in NODES.values() if not k.ref_properties]
+
+
+def test_the_kinds_of_the_most_nodes_hold_their_references_by_relationships_only(any_store: GraphStore,
+                                                                                  settings: Settings) -> None:
+    store = any_store
+    assert {k.name for k in REL_ONLY} == {"HandlingStep", "LeaderActivity"}
+    load_path(MINI, store, settings=settings)
+    for k in REL_ONLY:
+        refs = {f.name for f in k.refs}
+        props = store.read(f"MATCH (n:{ident(k.name)}) RETURN properties(n) AS p")
+        assert props and not [p for p in props if refs & p["p"].keys()], k.name
+    assert targets(store, "HandlingStep", "S-2", "STEP_OF") == ["M-1"]
+    assert targets(store, "LeaderActivity", "LA-1", "BY_LEADER") == ["PER-3"]
+
+
+def test_a_stored_step_holds_its_row_by_where_its_relationships_point(any_store: GraphStore,
+                                                                       settings: Settings) -> None:
+    store = any_store
+    load_path(MINI, store, settings=settings)
+    k = NODES["HandlingStep"]
+    typed = next(row for stem, row in typed_rows(MINI) if stem == k.file and row["id"] == "S-2")
+    row = prepare_row(k, typed, None)
+    held = stored_nodes(store, k, ["S-2"])["S-2"]
+    assert held[REF_HELD + "matter"] == "M-1" and "matter" not in held
+    assert holds_row(k, held, row)
+    assert not holds_row(k, held, {**row, "matter": "M-2"})  # the relationship points elsewhere
+    assert not holds_row(k, held, {**row, "staff": "PER-4"})  # a relationship the node lacks
+    assert not holds_row(k, {**held, "matter": "M-1"}, row)  # a property an older load kept beside it
+    assert not holds_row(k, {**held, REF_HELD + "matter": ["M-1", "M-2"]}, row)  # two relationships of one ref
+
+
+def test_a_reload_removes_the_reference_properties_an_older_load_kept_and_mends_lost_or_doubled_relationships(
+        any_store: GraphStore, settings: Settings) -> None:
+    store = any_store
+    load_path(MINI, store, settings=settings)
+    store.write("MATCH (s:HandlingStep)-[:STEP_OF]->(m:PetitionMatter) SET s.matter = m.id")  # as an older load
+    store.write("MATCH (:HandlingStep {id: 'S-3'})-[r:BY_INSTITUTION]->() DELETE r")  # a write cut short
+    store.write("MATCH (s:HandlingStep {id: 'S-4'}), (m:PetitionMatter {id: 'M-3'}) CREATE (s)-[:STEP_OF]->(m)")
+    load_path(MINI, store, settings=settings)
+    assert not store.read("MATCH (s:HandlingStep) WHERE s.matter IS NOT NULL RETURN s.id AS id")
+    with other_graph(settings, "clean") if store.dialect == "falkordb" else nullcontext(None) as clean:
+        if clean is not None:
+            load_path(MINI, clean, settings=settings)
+            assert snapshot(store, mask_ciphertext=True) == snapshot(clean, mask_ciphertext=True)
+    assert len(targets(store, "HandlingStep", "S-3", "BY_INSTITUTION")) == 1
+    assert len(targets(store, "HandlingStep", "S-4", "STEP_OF")) == 1
 
 
 def test_a_load_ends_with_the_append_only_file_rewritten_when_due_so_a_restart_replays_no_query(
