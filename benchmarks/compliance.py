@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     "raw": raw, "raw_counts": counted,
                     "engine": lambda: in_process(engine.compliance),
                     "statuses": lambda: in_process(engine.compliance_statuses),
-                    "graphql_full": lambda: post(full_body), "graphql": lambda: post(body)}
+                    "graphql_full": lambda b=full_body: post(b), "graphql": lambda b=body: post(b)}
                 sides = {k: v for k, v in sides.items() if k in args.sides}
                 times: dict[str, list[float]] = {k: [] for k in sides}
                 store_cpu: dict[str, list[float]] = {k: [] for k in sides}
