@@ -119,7 +119,7 @@ def main() -> int:
     summary["rows"] = runs[0]["rows"]
     summary["cpu_ratio"] = {side: summary[side]["cpu_s"] / summary[sides[0]]["cpu_s"] for side in sides[1:]}
     summary["same_cells"] = same
-    finish(args, runs, summary, "data", "out")
+    finish(args, runs, summary, "data", "out", "import_lib")
     return 0 if same else 1
 
 

@@ -33,8 +33,8 @@ def load(path: Annotated[Path, typer.Argument(help="folder of CSV/JSONL files, o
          neo4j_lib: Annotated[Optional[Path], typer.Option(
              help="with --bulk: the folder of Neo4j's jars (default NEO4J_HOME/lib)")] = None,
          compress: Annotated[bool, typer.Option(
-             "--compress", help="with --bulk: gzip the importer's files (about a fifth of their disk space, "
-             "for more CPU)")] = False,
+             "--compress", help="with --bulk: gzip the importer's files (under a quarter of their disk space, "
+             "for up to a third more CPU writing them)")] = False,
          force: Annotated[bool, typer.Option(
              "--force", help="load even when every file is as the last finished load read it (by SHA-256); "
              "without it such a load validates and writes nothing")] = False) -> None:

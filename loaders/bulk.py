@@ -141,8 +141,10 @@ def _property_columns(fields: Iterable[Field], key: str) -> list[tuple[str, str]
     return out
 
 
-# gzip's fastest level: the importer's files of SF 1 (21 GiB as text) take
-# about a fifth of the space, for a few minutes of CPU (docs/benchmarks-neo4j.md).
+# gzip's fastest level: the importer's files take under a quarter of the space
+# (0.23 at SF 0.01: 42 MiB against 188; SF 1's are 21 GiB as text) for up to a
+# third more of the writer's CPU, and the importer reads them no slower
+# (docs/benchmarks-neo4j.md).
 GZIP_LEVEL = 1
 
 
@@ -511,7 +513,7 @@ def bulk_load(path: Path | str, neo4j_home: Path | str, *, settings: Settings, d
               keep_files: bool = False, compress: bool = False) -> BulkSummary:
     """Validate ``path`` and import it as the new database ``database`` of the
     Neo4j installation at ``neo4j_home`` (its server stopped); ``compress``:
-    the importer's files gzipped (about a fifth of the disk space). Raises
+    the importer's files gzipped (under a quarter of the disk space). Raises
     :class:`ValidationFailed` (nothing imported) when the input is invalid,
     :class:`DatabaseNotEmpty` when the database exists."""
     source, home = Path(path), Path(neo4j_home)
