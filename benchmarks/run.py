@@ -102,14 +102,41 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--reload-cap", type=float, default=1800.0, help="with --neo4j-bulk: seconds the reload may take")
     p.add_argument("--compress", action="store_true",
                    help="with --neo4j-bulk: the importer's files gzipped (zeren load --bulk --compress)")
-    p.add_argument("--report", metavar="RESULT_JSON", help="only write the doc and the plot again from a result file")
+    p.add_argument("--report", metavar="RESULT_JSON", nargs="+",
+                   help="only write the doc and the plot again from a result file, or from several runs' files of "
+                        "other scales joined (the same store, sample and settings; each run's command is shown)")
     return p.parse_args(argv)
+
+
+# The settings two runs must share for their scales to stand in one report.
+SHARED = ("samples", "seed", "clients", "duration", "neo4j_bulk")
+
+
+def join_results(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """One result of the scales of several runs, in order of scale: the
+    first run's machine and settings, every run's file and command. Refused
+    when a scale is in two runs, or the runs differ in store or settings."""
+    if len(results) == 1:
+        return results[0]
+    first = results[0]
+    scales = sorted((s for r in results for s in r["scales"]), key=lambda s: s["scale"])
+    seen = [s["scale"] for s in scales]
+    if len(set(seen)) != len(seen):
+        raise SystemExit(f"--report: a scale is in two of the runs ({', '.join(f'{x:g}' for x in seen)})")
+    for r in results[1:]:
+        differ = [k for k in SHARED if r["args"].get(k) != first["args"].get(k)]
+        stores = {s["store"].split(" at ")[0].split(":")[0] for s in (*first["scales"], *r["scales"])}
+        if differ or len(stores) > 1:
+            raise SystemExit(f"--report: {r['file']} differs from {first['file']} in "
+                             + ", ".join(differ or ["its store"]))
+    return {**first, "scales": scales, "file": " ".join(r["file"] for r in results),
+            "command": "\n".join(r["command"] for r in results), "finished": results[-1].get("finished")}
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     if args.report:
-        result = json.loads(Path(args.report).read_text(encoding="utf-8"))
+        result = join_results([json.loads(Path(f).read_text(encoding="utf-8")) for f in args.report])
         write_report(result, Path(args.doc), Path(args.plot), Path(args.notes))
         return result
     started = datetime.now(UTC)
