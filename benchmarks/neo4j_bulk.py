@@ -89,6 +89,14 @@ class BulkFirstLoad:
         self.server.stop()
 
 
+def unlocal(text: str, names: dict[Path, str]) -> str:
+    """``text`` with this machine's folders named by what they are (a result
+    file is committed; the folders it ran in are no one else's), the longest first."""
+    for path, name in sorted(names.items(), key=lambda kv: -len(str(kv[0]))):
+        text = text.replace(str(path), name)
+    return text
+
+
 def first_load(folder: Path, work: Path, heap_mb: int, pagecache_mb: int, *, compress: bool = False) -> BulkFirstLoad:
     """``zeren load --bulk`` into ``work/neo4j``, the server started on it,
     ``zeren setup-schema``; sets ``NEO4J_*`` in this process's environment for
@@ -105,7 +113,8 @@ def first_load(folder: Path, work: Path, heap_mb: int, pagecache_mb: int, *, com
                                       *(["--compress"] if compress else [])], env)
     if code != 0:
         raise RuntimeError(f"zeren load --bulk failed ({code}):\n{out}")
-    res["bulk"] = {"seconds": seconds, "peak_rss": peak, "output": out.strip()[-800:]}
+    res["bulk"] = {"seconds": seconds, "peak_rss": peak,
+                   "output": unlocal(out.strip()[-800:], {home: "NEO4J_HOME", folder: "DATA", work: "WORK"})}
     log = next((home / "import").glob("*.log"), None)
     if log:
         res["bulk"]["importer_report"] = "\n".join(line for line in log.read_text(errors="replace").splitlines()
@@ -161,7 +170,8 @@ def reload(first: BulkFirstLoad, folder: Path, rows: int, cap_s: float, *, force
             "rows_per_s_after_validation": (done / (seconds - progress["validated_at"])
                                             if progress["validated_at"] and seconds > progress["validated_at"]
                                             else None),
-            "kinds": progress["kinds"], "output_tail": "" if code == 0 else out[-1500:]}
+            "kinds": progress["kinds"],
+            "output_tail": "" if code == 0 else unlocal(out[-1500:], {folder: "DATA"})}
 
 
 def rows(s: dict[str, Any]) -> list[str]:
