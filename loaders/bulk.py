@@ -9,10 +9,10 @@ yet, with the server stopped. This module is that route:
 1. the input is read and validated exactly as ``zeren load`` does it
    (:func:`zeren.loaders.validate.validate_source`: nothing is imported unless
    all of it is valid; errors name file, line and field);
-2. meanwhile a second process reads it again (a folder of CSV files
-   directly, each file hashed against the checksums the load record takes
-   before validation begins: a file changed since stops the load) and writes
-   the importer's CSV files: one node file per kind and one relationship file
+2. meanwhile other processes read it again (a folder of CSV files directly,
+   shared out by file, one process per core; each file hashed against the
+   checksums the load record takes before validation begins: a file changed
+   since stops the load) and write the importer's CSV files: one node file per kind and one relationship file
    per reference field and per relationship kind, headers in the importer's format with ids, labels,
    types and property types taken from the declared model
    (``zeren.graph.model``); the derived search text is written with the nodes,
@@ -68,8 +68,9 @@ NEO4J_TYPES: dict[str, str] = {"int": "long", "bool": "boolean", "date": "date",
                                "enumlist": "string[]"}
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
 
-__all__ = ["BulkError", "BulkSummary", "DatabaseNotEmpty", "ImportFiles", "bulk_load", "cli_bulk_load", "finish",
-           "import_cells", "import_command", "write_import_files"]
+__all__ = ["BulkError", "BulkSummary", "DatabaseNotEmpty", "FileWriters", "ImportFiles", "add_load_record",
+           "bulk_load", "cli_bulk_load", "file_groups", "finish", "import_cells", "import_command",
+           "write_import_files"]
 
 
 class BulkError(RuntimeError):
@@ -306,33 +307,70 @@ def _dataset_kinds(dataset: Dataset, protector: _LazyProtector) -> Iterator[tupl
         yield k, ({n: _cell(v) for n, v in protector.prepare(k, row).items()} for row in rows)
 
 
-def _prepared_kinds(source: Path, protector: _LazyProtector,
-                    checksums: list[str] | None) -> Iterator[tuple[Kind, Iterator[dict[str, Any]]]]:
-    """Each kind of a validated input in load order with its rows as the
-    importer's cells: a folder of CSV files read again directly, any other
-    input through the validator's reading."""
+def _csv_folder(source: Path) -> list[Path] | None:
+    """The files of a source that is a folder of CSV files (read again
+    directly, in parts), or None for any other input."""
     paths = source_files(source) if source.is_dir() else []
     if not paths or any(p.suffix.lower() != ".csv" for p in paths):
-        yield from _dataset_kinds(Dataset(source, {}), protector)
+        return None
+    return paths
+
+
+def _prepared_kinds(source: Path, protector: _LazyProtector, checksums: list[str] | None,
+                    only: frozenset[str] | None = None) -> Iterator[tuple[Kind, Iterator[dict[str, Any]]]]:
+    """Each kind of a validated input in load order (of ``only``'s names, when
+    given) with its rows as the importer's cells: a folder of CSV files read
+    again directly, any other input through the validator's reading."""
+    paths = _csv_folder(source)
+    if paths is None:
+        for k, rows in _dataset_kinds(Dataset(source, {}), protector):
+            if only is None or k.name in only:
+                yield k, rows
         return
     by_name = {c.split(":", 1)[0]: c for c in checksums or []}
     for p in paths:
-        if (k := kind_for_file(p.stem)) is not None:  # (a source's files are all of known kinds)
+        k = kind_for_file(p.stem)
+        if k is not None and (only is None or k.name in only):  # (a source's files are all of known kinds)
             yield k, _csv_rows(p, k, protector, by_name.get(p.name))
 
 
+def file_groups(source: Path, parts: int) -> list[frozenset[str] | None]:
+    """The kinds of a folder of CSV files in at most ``parts`` groups of about
+    the same bytes (the largest file first, each to the lightest group), to be
+    written by as many processes; the kinds with a confidential field in one
+    group, so that only one process may create the key that encrypts them.
+    ``[None]`` (one process, every kind) for any other input or one part."""
+    paths = _csv_folder(source)
+    kinds = [(p.stat().st_size, k) for p in paths or () if (k := kind_for_file(p.stem)) is not None]
+    if paths is None or parts <= 1 or len(kinds) <= 1:
+        return [None]
+    secret = [(n, k) for n, k in kinds if any(f.confidential for f in k.fields)]
+    items = [(n, frozenset([k.name])) for n, k in kinds if (n, k) not in secret]
+    if secret:
+        items.append((sum(n for n, _ in secret), frozenset(k.name for _, k in secret)))
+    groups: list[tuple[int, frozenset[str]]] = [(0, frozenset())] * min(parts, len(items))
+    for n, names in sorted(items, key=lambda i: -i[0]):
+        i = min(range(len(groups)), key=lambda j: groups[j][0])
+        groups[i] = (groups[i][0] + n, groups[i][1] | names)
+    return [g for _, g in groups]
+
+
 def write_import_files(dataset: Dataset | Path, folder: Path, settings: Settings,
-                       record: dict[str, Any], *, compress: bool = False) -> ImportFiles:
+                       record: dict[str, Any], *, compress: bool = False, only: frozenset[str] | None = None,
+                       load_record: bool = True) -> ImportFiles:
     """Write the importer's CSV files of a validated input (a validated
     :class:`Dataset`, or the source's path) into ``folder``; ``record`` is the
     LoadRecord node's row, whose file checksums the input is read against.
-    ``compress``: gzip each file (``NAME.csv.gz``)."""
+    ``compress``: gzip each file (``NAME.csv.gz``). ``only``: the names of the
+    kinds to write (of a source's path), the others left to another process;
+    ``load_record``: write the LoadRecord node too (else :func:`add_load_record`
+    does, once every part is written)."""
     folder.mkdir(parents=True, exist_ok=True)
     out = ImportFiles(folder)
     files = _Files(folder, compress)
     protector = _LazyProtector(settings)
     kinds = (_dataset_kinds(dataset, protector) if isinstance(dataset, Dataset)
-             else _prepared_kinds(dataset, protector, record.get("files")))
+             else _prepared_kinds(dataset, protector, record.get("files"), only))
     try:
         for k, rows in kinds:
             n = 0
@@ -364,14 +402,35 @@ def write_import_files(dataset: Dataset | Path, folder: Path, settings: Settings
                 out.nodes.append((k.name, files.path(name)))
                 out.relationships += [(ident(f.rel), files.path(f"ref-{k.name}-{f.name}.csv")) for f in refs]
             out.rows[k.name] = n
-        record = {**record, "finished_at": load_time(),
-                  "counts": json.dumps({name: {"rows": n, "created": n, "updated": 0} for name, n in out.rows.items()},
-                                       sort_keys=True)}
-        lk = NODES["LoadRecord"]
-        cols = node_columns(lk)
-        files.writer("node-LoadRecord.csv", [h for h, _ in cols]).writerow(
-            [_cell(record.get(c)) for _, c in cols])
-        out.nodes.append((lk.name, files.path("node-LoadRecord.csv")))
+        if load_record:
+            _write_load_record(files, out, record)
+    finally:
+        files.close()
+    return out
+
+
+def _write_load_record(files: _Files, out: ImportFiles, record: dict[str, Any]) -> None:
+    record = {**record, "finished_at": load_time(),
+              "counts": json.dumps({name: {"rows": n, "created": n, "updated": 0} for name, n in out.rows.items()},
+                                   sort_keys=True)}
+    lk = NODES["LoadRecord"]
+    cols = node_columns(lk)
+    files.writer("node-LoadRecord.csv", [h for h, _ in cols]).writerow([_cell(record.get(c)) for _, c in cols])
+    out.nodes.append((lk.name, files.path("node-LoadRecord.csv")))
+
+
+def add_load_record(parts: list[ImportFiles], record: dict[str, Any], *, compress: bool = False) -> ImportFiles:
+    """The files of parts written apart (``load_record=False``) as one set,
+    with the LoadRecord node of all their rows."""
+    out = ImportFiles(parts[0].folder)
+    for part in parts:
+        out.nodes += part.nodes
+        out.relationships += part.relationships
+        out.rows.update(part.rows)
+        out.multiline = out.multiline or part.multiline
+    files = _Files(out.folder, compress)
+    try:
+        _write_load_record(files, out, record)
     finally:
         files.close()
     return out
@@ -493,12 +552,21 @@ class BulkSummary:
         return sum(self.rows.values())
 
 
+# The processes writing the importer's files of a folder of CSV files, each a
+# share of its files, beside the validation: one per core. With one, it was
+# the longest part of SF 1's route before the importer (its files about 22
+# minutes of one core, the validation's processes done in about 8).
+WRITERS = os.cpu_count() or 1
+
+
 def _write_files_child(conn: Any, source: Path, folder: Path, settings: Settings, record: dict[str, Any],
-                       compress: bool) -> None:
-    """In the second process: write the files, send back (files, seconds) or the error."""
+                       compress: bool, only: frozenset[str] | None) -> None:
+    """In a writing process: write the files of the kinds ``only``, send back
+    (files, seconds) or the error."""
     started = time.perf_counter()
     try:
-        files = write_import_files(source, folder, settings, record, compress=compress)
+        files = write_import_files(source, folder, settings, record, compress=compress, only=only,
+                                   load_record=False)
         conn.send(("ok", files, time.perf_counter() - started))
     except InputChanged as e:
         conn.send(("changed", str(e), 0.0))
@@ -508,12 +576,58 @@ def _write_files_child(conn: Any, source: Path, folder: Path, settings: Settings
         conn.close()
 
 
+class FileWriters:
+    """The processes writing the importer's files of a validated source into
+    ``folder`` (``writers`` of them, default ``WRITERS``: a folder of CSV
+    files shared out by file, :func:`file_groups`), started at once, so that
+    the caller may validate meanwhile."""
+
+    def __init__(self, source: Path, folder: Path, settings: Settings, record: dict[str, Any], *,
+                 compress: bool = False, writers: int | None = None) -> None:
+        self.record, self.compress = record, compress
+        ctx = multiprocessing.get_context("fork")
+        self.children: list[tuple[Any, Any]] = []  # (process, the parent's end of its pipe)
+        for only in file_groups(source, writers or WRITERS):
+            parent_end, child_end = ctx.Pipe(duplex=False)
+            child = ctx.Process(target=_write_files_child,
+                                args=(child_end, source, folder, settings, record, compress, only), daemon=True)
+            child.start()
+            child_end.close()
+            self.children.append((child, parent_end))
+
+    def result(self) -> tuple[ImportFiles, float]:
+        """The files, with the LoadRecord node of all their rows, and the
+        seconds the longest process took; InputChanged or BulkError if one failed."""
+        parts: list[ImportFiles] = []
+        seconds = 0.0
+        for child, parent_end in self.children:
+            status, payload, took = parent_end.recv()
+            child.join()
+            if status == "changed":
+                raise InputChanged(payload)
+            if status != "ok":
+                raise BulkError(f"writing the importer's files failed:\n{payload}")
+            parts.append(payload)
+            seconds = max(seconds, took)
+        return add_load_record(parts, self.record, compress=self.compress), seconds
+
+    def stop(self) -> None:
+        """Every process ended (killed if still writing)."""
+        for child, parent_end in self.children:
+            parent_end.close()
+            if child.is_alive():
+                child.kill()
+            child.join()
+
+
 def bulk_load(path: Path | str, neo4j_home: Path | str, *, settings: Settings, database: str = "neo4j",
               lib: Path | None = None, max_errors: int = 50, heap_mb: int = 2048,
-              keep_files: bool = False, compress: bool = False) -> BulkSummary:
+              keep_files: bool = False, compress: bool = False, writers: int | None = None) -> BulkSummary:
     """Validate ``path`` and import it as the new database ``database`` of the
     Neo4j installation at ``neo4j_home`` (its server stopped); ``compress``:
-    the importer's files gzipped (under a quarter of the disk space). Raises
+    the importer's files gzipped (under a quarter of the disk space);
+    ``writers``: the processes writing them beside the validation (default
+    ``WRITERS``; a folder of CSV files is shared out by file). Raises
     :class:`ValidationFailed` (nothing imported) when the input is invalid,
     :class:`DatabaseNotEmpty` when the database exists."""
     source, home = Path(path), Path(neo4j_home)
@@ -523,33 +637,20 @@ def bulk_load(path: Path | str, neo4j_home: Path | str, *, settings: Settings, d
     folder.mkdir(parents=True)
     record = {"id": uuid.uuid4().hex, "source": source_name(source), "started_at": load_time(),
               "files": file_checksums(source) or None}
-    ctx = multiprocessing.get_context("fork")
-    parent_end, child_end = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_write_files_child, args=(child_end, source, folder, settings, record, compress), daemon=True)
-    child.start()
-    child_end.close()
+    writing = FileWriters(source, folder, settings, record, compress=compress, writers=writers)
     try:
         try:
             dataset = validate_source(source, None, max_errors=max_errors, lookup_chunk=settings.batch_size)
         except ValidationFailed:
-            child.kill()
+            writing.stop()
             raise
         validated = time.perf_counter() - t0
         del dataset
-        status, payload, files_seconds = parent_end.recv()
-        child.join()
-        if status == "changed":
-            raise InputChanged(payload)
-        if status != "ok":
-            raise BulkError(f"writing the importer's files failed:\n{payload}")
-        files: ImportFiles = payload
+        files, files_seconds = writing.result()
         cmd = import_command(files, home, database, lib=lib, heap_mb=heap_mb)
         imported = run_import(cmd, home, home / "import" / f"{folder.name}.log")
     finally:
-        parent_end.close()
-        if child.is_alive():
-            child.kill()
-        child.join()
+        writing.stop()
         if not keep_files:
             shutil.rmtree(folder, ignore_errors=True)
     return BulkSummary(database, files.rows, validated, files_seconds, imported, time.perf_counter() - t0)

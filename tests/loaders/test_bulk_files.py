@@ -7,6 +7,7 @@ file changed after validation stops the load."""
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from collections.abc import Iterator
 from importlib import resources
@@ -16,8 +17,8 @@ import pytest
 
 from zeren.config import Settings
 from zeren.graph.model import kind_for_file, loadable_kinds
-from zeren.loaders.bulk import (ImportFiles, available_memory_mb, import_cells, import_command, off_heap_mb,
-                               write_import_files)
+from zeren.loaders.bulk import (FileWriters, ImportFiles, add_load_record, available_memory_mb, file_groups,
+                               import_cells, import_command, off_heap_mb, write_import_files)
 from zeren.loaders.load import file_checksums
 from zeren.loaders.readers import input_fields
 from zeren.loaders.validate import InputChanged, validate_source
@@ -103,6 +104,73 @@ def test_gzipped_files_hold_the_cells_of_the_plain_ones_under_the_same_names_wit
     assert _cells(packed) == _cells(plain)
     size = sum(p.stat().st_size for p in packed.folder.iterdir())
     assert size < sum(p.stat().st_size for p in plain.folder.iterdir()) / 2
+
+
+def test_the_kinds_are_shared_out_by_bytes_with_the_confidential_ones_in_one_group(
+        sample: Path, tmp_path: Path) -> None:
+    sizes = {k.name: p.stat().st_size for p in sample.glob("*.csv") if (k := kind_for_file(p.stem))}
+    for parts in (2, 3):
+        groups = file_groups(sample, parts)
+        assert len(groups) == parts and all(groups)
+        named = [name for g in groups for name in g or ()]
+        assert sorted(named) == sorted(sizes), "every kind in exactly one group"
+        weights = sorted(sum(sizes[n] for n in g or ()) for g in groups)
+        assert weights[-1] - weights[0] <= max(sizes.values()), "no group heavier than another by more than a file"
+    secret = {k.name for k in loadable_kinds() if any(f.confidential for f in k.fields) and k.name in sizes}
+    assert secret and all(secret <= g or not (secret & g) for g in file_groups(sample, 3) if g is not None)
+    assert file_groups(sample, 1) == [None]
+    one = tmp_path / "one"
+    one.mkdir()
+    shutil.copy(sample / "territories.csv", one)
+    assert file_groups(one, 2) == [None], "one file: nothing to share"
+    (tmp_path / "rows.jsonl").write_text("")
+    assert file_groups(tmp_path / "rows.jsonl", 2) == [None], "another input: one process reads it all"
+
+
+def test_files_written_in_parts_by_groups_of_kinds_are_the_files_written_at_once(
+        sample: Path, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    whole = write_import_files(sample, tmp_path / "whole", settings, _record(sample))
+    folder = tmp_path / "parts"
+    parts = [write_import_files(sample, folder, settings, _record(sample), only=g, load_record=False)
+             for g in file_groups(sample, 3)]
+    assert not any(p.name == "node-LoadRecord.csv" for part in parts for _, p in part.nodes)
+    joined = add_load_record(parts, _record(sample))
+    assert joined.rows == whole.rows and joined.multiline == whole.multiline
+    assert sorted(joined.nodes) == sorted((label, folder / p.name) for label, p in whole.nodes)
+    assert sorted(joined.relationships) == sorted((t, folder / p.name) for t, p in whole.relationships)
+    assert _cells(joined) == _cells(whole)
+    with (folder / "node-LoadRecord.csv").open(encoding="utf-8", newline="") as fh:
+        header, row = list(csv.reader(fh))
+    counts = row[[h.split(":")[0] for h in header].index("counts")]
+    assert counts == json.dumps({n: {"rows": r, "created": r, "updated": 0} for n, r in whole.rows.items()},
+                                sort_keys=True), "the load record counts the rows of every part"
+
+
+def test_the_writing_processes_give_the_files_written_at_once_and_stop_on_a_changed_file(
+        sample: Path, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    whole = write_import_files(sample, tmp_path / "whole", settings, _record(sample))
+    writing = FileWriters(sample, tmp_path / "shared", settings, _record(sample), writers=2)
+    try:
+        assert len(writing.children) == 2
+        shared, seconds = writing.result()
+    finally:
+        writing.stop()
+    assert seconds > 0 and shared.rows == whole.rows and _cells(shared) == _cells(whole)
+
+    folder = tmp_path / "input"
+    shutil.copytree(sample, folder)
+    record = _record(folder)
+    persons = folder / "persons.csv"
+    persons.write_text(persons.read_text(encoding="utf-8").replace("\n", "\n\n", 1), encoding="utf-8")
+    writing = FileWriters(folder, tmp_path / "changed", settings, record, writers=2)
+    try:
+        with pytest.raises(InputChanged, match="persons.csv changed after it was validated"):
+            writing.result()
+    finally:
+        writing.stop()
+    assert not any(child.is_alive() for child, _ in writing.children)
 
 
 def test_values_spelled_otherwise_are_written_as_the_validator_stores_them(sample: Path, tmp_path: Path) -> None:
