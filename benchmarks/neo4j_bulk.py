@@ -91,7 +91,9 @@ class BulkFirstLoad:
 
 def unlocal(text: str, names: dict[Path, str]) -> str:
     """``text`` with this machine's folders named by what they are (a result
-    file is committed; the folders it ran in are no one else's), the longest first."""
+    file is committed; the folders it ran in are no one else's), the longest first;
+    the interpreter's and the checkout's folders (in a traceback) likewise."""
+    names = {Path(sys.base_prefix): "PYTHON", Path(sys.prefix): "VENV", ROOT: "REPO", **names}
     for path, name in sorted(names.items(), key=lambda kv: -len(str(kv[0]))):
         text = text.replace(str(path), name)
     return text
