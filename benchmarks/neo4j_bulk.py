@@ -198,10 +198,11 @@ def rows(s: dict[str, Any]) -> list[str]:
         else:
             rate = r.get("rows_per_s_after_validation")
             rest = (s["rows"] - r["rows_written"]) / rate if rate else None
+            reached = (f"validation {r['validation_seconds']:.1f} s, then {r['rows_written']:,} of {s['rows']:,} rows "
+                       f"at {rate or 0:,.0f} rows/s" + (f" (the rest: about {rest / 60:,.0f} min more)" if rest else "")
+                       if r["validation_seconds"] is not None else "still validating when stopped")
             out.append(f"| reload of the unchanged data through `zeren load --force` | **not finished in {r['cap_s']:.0f} s**: "
-                       f"validation {r['validation_seconds'] or 0:.1f} s, then {r['rows_written']:,} of "
-                       f"{s['rows']:,} rows at {rate or 0:,.0f} rows/s"
-                       + (f" (the rest: about {rest / 60:,.0f} min more)" if rest else "") + " |")
+                       f"{reached} |")
     return out
 
 
