@@ -553,9 +553,10 @@ class BulkSummary:
 
 
 # The processes writing the importer's files of a folder of CSV files, each a
-# share of its files, beside the validation: one per core. With one, it was
-# the longest part of SF 1's route before the importer (its files about 22
-# minutes of one core, the validation's processes done in about 8).
+# share of its files, beside the validation: one per core. One writer was a
+# floor whatever the cores (SF 1's files: 25 minutes of one core, the
+# validation done in 14); on two cores, where the validation's processes share
+# them, two writers took as long as one at SF 0.1 (docs/benchmarks-neo4j.md).
 WRITERS = os.cpu_count() or 1
 
 
