@@ -71,8 +71,8 @@ def index_costs(store: GraphStore, conn: Any, graph: str) -> list[dict[str, Any]
         # Labels and properties cannot be parameters: they are the store's own, checked as identifiers.
         label, node = ix["label"], ix["entitytype"] == "NODE"
         pattern = f"(n:{ident(label)})" if node else f"()-[n:{ident(label)}]-()"
-        n = store.read(f"MATCH {pattern} RETURN count(n) AS n" if node
-                       else f"MATCH ()-[n:{ident(label)}]->() RETURN count(n) AS n")[0]["n"]
+        counted = pattern if node else f"()-[n:{ident(label)}]->()"  # each relationship once, not from both ends
+        n = store.read(f"MATCH {counted} RETURN count(n) AS n")[0]["n"]
         if n < MIN_ENTITIES:
             continue
         for prop in map(ident, ix["properties"]):

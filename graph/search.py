@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .store.base import GraphStore
+from .store.base import GraphStore, ident
 
 PROPERTY = "search_text"
 NEO4J_INDEX = "zeren_search"
@@ -102,7 +102,7 @@ def falkordb_query_text(text: str) -> str:
 def ensure_index(store: GraphStore) -> None:
     """Create the full-text index(es) on ``search_text`` (idempotent)."""
     if store.dialect == "neo4j":
-        labels = "|".join(label for label, _ in KINDS.values())
+        labels = "|".join(ident(label) for label, _ in KINDS.values())
         store.write(f"CREATE FULLTEXT INDEX {NEO4J_INDEX} IF NOT EXISTS FOR (n:{labels}) ON EACH [n.{PROPERTY}] "
                     "OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}}")
         return
@@ -110,7 +110,7 @@ def ensure_index(store: GraphStore) -> None:
                 if PROPERTY in (i.get("types") or {}) and "FULLTEXT" in i["types"][PROPERTY]}
     for label, _ in KINDS.values():
         if label not in existing:
-            store.write(f"CALL db.idx.fulltext.createNodeIndex('{label}', '{PROPERTY}')")
+            store.write("CALL db.idx.fulltext.createNodeIndex($label, $prop)", {"label": label, "prop": PROPERTY})
 
 
 @dataclass

@@ -28,7 +28,6 @@ Graph shape:
 from __future__ import annotations
 
 import queue
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -45,24 +44,16 @@ from zeren.graph import search
 from zeren.graph.confidential import Protector, digest_name, encrypted_name, has_pseudonym, pseudonym_name
 from zeren.graph.model import Field, NodeKind, RelKind, kind
 from zeren.graph.schema import UNKEYED, keyed
-from zeren.graph.store.base import ConstraintViolation, GraphStore, batched
+from zeren.graph.store.base import ConstraintViolation, GraphStore, batched, ident
 
 from .readers import Kind, input_fields
 from .validate import look_up
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # The parameter that carries the store's own id of a node of a kind FalkorDB
 # keeps no key index for (found by ``KeyTable``): the node is updated by that id.
 NID = "_nid"
 BatchCallback = Callable[[str, int], None]
 T = TypeVar("T")
-
-
-def ident(name: str | None) -> str:
-    """A label, type or property name from the model, checked to be a plain identifier."""
-    if name is None or not _IDENT.fullmatch(name):
-        raise ValueError(f"not a plain identifier: {name!r}")
-    return name
 
 
 # --------------------------------------------------------------------------- query text

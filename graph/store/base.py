@@ -8,6 +8,7 @@ alternating node and relationship mappings.
 
 from __future__ import annotations
 
+import re
 import threading
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
@@ -17,6 +18,19 @@ from itertools import islice
 from typing import Any
 
 Row = dict[str, Any]
+
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def ident(name: str | None) -> str:
+    """A label, relationship type or property name, checked to be a plain
+    identifier: Cypher takes values as parameters but not these, so every
+    query text that names one (the stores' schema statements, the loader's
+    queries) names it through this check."""
+    if name is None or not _IDENT.fullmatch(name):
+        raise ValueError(f"not a plain identifier: {name!r}")
+    return name
 
 
 class StoreError(Exception):

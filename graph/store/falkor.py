@@ -24,7 +24,7 @@ from redis.exceptions import ResponseError
 from zeren.graph.adhoc import ROW_CAP_PARAM, AdHocRefused, bare_procedure_call, in_query_order, with_row_cap
 
 from .base import (ConstraintViolation, Counters, GraphStore, QuerySyntaxError, QueryMemoryExceeded, QueryTimeout,
-                   ReadOnlyViolation, ReadResult, Row, StoreError)
+                   ReadOnlyViolation, ReadResult, Row, StoreError, ident)
 
 
 T = TypeVar("T")
@@ -484,10 +484,10 @@ class FalkorStore(GraphStore):
                 raise _translate(e) from e
 
     def ensure_index(self, label: str, prop: str) -> None:
-        self._index(f"CREATE INDEX FOR (n:{label}) ON (n.{prop})")
+        self._index(f"CREATE INDEX FOR (n:{ident(label)}) ON (n.{ident(prop)})")
 
     def ensure_rel_index(self, rel_type: str, prop: str) -> None:
-        self._index(f"CREATE INDEX FOR ()-[r:{rel_type}]-() ON (r.{prop})")
+        self._index(f"CREATE INDEX FOR ()-[r:{ident(rel_type)}]-() ON (r.{ident(prop)})")
 
     def ensure_unique(self, label: str, prop: str) -> None:
         self.ensure_index(label, prop)
@@ -499,6 +499,7 @@ class FalkorStore(GraphStore):
                 raise _translate(e) from e
 
     def drop_unique(self, label: str, prop: str) -> None:
+        label, prop = ident(label), ident(prop)
         try:
             self._unless_busy(lambda: self._db.connection.execute_command(
                 "GRAPH.CONSTRAINT", "DROP", self._graph_name, "UNIQUE", "NODE", label, "PROPERTIES", "1", prop))

@@ -26,7 +26,7 @@ from neo4j.graph import Node, Path, Relationship
 from neo4j.time import Date, DateTime
 
 from .base import (ConstraintViolation, Counters, GraphStore, QueryMemoryExceeded, QuerySyntaxError, QueryTimeout,
-                   ReadOnlyViolation, ReadResult, Row, StoreError)
+                   ReadOnlyViolation, ReadResult, Row, StoreError, ident)
 
 # The driver logs a failed routing request at ERROR level before raising it:
 # without a handler of the application's, Python's last-resort handler would
@@ -269,9 +269,11 @@ class Neo4jStore(GraphStore):
         self._ddl(f"DROP CONSTRAINT {constraint_name(label, prop)} IF EXISTS")
 
     def ensure_index(self, label: str, prop: str) -> None:
+        label, prop = ident(label), ident(prop)
         self._ddl(f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})")
 
     def ensure_rel_index(self, rel_type: str, prop: str) -> None:
+        rel_type, prop = ident(rel_type), ident(prop)
         self._ddl(f"CREATE INDEX rel_{rel_type.lower()}_{prop} IF NOT EXISTS FOR ()-[r:{rel_type}]-() ON (r.{prop})")
 
     def ping(self) -> bool:
@@ -286,9 +288,10 @@ class Neo4jStore(GraphStore):
 
 
 def constraint_name(label: str, prop: str) -> str:
-    return f"{label.lower()}_{prop}_unique"
+    return f"{ident(label).lower()}_{ident(prop)}_unique"
 
 
 def constraint_ddl(label: str, prop: str) -> str:
     """Neo4j's unique-key statement (idempotent through IF NOT EXISTS)."""
-    return f"CREATE CONSTRAINT {constraint_name(label, prop)} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE"
+    name = constraint_name(label, prop)  # (checks both names)
+    return f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE"

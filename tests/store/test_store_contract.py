@@ -160,6 +160,19 @@ def test_a_unique_key_refuses_a_duplicate(any_store: GraphStore) -> None:
     assert count(any_store, label) == 1
 
 
+@pytest.mark.parametrize("name", ["Territory) DETACH DELETE (n", "id`", "a b", "", "9lives"])
+def test_a_schema_statement_refuses_a_name_that_is_not_a_plain_identifier(any_store: GraphStore,
+                                                                           name: str) -> None:
+    # Labels, types and properties cannot be parameters: they are checked before they are written into a statement.
+    any_store.write("CREATE (:Territory {id: $id})", {"id": "500000"})
+    for statement in (lambda: any_store.ensure_index(name, "id"), lambda: any_store.ensure_index("Territory", name),
+                      lambda: any_store.ensure_unique(name, "id"), lambda: any_store.drop_unique("Territory", name),
+                      lambda: any_store.ensure_rel_index(name, "id")):
+        with pytest.raises(ValueError, match="not a plain identifier"):
+            statement()
+    assert count(any_store, "Territory") == 1
+
+
 # -- untrusted reads -------------------------------------------------------------
 
 def create_items(store: GraphStore, n: int) -> None:
